@@ -1,0 +1,186 @@
+"""Settings: defaults in code, then ``config/hotline.toml``, then ``HOTLINE_*`` variables.
+
+Every value is typed by its default. A key the code does not know, or a value of the wrong
+type, is a :class:`SettingsError` that names the key, so a typo in the TOML file or in an
+environment variable stops the service at start-up instead of being silently ignored.
+
+Environment variables are ``HOTLINE_<SECTION>_<KEY>``, e.g. ``HOTLINE_DATABASE_URL`` or
+``HOTLINE_ARI_PASSWORD``; ``HOTLINE_CONFIG`` names another TOML file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivr.config import AmiSettings, AriSettings, AsrSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.toml"
+
+
+# HOTLINE_* variables that are not settings of the service.
+NOT_SETTINGS = frozenset({"HOTLINE_CONFIG", "HOTLINE_NEW_PASSWORD"})
+
+
+class SettingsError(Exception):
+    """A setting is missing, unknown or of the wrong type; the message names it."""
+
+
+@dataclass
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///var/hotline.sqlite3"
+    echo: bool = False
+
+
+@dataclass
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    secret_key: str = ""
+    demo: bool = True
+
+
+@dataclass
+class RecordingsSettings:
+    dir: str = "var/recordings"
+    retention_days: int = 3 * 365
+
+
+@dataclass
+class JournalSettings:
+    timezone: str = "Europe/Moscow"
+    sla_file: str = "config/sla.toml"
+    repeat_window_minutes: int = 24 * 60
+    missed_callback_minutes: int = 10
+    number_width: int = 6
+
+
+@dataclass
+class LoggingSettings:
+    level: str = "info"
+    format: str = "auto"  # auto | console | json
+
+
+@dataclass
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    ari: AriSettings = field(default_factory=AriSettings)
+    ami: AmiSettings = field(default_factory=AmiSettings)
+    recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    journal: JournalSettings = field(default_factory=JournalSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    def database_url(self) -> str:
+        """The database URL, a relative SQLite file taken from the project root."""
+        url = self.database.url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and not url[len(prefix):].startswith(("/", ":memory:", "file:")):
+            return prefix + str(self.path(url[len(prefix):]))
+        return url
+
+    def path(self, value: str) -> Path:
+        """A path setting, relative paths taken from the project root."""
+        p = Path(value)
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def _convert(key: str, raw: Any, default: Any) -> Any:
+    kind = type(default)
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return raw.lower() in {"1", "true", "yes", "on"}
+    elif kind is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return int(raw)
+            except ValueError:
+                pass
+    elif kind is float:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        if isinstance(raw, str):
+            try:
+                return float(raw)
+            except ValueError:
+                pass
+    elif kind is str:
+        if isinstance(raw, str):
+            return raw
+    raise SettingsError(f"setting {key!r}: expected {kind.__name__}, got {raw!r}")
+
+
+def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> None:
+    for section_name, section_values in values.items():
+        section = getattr(settings, section_name, None)
+        if section is None or not dataclasses.is_dataclass(section):
+            raise SettingsError(f"{origin}: unknown section [{section_name}]")
+        if not isinstance(section_values, Mapping):
+            raise SettingsError(f"{origin}: [{section_name}] must be a table")
+        for key, raw in section_values.items():
+            full = f"{section_name}.{key}"
+            if not hasattr(section, key):
+                raise SettingsError(f"{origin}: unknown setting {full!r}")
+            setattr(section, key, _convert(full, raw, getattr(section, key)))
+
+
+def _from_env(settings: Settings, environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    sections = [f.name for f in dataclasses.fields(settings)]
+    for name, value in environ.items():
+        if not name.startswith("HOTLINE_") or name in NOT_SETTINGS or name.startswith("HOTLINE_TEST_"):
+            continue
+        rest = name[len("HOTLINE_"):].lower()
+        for section in sections:
+            if rest.startswith(section + "_"):
+                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                break
+        else:
+            raise SettingsError(f"environment: unknown setting {name}")
+    return found
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, overlaid by the TOML file (if present), overlaid by the environment."""
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    explicit = config_file or (Path(environ["HOTLINE_CONFIG"]) if "HOTLINE_CONFIG" in environ else None)
+    path = explicit or DEFAULT_CONFIG
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: {exc}") from exc
+        _apply(settings, data, str(path))
+    elif explicit is not None:
+        raise SettingsError(f"config file {path} does not exist")
+    _apply(settings, _from_env(settings, environ), "environment")
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.asr.backend not in {"local", "server", "none"}:
+        raise SettingsError(f"setting 'asr.backend': expected local, server or none, got {settings.asr.backend!r}")
+    if settings.logging.format not in {"auto", "console", "json"}:
+        raise SettingsError(f"setting 'logging.format': expected auto, console or json, got {settings.logging.format!r}")
+    if settings.ari.url and not settings.ari.password:
+        raise SettingsError("setting 'ari.password' is missing (set HOTLINE_ARI_PASSWORD) while 'ari.url' is set")
+    if settings.ami.host and not settings.ami.password:
+        raise SettingsError("setting 'ami.password' is missing (set HOTLINE_AMI_PASSWORD) while 'ami.host' is set")
+    if not settings.server.demo and not settings.server.secret_key:
+        raise SettingsError("setting 'server.secret_key' is missing (set HOTLINE_SERVER_SECRET_KEY) outside demo mode")

@@ -1,0 +1,36 @@
+"""Settings of the telephony layer (ARI, AMI, speech). They live here, not in cti, so that ivr
+never imports upward; cti.settings assembles them with the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class AriSettings:
+    # Empty url: no Asterisk configured; the service starts the stand-in (demo mode).
+    url: str = ""
+    username: str = "hotline"
+    password: str = ""
+    app: str = "hotline"
+    reconnect_max_seconds: float = 30.0
+    request_timeout_seconds: float = 10.0
+
+
+@dataclass
+class AmiSettings:
+    host: str = ""
+    port: int = 5038
+    username: str = "hotline"
+    password: str = ""
+    ping_interval_seconds: float = 10.0
+    action_timeout_seconds: float = 10.0
+
+
+@dataclass
+class AsrSettings:
+    backend: str = "local"  # local | server | none
+    model_dir: str = "asr_models/vosk-model-small-ru-0.22"
+    server_url: str = "ws://127.0.0.1:2700"
+    workers: int = 2
+    max_attempts: int = 3

@@ -1,0 +1,56 @@
+"""The electronic request journal (электронный журнал заявок) of the dispatch service.
+
+It knows nothing of telephony: the IVR and the console call these services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .calls import CallLog
+from .db import Database
+from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
+from .errors import ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
+from .history import Actor
+from .monitoring import Monitor, TicketFilter
+from .people import Directory, Shift
+from .sla import Deadlines, SlaPolicy
+from .storage import FileStore
+from .tickets import JournalConfig, NewTicket, Registration, TicketService
+
+
+@dataclass
+class Journal:
+    """Everything the journal offers, built once by the composition root."""
+
+    db: Database
+    sla: SlaPolicy
+    config: JournalConfig
+    files: FileStore
+    tickets: TicketService
+    calls: CallLog
+    people: Directory
+    monitor: Monitor
+
+    @classmethod
+    def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
+        files = FileStore(files_root)
+        return cls(
+            db=db, sla=sla, config=config, files=files,
+            tickets=TicketService(db, sla, config),
+            calls=CallLog(db, files, config),
+            people=Directory(db),
+            monitor=Monitor(db),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+__all__ = [
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallLog", "Channel", "ConfigError", "Database", "Deadlines",
+    "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
+    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
+    "TicketFilter", "TicketService",
+]

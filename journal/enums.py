@@ -1,0 +1,101 @@
+"""The journal's closed vocabularies. Values are stored as plain strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    POSTPONED = "postponed"
+    DONE = "done"
+    CANNOT_BE_DONE = "cannot_be_done"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.POSTPONED, Status.REOPENED}
+)
+
+
+class Priority(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    PLANNED = "planned"
+
+
+class Channel(StrEnum):
+    PHONE_IVR = "phone_ivr"
+    PHONE_DISPATCHER = "phone_dispatcher"
+    WALK_IN = "walk_in"
+    WEB = "web"
+    WRITTEN = "written"
+
+
+class Role(StrEnum):
+    DISPATCHER = "dispatcher"
+    EXECUTOR = "executor"
+    QA = "qa"
+    ADMIN = "admin"
+
+
+class HistoryKind(StrEnum):
+    CREATED = "created"
+    STATUS = "status"
+    ASSIGNMENT = "assignment"
+    EDIT = "edit"
+    COMMENT = "comment"
+    ATTACHMENT = "attachment"
+    REPEAT = "repeat"
+    TRANSCRIPT = "transcript"
+    FEEDBACK = "feedback"
+    HANDOVER = "handover"
+
+
+class MissedStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+class CallbackOutcome(StrEnum):
+    REACHED = "reached"
+    TICKET_CREATED = "ticket_created"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    NOT_NEEDED = "not_needed"
+
+
+class CallOutcome(StrEnum):
+    IN_PROGRESS = "in_progress"
+    TICKET = "ticket"
+    MISSED = "missed"
+    TRANSFERRED = "transferred"
+    ANSWERED = "answered"
+
+
+class TranscriptStatus(StrEnum):
+    NONE = "none"
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# Category codes: the IVR, the speech understanding and the SLA rules speak these.
+CATEGORIES = (
+    "water",
+    "sewer",
+    "heating",
+    "electricity",
+    "elevator",
+    "gas",
+    "roof",
+    "common_property",
+    "cleaning",
+    "other",
+)

@@ -1,0 +1,24 @@
+"""Registration numbers: ``<year>-<sequence>``, gapless and unique per year.
+
+The counter row is bumped with one ``INSERT .. ON CONFLICT DO UPDATE .. RETURNING`` inside the
+ticket's own write transaction, so concurrent registrations serialise on that row (PostgreSQL)
+or on the write lock (SQLite) and a rolled-back registration gives its number back.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import TicketCounter
+
+
+async def next_number(session: AsyncSession, year: int, width: int = 6) -> str:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(TicketCounter).values(year=year, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.year], set_={"last": TicketCounter.last + 1}
+    ).returning(TicketCounter.last)
+    value = (await session.execute(stmt)).scalar_one()
+    return f"{year}-{value:0{width}d}"

@@ -1,0 +1,189 @@
+"""Buildings the company serves, residents (found by phone), staff and executors' profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from .addresses import STREET_TYPES, address_key, normalize_phone, normalize_street
+from .db import Database
+from .enums import CATEGORIES, Role
+from .errors import InvalidValue, NotFound
+from .models import (
+    Building,
+    ExecutorBuilding,
+    ExecutorCategory,
+    ExecutorLeave,
+    ExecutorShift,
+    Resident,
+    User,
+)
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Shift:
+    weekday: int  # 0 = Monday
+    start_minute: int
+    length_minutes: int
+
+    @classmethod
+    def parse(cls, weekday: int, span: str) -> Shift:
+        """``Shift.parse(0, "08:00-20:00")``; a span ending before it starts runs past midnight."""
+        start_text, end_text = span.split("-")
+        start = _minutes(start_text)
+        end = _minutes(end_text)
+        length = end - start if end > start else end + 1440 - start
+        return cls(weekday, start, length)
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.strip().split(":")
+    return int(h) * 60 + int(m)
+
+
+class Directory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- buildings -----------------------------------------------------------------------
+    async def add_building(
+        self, street: str, house: str, building: str | None = None, *, street_type: str = "улица",
+        district: str | None = None,
+    ) -> Building:
+        key = address_key(street, house, building)
+        async with self.db.write() as s:
+            existing = (await s.execute(select(Building).where(Building.address_key == key))).scalar_one_or_none()
+            if existing:
+                return existing
+            row = Building(
+                street=normalize_street(street), street_type=STREET_TYPES.get(street_type.lower().rstrip("."), street_type),
+                house=house.strip().lower(), building=(building or None), address_key=key, district=district,
+            )
+            s.add(row)
+            await s.flush()
+            return row
+
+    async def find_building(self, street: str, house: str, building: str | None = None) -> Building | None:
+        async with self.db.read() as s:
+            stmt = select(Building).where(Building.address_key == address_key(street, house, building))
+            return (await s.execute(stmt)).scalar_one_or_none()
+
+    async def buildings(self) -> Sequence[Building]:
+        async with self.db.read() as s:
+            return (await s.execute(select(Building).order_by(Building.street, Building.house))).scalars().all()
+
+    # -- residents -----------------------------------------------------------------------
+    async def find_resident(self, phone: str) -> Resident | None:
+        norm = normalize_phone(phone)
+        if norm is None:
+            return None
+        async with self.db.read() as s:
+            return (await s.execute(select(Resident).where(Resident.phone == norm))).scalar_one_or_none()
+
+    async def save_resident(
+        self, phone: str, *, name: str | None = None, building_id: int | None = None, apartment: str | None = None
+    ) -> Resident:
+        norm = normalize_phone(phone)
+        if norm is None:
+            raise InvalidValue("phone", f"not a phone number: {phone!r}")
+        async with self.db.write() as s:
+            row = (await s.execute(select(Resident).where(Resident.phone == norm))).scalar_one_or_none()
+            if row is None:
+                row = Resident(phone=norm)
+                s.add(row)
+            if name is not None:
+                row.name = name
+            if building_id is not None:
+                row.building_id = building_id
+            if apartment is not None:
+                row.apartment = apartment
+            await s.flush()
+            return row
+
+    # -- staff ---------------------------------------------------------------------------
+    async def create_user(
+        self, login: str, full_name: str, role: str, password: str, *, extension: str | None = None,
+        phone: str | None = None,
+    ) -> User:
+        if role not in {r.value for r in Role}:
+            raise InvalidValue("role", f"unknown role {role!r} (known: {', '.join(r.value for r in Role)})")
+        if len(password) < 8:
+            raise InvalidValue("password", "must be at least 8 characters")
+        async with self.db.write() as s:
+            if (await s.execute(select(User.id).where(User.login == login))).first():
+                raise InvalidValue("login", f"user {login!r} already exists")
+            if extension and (await s.execute(select(User.id).where(User.extension == extension))).first():
+                raise InvalidValue("extension", f"extension {extension} is already taken")
+            user = User(
+                login=login, full_name=full_name, role=role, password_hash=_hasher.hash(password),
+                extension=extension, phone=normalize_phone(phone),
+            )
+            s.add(user)
+            await s.flush()
+            return user
+
+    async def authenticate(self, login: str, password: str) -> User | None:
+        async with self.db.read() as s:
+            user = (await s.execute(select(User).where(User.login == login, User.is_active))).scalar_one_or_none()
+        if user is None:
+            # Spend the same time as a real check, so a login probe can't tell who exists.
+            _hasher.hash(password)
+            return None
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return user
+
+    async def user(self, user_id: int) -> User:
+        async with self.db.read() as s:
+            user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return user
+
+    async def user_by_extension(self, extension: str) -> User | None:
+        async with self.db.read() as s:
+            return (await s.execute(select(User).where(User.extension == extension))).scalar_one_or_none()
+
+    async def users(self, role: str | None = None) -> Sequence[User]:
+        async with self.db.read() as s:
+            stmt = select(User).order_by(User.full_name)
+            if role:
+                stmt = stmt.where(User.role == role)
+            return (await s.execute(stmt)).scalars().all()
+
+    # -- executors -----------------------------------------------------------------------
+    async def set_executor_profile(
+        self, user_id: int, *, categories: Iterable[str], building_ids: Iterable[int] = (),
+        shifts: Iterable[Shift] = (),
+    ) -> None:
+        categories = list(categories)
+        for c in categories:
+            if c not in CATEGORIES:
+                raise InvalidValue("category", f"unknown category {c!r}")
+        async with self.db.write() as s:
+            user = await s.get(User, user_id)
+            if user is None or user.role != Role.EXECUTOR:
+                raise NotFound("executor", user_id)
+            for table in (ExecutorCategory, ExecutorBuilding, ExecutorShift):
+                await s.execute(delete(table).where(table.user_id == user_id))
+            s.add_all(ExecutorCategory(user_id=user_id, category=c) for c in categories)
+            s.add_all(ExecutorBuilding(user_id=user_id, building_id=b) for b in building_ids)
+            s.add_all(
+                ExecutorShift(user_id=user_id, weekday=sh.weekday, start_minute=sh.start_minute, length_minutes=sh.length_minutes)
+                for sh in shifts
+            )
+
+    async def add_leave(self, user_id: int, starts_on: date, ends_on: date, reason: str | None = None) -> None:
+        if ends_on < starts_on:
+            raise InvalidValue("leave", "ends before it starts")
+        async with self.db.write() as s:
+            s.add(ExecutorLeave(user_id=user_id, starts_on=starts_on, ends_on=ends_on, reason=reason))

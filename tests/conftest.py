@@ -1,0 +1,112 @@
+"""Shared fixtures: a migrated journal on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from journal import Database, Journal, JournalConfig, SlaPolicy
+from journal.migrate import upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+REQUIRE_PG = os.environ.get("HOTLINE_TEST_REQUIRE_POSTGRES") == "1"
+T = TypeVar("T")
+
+
+def run_in_thread(fn: Callable[[], T]) -> T:
+    """Run blocking setup (which may call asyncio.run) away from any running event loop."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def go() -> None:
+        dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")  # type: ignore[union-attr]
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    run_in_thread(lambda: asyncio.run(go()))
+
+
+def _pg_url(dbname: str) -> str:
+    assert PG_URL is not None
+    return PG_URL.rsplit("/", 1)[0] + "/" + dbname
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "journal.sqlite3"
+    run_in_thread(lambda: upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if PG_URL is None:
+        if REQUIRE_PG:
+            pytest.fail("HOTLINE_TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server (HOTLINE_TEST_POSTGRES_URL)")
+        pytest.skip("no PostgreSQL server (install Debian's postgresql; scripts/test starts one)")
+    name = f"hotline_tpl_{uuid.uuid4().hex[:8]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    run_in_thread(lambda: upgrade(_pg_url(name)))
+    yield name
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "journal.sqlite3"
+        shutil.copy(template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"hotline_t_{uuid.uuid4().hex[:10]}"
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    yield _pg_url(name)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sla() -> SlaPolicy:
+    return SlaPolicy.load(REPO / "config" / "sla.toml", "Europe/Moscow")
+
+
+@pytest.fixture
+async def journal(db_url: str, sla: SlaPolicy, tmp_path: Path) -> AsyncIterator[Journal]:
+    j = Journal.build(Database.from_url(db_url), sla, JournalConfig(), tmp_path / "files")
+    yield j
+    await j.close()

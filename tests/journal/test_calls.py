@@ -1,0 +1,61 @@
+"""The call log: missed calls with their 10-minute callback, recordings stored by content hash."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+
+from journal import Actor, InvalidValue, Journal, NewTicket
+
+
+async def test_missed_call_due_for_callback_in_ten_minutes(journal: Journal) -> None:
+    call = await journal.calls.start(channel_id="1795433765.9", caller_number="8 (916) 000-00-01", caller_name="Кузнецов")
+    missed = await journal.calls.record_missed(call_id=call.id, caller_number=call.caller_number, reason="hangup", step="menu")
+    assert missed is not None
+    assert missed.callback_due_at == missed.occurred_at + timedelta(minutes=10)
+    assert (missed.caller_number, missed.status, missed.step) == ("79160000001", "pending", "menu")
+    # Exactly once per call, whoever reports the hang-up second.
+    again = await journal.calls.record_missed(call_id=call.id, caller_number=call.caller_number, reason="hangup")
+    assert again is not None and again.id == missed.id
+    assert [m.id for m in await journal.calls.missed()] == [missed.id]
+    assert (await journal.calls.get(call.id)).outcome == "missed"
+
+
+async def test_no_missed_call_for_a_call_that_made_a_ticket(journal: Journal) -> None:
+    call = await journal.calls.start(channel_id="c-1", caller_number="79160000002")
+    await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=Actor.system("ivr"), call_id=call.id))
+    assert await journal.calls.record_missed(call_id=call.id, caller_number="79160000002", reason="hangup") is None
+    assert await journal.calls.missed() == []
+
+
+async def test_callback_outcomes(journal: Journal) -> None:
+    m1 = await journal.calls.record_missed(call_id=None, caller_number="79160000003", reason="no_dispatcher")
+    m2 = await journal.calls.record_missed(call_id=None, caller_number="79160000004", reason="hangup")
+    assert m1 and m2
+    d = Actor("Петрова")
+    after = await journal.calls.callback_result(m1.id, d, "no_answer")
+    assert after.status == "pending" and after.attempts == 1  # stays on the list
+    await journal.calls.callback_result(m1.id, d, "reached", comment="вопрос решён")
+    await journal.calls.callback_result(m2.id, d, "wrong_number")
+    assert await journal.calls.missed() == []
+    history = await journal.calls.missed(pending_only=False)
+    assert {(m.outcome, m.attempts) for m in history} == {("reached", 2), ("wrong_number", 1)}
+    with pytest.raises(InvalidValue, match="unknown callback outcome"):
+        await journal.calls.callback_result(m1.id, d, "maybe")
+
+
+async def test_call_start_is_idempotent_on_channel(journal: Journal) -> None:
+    a = await journal.calls.start(channel_id="1795433765.3", caller_number="79161234567")
+    b = await journal.calls.start(channel_id="1795433765.3", caller_number="79161234567")
+    assert a.id == b.id
+
+
+async def test_recording_kept_byte_for_byte_by_hash(journal: Journal) -> None:
+    data = b"RIFF" + bytes(range(256)) * 10
+    rec = await journal.calls.add_recording(call_id=None, name="call-1", data=data)
+    assert rec.sha256 == hashlib.sha256(data).hexdigest()
+    assert journal.files.path(rec.path).read_bytes() == data
+    with pytest.raises(InvalidValue, match="outside the file store"):
+        journal.files.path("../../etc/passwd")
+    with pytest.raises(InvalidValue, match="outside the file store"):
+        journal.files.path("/etc/passwd")
