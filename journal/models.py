@@ -15,7 +15,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -33,7 +32,11 @@ NAMING = {
 # 64-bit ids on PostgreSQL, SQLite's rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-OPEN = text("is_open")
+# The condition of the partial indexes, spelled the way each dialect renders ``Ticket.is_open``
+# in a WHERE clause (SQLite: "is_open = 1"), since a partial index serves a query only when the
+# query's WHERE contains the index's condition.
+OPEN_PG = text("is_open")
+OPEN_SQLITE = text("is_open = 1")
 
 
 class Base(DeclarativeBase):
@@ -156,12 +159,12 @@ class Ticket(Base):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         # Monitoring runs over open tickets only: partial indexes stay small on a million rows.
-        Index("ix_tickets_open_due", "next_due_at", sqlite_where=OPEN, postgresql_where=OPEN),
-        Index("ix_tickets_open_received", "received_at", sqlite_where=OPEN, postgresql_where=OPEN),
-        Index("ix_tickets_open_category", "category", "received_at", sqlite_where=OPEN, postgresql_where=OPEN),
-        Index("ix_tickets_open_building", "building_id", "received_at", sqlite_where=OPEN, postgresql_where=OPEN),
-        Index("ix_tickets_open_executor", "executor_id", "received_at", sqlite_where=OPEN, postgresql_where=OPEN),
-        Index("ix_tickets_open_phone", "caller_phone", "category", sqlite_where=OPEN, postgresql_where=OPEN),
+        Index("ix_tickets_open_due", "next_due_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_received", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_category", "category", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_building", "building_id", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_executor", "executor_id", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_phone", "caller_phone", "category", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_phone_received", "caller_phone", "received_at"),
         Index("ix_tickets_building_received", "building_id", "received_at"),
         Index("ix_tickets_received", "received_at"),

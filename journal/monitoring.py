@@ -43,8 +43,8 @@ class TicketFilter:
     def conditions(self, now: datetime) -> list[ColumnElement[bool]]:
         c: list[ColumnElement[bool]] = []
         if self.open_only:
-            # Bare column, not "IS 1": SQLite uses a partial index only when the query's WHERE
-            # contains the index's own condition ("is_open").
+            # Rendered "is_open = 1" on SQLite and "is_open" on PostgreSQL: exactly the partial
+            # indexes' conditions (models.OPEN_SQLITE / OPEN_PG), so the planner can use them.
             c.append(Ticket.is_open.expression)
         if self.received_from is not None:
             c.append(Ticket.received_at >= self.received_from)

@@ -59,3 +59,18 @@ async def test_recording_kept_byte_for_byte_by_hash(journal: Journal) -> None:
         journal.files.path("../../etc/passwd")
     with pytest.raises(InvalidValue, match="outside the file store"):
         journal.files.path("/etc/passwd")
+
+
+async def test_resident_by_phone_and_building_by_address(journal: Journal) -> None:
+    b = await journal.people.add_building("ул. Ленина", "5", "2")
+    same = await journal.people.add_building("Ленина", "5", "2")
+    assert same.id == b.id
+    assert (await journal.people.find_building("ленина", "5", "2")).id == b.id  # type: ignore[union-attr]
+    assert await journal.people.find_building("Ленина", "5") is None
+    await journal.people.save_resident("8 916 123 45 67", name="Иванова", building_id=b.id, apartment="12")
+    r = await journal.people.find_resident("+79161234567")
+    assert r is not None and (r.name, r.building_id, r.apartment) == ("Иванова", b.id, "12")
+    # A known resident's address fills a ticket registered by phone alone.
+    t = (await journal.tickets.register(NewTicket(channel="phone_ivr", category="heating", actor=Actor.system("ivr"),
+                                                  caller_phone="79161234567"))).ticket
+    assert (t.building_id, t.apartment, t.caller_name, t.resident_id) == (b.id, "12", "Иванова", r.id)
