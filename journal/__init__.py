@@ -18,6 +18,7 @@ from .people import Directory, Shift
 from .sla import Deadlines, SlaPolicy
 from .storage import FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
+from .transcription import ClaimedJob, TranscriptionQueue
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Journal:
     calls: CallLog
     people: Directory
     monitor: Monitor
+    transcription: TranscriptionQueue
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
@@ -42,6 +44,7 @@ class Journal:
             calls=CallLog(db, files, config),
             people=Directory(db),
             monitor=Monitor(db),
+            transcription=TranscriptionQueue(db),
         )
 
     async def close(self) -> None:
@@ -49,8 +52,8 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallLog", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
-    "TicketFilter", "TicketService",
+    "TicketFilter", "TicketService", "TranscriptionQueue",
 ]

@@ -187,6 +187,9 @@ class Ticket(Base):
     transcript: Mapped[str | None] = mapped_column(Text)
     transcript_status: Mapped[str] = mapped_column(String(16), default="none")
     transcript_error: Mapped[str | None] = mapped_column(Text)
+    # What speech understanding made of the transcript, shown beside what the caller pressed.
+    suggested_category: Mapped[str | None] = mapped_column(String(30))
+    suggested_category_confidence: Mapped[float | None]
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -244,6 +247,9 @@ class Recording(Base):
     format: Mapped[str] = mapped_column(String(10), default="wav")
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     duration_seconds: Mapped[float | None]
+    transcript: Mapped[str | None] = mapped_column(Text)
+    # Recogniser output with word timings and confidences (JSON), for the QA player.
+    words_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
     deleted_reason: Mapped[str | None] = mapped_column(String(200))

@@ -20,7 +20,7 @@ from .enums import CATEGORIES, CallOutcome, Channel, HistoryKind, Priority, Role
 from .errors import IllegalTransition, InvalidValue, NotFound
 from .history import Actor
 from .lifecycle import allowed_from, can_change, is_open
-from .models import Building, Call, Recording, Resident, Ticket, TicketHistory, User
+from .models import Building, Call, Recording, Resident, Ticket, TicketHistory, TranscriptionJob, User
 from .numbering import next_number
 from .sla import SlaPolicy
 
@@ -190,6 +190,10 @@ class TicketService:
                 raise NotFound("recording", rec_id)
             rec.ticket_id = ticket.id
             history.record(s, ticket, new.actor, HistoryKind.ATTACHMENT, field="recording", after=rec.name)
+            if new.transcript_pending:
+                # Same transaction as the ticket: a crash right after registration loses no job.
+                s.add(TranscriptionJob(recording_id=rec.id, ticket_id=ticket.id, status="pending"))
+                ticket.transcript_status = TranscriptStatus.PENDING.value
 
     # -- reading -------------------------------------------------------------------------
     async def get(self, ticket_id: int) -> Ticket:

@@ -1,0 +1,54 @@
+"""The durable transcription queue: survives restarts, retries a bounded number of times, and a
+failure leaves the ticket and its recording intact with the reason."""
+
+from datetime import timedelta
+
+from journal import Actor, Journal, NewTicket, TranscriptionQueue
+from journal.clock import utcnow
+
+
+async def _ticket_with_recording(journal: Journal) -> tuple[int, int]:
+    rec = await journal.calls.add_recording(call_id=None, name="call-1", data=b"RIFF....WAVE")
+    reg = await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=Actor.system("ivr"),
+                                                   recording_ids=[rec.id], transcript_pending=True))
+    return reg.ticket.id, rec.id
+
+
+async def test_job_is_made_with_the_ticket_and_completes(journal: Journal) -> None:
+    ticket_id, rec_id = await _ticket_with_recording(journal)
+    assert (await journal.tickets.get(ticket_id)).transcript_status == "pending"
+    q = journal.transcription
+    [job] = await q.claim(10)
+    assert (job.recording_id, job.ticket_id, job.attempt) == (rec_id, ticket_id, 1)
+    assert await q.claim(10) == []  # running jobs are not handed out twice
+    words = [{"word": "течёт", "start": 0.5, "end": 0.9, "conf": 0.93}]
+    await q.complete(job, text="течёт кран", words=words, suggested_category="water", suggested_confidence=0.9)
+    t = await journal.tickets.get(ticket_id)
+    assert (t.transcript, t.transcript_status, t.suggested_category) == ("течёт кран", "done", "water")
+    rec = await journal.calls.recording(rec_id)
+    assert rec.transcript == "течёт кран" and "течёт" in (rec.words_json or "")
+    assert await q.pending_count() == 0
+
+
+async def test_retries_then_fails_keeping_ticket_and_recording(journal: Journal) -> None:
+    ticket_id, rec_id = await _ticket_with_recording(journal)
+    q = TranscriptionQueue(journal.db, max_attempts=2, backoff=timedelta(seconds=60))
+    [job] = await q.claim(1)
+    assert await q.fail(job, "model crashed") is True
+    assert await q.claim(1) == []  # backing off
+    [job] = await q.claim(1, now=utcnow() + timedelta(minutes=2))
+    assert job.attempt == 2
+    assert await q.fail(job, "model crashed again") is False
+    t = await journal.tickets.get(ticket_id)
+    assert (t.transcript_status, t.transcript_error, t.status) == ("failed", "model crashed again", "new")
+    assert (await journal.calls.recording(rec_id)).ticket_id == ticket_id
+    assert await q.claim(1, now=utcnow() + timedelta(days=1)) == []
+
+
+async def test_jobs_left_running_by_a_killed_process_are_recovered(journal: Journal) -> None:
+    await _ticket_with_recording(journal)
+    q = journal.transcription
+    assert len(await q.claim(5)) == 1
+    # the process dies here; a new one starts:
+    assert await q.recover() == 1
+    assert len(await q.claim(5)) == 1
