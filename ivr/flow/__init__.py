@@ -1,0 +1,111 @@
+"""The hotline call flow: a pure state machine, ``step(state, event) -> (state, commands)``.
+
+Start a call with ``State()`` and feed it a :class:`CallStarted`; run the returned commands
+and feed back what happened as further events::
+
+    state, cmds = step(State(), CallStarted("1795433765.3", "79161234567", "Ivanova"))
+    # cmds == [Answer(), Play((greeting media...), playback_id="1795433765.3:play:1")]
+    state, cmds = step(state, PlaybackDone("1795433765.3:play:1"))   # -> the category menu
+    state, cmds = step(state, Dtmf("2"))                             # heating -> "describe..."
+
+Invariants are documented in ``machine.py``; timings and keys are in :class:`FlowConfig`.
+"""
+
+from ivr.flow.choices import Category, Choice, Priority, Special, TicketStatus, parse_choice
+from ivr.flow.commands import (
+    Answer,
+    CancelDispatcherCall,
+    CancelTimer,
+    Command,
+    ConnectToDispatcher,
+    DispatcherReason,
+    Hangup,
+    ListenForChoice,
+    MissedReason,
+    Outcome,
+    Play,
+    PlayMusicOnHold,
+    RecordMissedCall,
+    RegisterTicket,
+    ReportOutcome,
+    StartRecording,
+    StartTimer,
+    StopListening,
+    StopMusicOnHold,
+    StopPlayback,
+)
+from ivr.flow.config import DEFAULT_MENU_KEYS, FlowConfig
+from ivr.flow.events import (
+    CallStarted,
+    Deadline,
+    DeadlineBy,
+    DeadlineWithin,
+    DispatcherAnswered,
+    Dtmf,
+    Error,
+    Event,
+    HungUp,
+    NoDispatcher,
+    OpenTicket,
+    PlaybackDone,
+    RecordingDone,
+    RecordingEnd,
+    SpokenChoice,
+    TicketRegistered,
+    Timeout,
+)
+from ivr.flow.machine import DEFAULT_CONFIG, step
+from ivr.flow.state import State, Step, Transition
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_MENU_KEYS",
+    "Answer",
+    "CallStarted",
+    "CancelDispatcherCall",
+    "CancelTimer",
+    "Category",
+    "Choice",
+    "Command",
+    "ConnectToDispatcher",
+    "Deadline",
+    "DeadlineBy",
+    "DeadlineWithin",
+    "DispatcherAnswered",
+    "DispatcherReason",
+    "Dtmf",
+    "Error",
+    "Event",
+    "FlowConfig",
+    "Hangup",
+    "HungUp",
+    "ListenForChoice",
+    "MissedReason",
+    "NoDispatcher",
+    "OpenTicket",
+    "Outcome",
+    "Play",
+    "PlayMusicOnHold",
+    "PlaybackDone",
+    "Priority",
+    "RecordMissedCall",
+    "RecordingDone",
+    "RecordingEnd",
+    "RegisterTicket",
+    "ReportOutcome",
+    "Special",
+    "SpokenChoice",
+    "StartRecording",
+    "StartTimer",
+    "State",
+    "Step",
+    "StopListening",
+    "StopMusicOnHold",
+    "StopPlayback",
+    "TicketRegistered",
+    "TicketStatus",
+    "Timeout",
+    "Transition",
+    "parse_choice",
+    "step",
+]

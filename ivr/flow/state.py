@@ -1,0 +1,63 @@
+"""The state of one call in the flow: an immutable value, replaced on every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ivr.flow.choices import Category
+from ivr.flow.commands import Command, DispatcherReason, Outcome
+from ivr.flow.events import OpenTicket
+
+
+class Step(StrEnum):
+    START = "start"
+    GREETING = "greeting"
+    OPEN_TICKET_MENU = "open_ticket_menu"
+    CATEGORY_MENU = "category_menu"
+    RECORD_PROMPT = "record_prompt"  # "describe the problem" + beep playing
+    RECORDING = "recording"
+    REGISTERING = "registering"  # waiting for TicketRegistered
+    WAITING_DISPATCHER = "waiting_dispatcher"
+    WITH_DISPATCHER = "with_dispatcher"
+    ENDING = "ending"  # last words (ticket number, goodbye, apology) playing, then Hangup
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class State:
+    step: Step = Step.START
+    call_id: str = ""
+    caller_number: str = ""
+    caller_name: str = ""
+    open_ticket: OpenTicket | None = None
+
+    # Counter for playback ids and timer tokens, so stale PlaybackDone/Timeout are told
+    # apart from current ones without any clock or randomness.
+    seq: int = 0
+    playback_id: str | None = None  # the prompt now playing, if any
+    timer_token: int | None = None  # the timer now running, if any
+    listening: bool = False
+    on_hold: bool = False  # music on hold playing
+    ringing: bool = False  # dispatchers are being rung
+
+    failures: int = 0  # no/wrong input at the current menu or recording prompt
+    category: Category | None = None
+    # Set when the caller went to a dispatcher; a message left afterwards is a callback.
+    dispatcher_reason: DispatcherReason | None = None
+    leaving_message: bool = False
+    recording_name: str | None = None
+    recordings: int = 0
+    hung_up: bool = False
+    # What the call will have been if it ends while ENDING plays its last words.
+    pending_outcome: Outcome | None = None
+    history: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        """The step name reported with a missed call."""
+        prefix = "no_dispatcher/" if self.leaving_message else ""
+        return prefix + self.step.value
+
+
+Transition = tuple[State, list[Command]]

@@ -1,0 +1,5 @@
+import sys
+
+from pbxsim.cli import main
+
+sys.exit(main())

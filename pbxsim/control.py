@@ -1,0 +1,89 @@
+"""Control endpoints of a running stand-in (``hotline call`` uses them): /_sim/..."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from pbxsim.calls import CallScript, KeyPress
+
+if TYPE_CHECKING:
+    from pbxsim.sim import PbxSim
+
+
+def _sim(request: web.Request) -> PbxSim:
+    from pbxsim.sim import SIM_KEY
+
+    return request.app[SIM_KEY]
+
+
+def script_from_json(data: dict[str, Any]) -> CallScript:
+    keys = data.get("keys", "")
+    if isinstance(keys, str):
+        script = CallScript.simple(str(data["from"]), keys, first_key_at=float(data.get("first_key_at", 2.2)))
+        presses = list(script.keys)
+    else:
+        presses = [KeyPress(float(at), str(d)) for at, d in keys]
+    say = data.get("say")
+    hangup_after = data.get("hangup_after")
+    return CallScript(str(data["from"]), str(data.get("name", "")), presses,
+                      Path(say) if say else None, float(hangup_after) if hangup_after is not None else None)
+
+
+async def post_call(request: web.Request) -> web.Response:
+    try:
+        script = script_from_json(await request.json())
+    except (KeyError, ValueError, TypeError) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    handle = _sim(request).place_call(script)
+    if request.query.get("wait") == "1":
+        await handle.done.wait()
+    return web.json_response({"channel_id": handle.id, "played": _sim(request).played(handle.id)}, status=201)
+
+
+async def post_hangup(request: web.Request) -> web.Response:
+    ok = _sim(request).hangup(request.match_info["channelId"])
+    return web.json_response({"ok": ok}, status=200 if ok else 404)
+
+
+async def post_internal(request: web.Request) -> web.Response:
+    data = await request.json()
+    call = _sim(request).internal_call(str(data["from"]), str(data["to"]))
+    return web.json_response({"caller": call.caller.name, "callee": call.callee.name}, status=201)
+
+
+async def post_fault(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    kind = request.match_info["kind"]
+    data: dict[str, Any] = await request.json() if request.can_read_body else {}
+    if kind == "drop-ari":
+        sim.drop_ari()
+    elif kind == "drop-ami":
+        sim.drop_ami()
+    elif kind == "rest":
+        sim.fail_rest(int(data.get("count", 1)), int(data.get("status", 500)))
+        sim.delay_rest(float(data.get("delay", 0.0)))
+    elif kind == "restart":
+        asyncio.get_running_loop().call_soon(lambda: sim.core.spawn(sim.restart(float(data.get("down_for", 0.5)))))
+    else:
+        return web.json_response({"error": f"unknown fault {kind}"}, status=404)
+    return web.json_response({"ok": True})
+
+
+async def get_report(request: web.Request) -> web.Response:
+    pbx = _sim(request).core
+    return web.json_response({
+        "live_channels": len(pbx.channels), "ended": len(pbx.ended), "rest_requests": len(pbx.hub.rest_log),
+        "timings": pbx.timings,
+    })
+
+
+def add_control_routes(app: web.Application) -> None:
+    app.router.add_post("/_sim/calls", post_call)
+    app.router.add_post("/_sim/calls/{channelId}/hangup", post_hangup)
+    app.router.add_post("/_sim/internal-calls", post_internal)
+    app.router.add_post("/_sim/faults/{kind}", post_fault)
+    app.router.add_get("/_sim/report", get_report)
