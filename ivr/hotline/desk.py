@@ -1,0 +1,63 @@
+"""The dispatchers' side of a call as the voice menu sees it: who can take a call now, and the
+screen that must show the card when their phone rings (the console implements this)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CallCard:
+    """What pops on the dispatcher's screen."""
+
+    call_id: str
+    caller_number: str
+    caller_name: str
+    emergency: bool
+    reason: str
+    category: str | None = None
+    related_ticket: str | None = None
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+
+
+class DispatcherDesk(Protocol):
+    async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
+        """Extensions to ring, in turn: on shift and not on a call."""
+        ...
+
+    async def ringing(self, extension: str | None, card: CallCard) -> None:
+        """Their phone rings now (None: every dispatcher, for an emergency)."""
+        ...
+
+    async def answered(self, extension: str, card: CallCard) -> None: ...
+
+    async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
+        """A call's progress for the live list: menu, recording, waiting, talking, ended."""
+        ...
+
+
+@dataclass
+class StaticDesk:
+    """A fixed list of dispatcher extensions, each busy while we have them on a call; the
+    console's desk replaces it with who is logged in and on shift."""
+
+    extensions: Sequence[str]
+    busy: set[str] = field(default_factory=set)
+    log: list[tuple[str, str | None, CallCard]] = field(default_factory=list)
+
+    async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
+        return [e for e in self.extensions if e not in self.busy]
+
+    async def ringing(self, extension: str | None, card: CallCard) -> None:
+        self.log.append(("ringing", extension, card))
+
+    async def answered(self, extension: str, card: CallCard) -> None:
+        self.busy.add(extension)
+        self.log.append(("answered", extension, card))
+
+    async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
+        if state == "ended" and isinstance(info.get("dispatcher"), str):
+            self.busy.discard(str(info["dispatcher"]))

@@ -1,0 +1,164 @@
+"""The transcription worker: takes recordings from the journal's durable queue, runs the
+recogniser off the event loop, files the transcript on the ticket and lets the transcript
+correct what the keypad could not say (emergency, address, a category that disagrees).
+
+A failure is recorded on the job (retried with backoff, then marked failed on the ticket with
+its reason); the ticket and the recording are never touched by a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Protocol
+
+import structlog
+
+from journal import Actor, ClaimedJob, Journal
+from journal.models import Building, Ticket
+
+from .asr import Transcriber, Transcript
+from .nlu import Understanding, match_building, understand
+
+log = structlog.get_logger(__name__)
+ASR = Actor.system("asr")
+
+
+class TicketEvents(Protocol):
+    """Where the worker reports (the console pushes these to dispatchers' screens)."""
+
+    async def transcript_ready(self, ticket: Ticket) -> None: ...
+
+    async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None: ...
+
+
+class NoEvents:
+    async def transcript_ready(self, ticket: Ticket) -> None:
+        return None
+
+    async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
+        return None
+
+
+class TranscriptionWorker:
+    def __init__(
+        self,
+        journal: Journal,
+        transcriber: Transcriber,
+        *,
+        events: TicketEvents | None = None,
+        concurrency: int = 2,
+        poll_seconds: float = 5.0,
+        understand_text: Callable[[str], Understanding] = understand,
+    ) -> None:
+        self.journal = journal
+        self.transcriber = transcriber
+        self.events = events or NoEvents()
+        self.concurrency = max(1, concurrency)
+        self.poll_seconds = poll_seconds
+        self.understand = understand_text
+        self._wake = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """A job was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        recovered = await self.journal.transcription.recover()
+        if recovered:
+            log.info("transcription.recovered", jobs=recovered)
+        self._task = asyncio.create_task(self._loop(), name="transcription-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for t in list(self._running):
+            t.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait until no job is pending or running (tests, benchmarks, shutdown)."""
+        async def idle() -> None:
+            while await self.journal.transcription.pending_count() > 0 or self._running:
+                self.wake()
+                await asyncio.sleep(0.05)
+        await asyncio.wait_for(idle(), timeout)
+
+    async def _loop(self) -> None:
+        while True:
+            free = self.concurrency - len(self._running)
+            jobs = await self.journal.transcription.claim(free) if free > 0 else []
+            for job in jobs:
+                task = asyncio.create_task(self._process(job), name=f"transcribe-{job.id}")
+                self._running.add(task)
+                task.add_done_callback(self._done)
+            self._wake.clear()
+            if jobs and len(self._running) < self.concurrency:
+                continue
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wake.set()
+
+    async def _process(self, job: ClaimedJob) -> None:
+        structlog.contextvars.bind_contextvars(ticket_id=job.ticket_id, recording=job.recording_name)
+        try:
+            path = self.journal.files.path(job.recording_path)
+            transcript = await self.transcriber.transcribe(path)
+        except Exception as exc:  # any recogniser failure is recorded, never raised
+            reason = f"{type(exc).__name__}: {exc}"
+            await self.journal.transcription.fail(job, reason)
+            return
+        try:
+            await self._file(job, transcript)
+        except Exception:
+            log.exception("transcription.filing_failed")
+            await self.journal.transcription.fail(job, "не удалось сохранить расшифровку")
+        finally:
+            structlog.contextvars.unbind_contextvars("ticket_id", "recording")
+
+    async def _file(self, job: ClaimedJob, transcript: Transcript) -> None:
+        u = self.understand(transcript.text) if transcript.text else None
+        ticket = await self.journal.transcription.complete(
+            job, text=transcript.text, words=[asdict(w) for w in transcript.words],
+            suggested_category=u.category if u and u.category_confidence > 0 else None,
+            suggested_confidence=u.category_confidence if u else None,
+        )
+        if ticket is None:
+            return
+        if u is not None:
+            ticket = await self._apply(ticket, u)
+        await self.events.transcript_ready(ticket)
+
+    async def _apply(self, ticket: Ticket, u: Understanding) -> Ticket:
+        """What the words add: an address the keypad can't give, an emergency the caller didn't
+        press 0 for. A category that disagrees with the key pressed is only suggested: the
+        dispatcher decides (the card flags it)."""
+        changes: dict[str, object] = {}
+        if ticket.building_id is None and u.address is not None:
+            buildings = await self.journal.people.buildings()
+            match: Building | None = match_building(u.address, buildings)
+            if match is not None:
+                changes["building_id"] = match.id
+                if u.address.apartment and not ticket.apartment:
+                    changes["apartment"] = u.address.apartment
+            if not ticket.address_text:
+                changes["address_text"] = u.address.display() if hasattr(u.address, "display") else str(u.address)
+        if u.emergency and ticket.priority != "emergency":
+            changes["priority"] = "emergency"
+            if u.problem and u.problem in self.journal.sla.problems and ticket.problem is None:
+                changes["problem"] = u.problem
+        if changes:
+            ticket = await self.journal.tickets.edit(ticket.id, ASR, **changes)
+        if u.emergency:
+            await self.events.emergency_detected(ticket, u.emergency_reasons)
+        return ticket

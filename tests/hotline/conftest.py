@@ -1,0 +1,92 @@
+"""End-to-end fixtures: the Asterisk stand-in over real sockets, the real ARI client, the voice
+menu, and a journal on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import wave
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ivr.ari import AriService
+from ivr.flow import FlowConfig
+from ivr.hotline import HotlineCall, StaticDesk
+from journal import Database, Journal, JournalConfig, SlaPolicy
+from pbxsim import PbxSim, SimConfig
+
+REPO = Path(__file__).resolve().parents[2]
+PROMPTS = REPO / "ivr" / "prompts"
+SPEECH_WAV = REPO.parent / "shared" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
+TIME_SCALE = 0.05
+
+
+def prompt_sounds() -> dict[str, float]:
+    """Our prompts' real lengths, so the stand-in plays them as long as Asterisk would."""
+    sounds = {}
+    for wav in PROMPTS.glob("*.wav"):
+        with wave.open(str(wav)) as w:
+            sounds[f"hotline/{wav.stem}"] = w.getnframes() / w.getframerate()
+    return sounds
+
+
+# Real-time flow timers, scaled like the stand-in's clock.
+FAST_FLOW = FlowConfig(
+    input_timeout_seconds=7.0 * TIME_SCALE * 4,
+    dispatcher_ring_seconds=3,
+    dispatcher_grace_seconds=2.0,
+    recording_grace_seconds=1.0,
+    max_recording_seconds=30,
+)
+
+
+@dataclass
+class Hotline:
+    sim: PbxSim
+    journal: Journal
+    desk: StaticDesk
+    ari: AriService
+
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until every call's flow has finished."""
+        await self.ari.dispatcher.drain(timeout)
+        assert not self.ari.dispatcher.sessions, "a call flow is still running"
+
+    async def wait_played(self, channel_id: str, predicate: Callable[[list[str]], bool], timeout: float = 10.0) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not predicate(self.sim.played(channel_id)):
+            if loop.time() > end:
+                raise AssertionError(f"not played in time; played: {self.sim.played(channel_id)}")
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def speech_wav(tmp_path: Path) -> Path:
+    target = tmp_path / "problem.wav"
+    shutil.copy(SPEECH_WAV, target)
+    return target
+
+
+@pytest.fixture
+async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
+                  request: pytest.FixtureRequest) -> AsyncIterator[Hotline]:
+    db_file = tmp_path / "journal.sqlite3"
+    shutil.copy(sqlite_template, db_file)
+    journal = Journal.build(Database.from_url(f"sqlite+aiosqlite:///{db_file}"), sla, JournalConfig(),
+                            tmp_path / "files")
+    config = SimConfig(recordings_dir=tmp_path / "recordings", time_scale=TIME_SCALE)
+    config.sounds.update(prompt_sounds())
+    marker = request.node.get_closest_marker("extensions")
+    if marker is not None:
+        config.extensions.update(marker.args[0])
+    desk = StaticDesk(["101", "102"])
+    async with PbxSim(config) as sim:
+        handler = HotlineCall(journal, desk, config=FAST_FLOW, ring_each_seconds=2)
+        async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:
+            await ari.state.wait_connected(5)
+            yield Hotline(sim, journal, desk, ari)
+    await journal.close()
