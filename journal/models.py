@@ -159,11 +159,13 @@ class Ticket(Base):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         # Monitoring runs over open tickets only: partial indexes stay small on a million rows.
-        Index("ix_tickets_open_due", "next_due_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
-        Index("ix_tickets_open_received", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
-        Index("ix_tickets_open_category", "category", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
-        Index("ix_tickets_open_building", "building_id", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
-        Index("ix_tickets_open_executor", "executor_id", "received_at", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        # Each ordered index ends with id, the pages' tie-breaker, so PostgreSQL reads a page
+        # straight off the index (SQLite appends the rowid to every index by itself).
+        Index("ix_tickets_open_due", "next_due_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_received", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_category", "category", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_building", "building_id", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        Index("ix_tickets_open_executor", "executor_id", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_open_phone", "caller_phone", "category", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_phone_received", "caller_phone", "received_at"),
         Index("ix_tickets_building_received", "building_id", "received_at"),
