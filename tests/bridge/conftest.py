@@ -1,25 +1,3 @@
-from __future__ import annotations
+from tests.asterisk_fixtures import sim
 
-import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
-from pbxsim import PbxSim, SimConfig
-
-REPO = Path(__file__).resolve().parents[2]
-TRACES = REPO / ".." / "shared" / "asterisk" / "traces"
-SPEC_DIR = REPO / ".." / "shared" / "asterisk" / "ari-api-docs"
-SPEECH_WAV = TRACES / "resident-dtmf-record.recording.wav"
-
-
-def load_trace(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (TRACES / name).read_text().splitlines() if line.strip()]
-
-
-@pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
-    async with PbxSim(SimConfig(recordings_dir=tmp_path / "recordings", time_scale=0.05)) as running:
-        yield running
+__all__ = ["sim"]

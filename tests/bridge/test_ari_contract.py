@@ -8,7 +8,7 @@ import pytest
 
 from ivr.ari import ENDPOINTS, EVENTS_WEBSOCKET, Endpoint
 
-from .conftest import SPEC_DIR
+from tests.asterisk_fixtures import SPEC_DIR
 
 
 def _spec() -> dict[tuple[str, str], dict[str, set[str]]]:

@@ -7,7 +7,7 @@ import pytest
 from ivr.ari import AriConnection, AriClient, Event, StasisStart, parse_event
 from ivr.ari.events import KNOWN_EVENT_TYPES
 
-from .conftest import load_trace
+from tests.asterisk_fixtures import load_trace
 
 TRACES = ["resident-dtmf-record.jsonl", "resident-hangs-up-in-greeting.jsonl",
           "resident-presses-0-bridged-to-dispatcher.jsonl"]

@@ -8,7 +8,7 @@ import wave
 from ivr.ari import AriService, example_handler
 from pbxsim import CallScript, PbxSim
 
-from .conftest import SPEECH_WAV
+from tests.asterisk_fixtures import SPEECH_WAV
 
 
 async def test_example_handler_answers_plays_records_and_hangs_up(sim: PbxSim) -> None:

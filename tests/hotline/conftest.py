@@ -17,10 +17,10 @@ from ivr.flow import FlowConfig
 from ivr.hotline import HotlineCall, StaticDesk
 from journal import Database, Journal, JournalConfig, SlaPolicy
 from pbxsim import PbxSim, SimConfig
+from tests.asterisk_fixtures import SPEECH_WAV
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPTS = REPO / "ivr" / "prompts"
-SPEECH_WAV = REPO.parent / "shared" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
 TIME_SCALE = 0.05
 
 

@@ -24,7 +24,7 @@ from ivr.ari import (
 )
 from pbxsim import CallScript, Extension, KeyPress, PbxSim
 
-from .conftest import SPEECH_WAV, load_trace
+from tests.asterisk_fixtures import SPEECH_WAV, load_trace
 
 NESTED = ("channel", "playback", "recording", "bridge", "peer")
 VALUES = ("dialstatus", "digit", "variable", "cause", "soft", "dialplan_app")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import asyncio
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+from ivr.asr import BadAudio, LocalTranscriber, ModelMissing, VoskEngine
+
+
+@pytest.fixture
+async def local(loaded_model: Path) -> LocalTranscriber:
+    t = LocalTranscriber(VoskEngine(loaded_model, workers=2))
+    yield t
+    await t.close()
+
+
+async def test_transcribes_real_speech(local: LocalTranscriber, speech: dict[str, Path]) -> None:
+    path = speech["long"]
+    with wave.open(str(path)) as wf:
+        assert (wf.getframerate(), wf.getsampwidth(), wf.getnchannels()) == (8000, 2, 1)
+        seconds = wf.getnframes() / wf.getframerate()
+    t = await local.transcribe(path)
+    assert t.engine == "vosk-local" and t.model == path.parent.name or t.model
+    assert t.duration == pytest.approx(seconds)
+    assert len(t.words) >= 5 and t.text
+    assert t.text.split() == [w.word for w in t.words]
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts)
+    for w in t.words:
+        assert 0.0 <= w.start < w.end <= seconds + 0.1
+        assert 0.0 <= w.conf <= 1.0
+    assert 0.0 < t.confidence <= 1.0
+
+
+async def test_grammar_mode_returns_the_phrase_said(local: LocalTranscriber, speech: dict[str, Path]) -> None:
+    menu = {"yes": ["네"], "no": ["아니요"], "water": ["물"]}
+    for key in ("yes", "no", "water"):
+        choice, confidence = await local.recognize_choice(speech[key], menu)
+        assert choice == key
+        assert 0.0 < confidence <= 1.0
+
+
+async def test_decoding_is_bounded_and_off_the_loop(loaded_model: Path, speech: dict[str, Path]) -> None:
+    for workers in (1, 2):
+        t = LocalTranscriber(VoskEngine(loaded_model, workers=workers))
+        lags: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                before = time.perf_counter()
+                await asyncio.sleep(0.01)
+                lags.append(time.perf_counter() - before - 0.01)
+
+        tick = asyncio.create_task(ticker())
+        results = await asyncio.gather(*(t.transcribe(speech["no"]) for _ in range(4)))
+        tick.cancel()
+        await t.close()
+        assert t.engine.peak_running == workers
+        assert len({r.text for r in results}) == 1
+        assert max(lags) < 0.1  # the loop kept running while Vosk decoded
+
+
+async def test_missing_model(tmp_path: Path) -> None:
+    for model_dir in (tmp_path / "vosk-model-small-ru-0.22", tmp_path):
+        t = LocalTranscriber(VoskEngine(model_dir))
+        with pytest.raises(ModelMissing) as err:
+            await t.start()
+        assert str(model_dir) in str(err.value) and "fetch_model.py" in str(err.value)
+        await t.close()
+
+
+def _write_wav(path: Path, *, rate: int = 8000, width: int = 2, channels: int = 1) -> Path:
+    with wave.open(str(path), "wb") as wf:
+        wf.setnchannels(channels)
+        wf.setsampwidth(width)
+        wf.setframerate(rate)
+        wf.writeframes(b"\x00" * (width * channels * rate // 10))
+    return path
+
+
+def _alaw_wav(path: Path) -> Path:
+    data = b"\xd5" * 800
+    fmt = (6).to_bytes(2, "little") + (1).to_bytes(2, "little") + (8000).to_bytes(4, "little")
+    fmt += (8000).to_bytes(4, "little") + (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
+    body = b"WAVE" + b"fmt " + len(fmt).to_bytes(4, "little") + fmt + b"data" + len(data).to_bytes(4, "little") + data
+    path.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
+    return path
+
+
+async def test_bad_audio_is_a_clear_error(local: LocalTranscriber, tmp_path: Path) -> None:
+    text = tmp_path / "note.wav"
+    text.write_text("not audio at all")
+    cases = {
+        text: "16-bit PCM wav",
+        _alaw_wav(tmp_path / "alaw.wav"): "16-bit PCM wav",
+        _write_wav(tmp_path / "stereo.wav", channels=2): "mono",
+        _write_wav(tmp_path / "8bit.wav", width=1): "16-bit",
+        tmp_path / "absent.wav": "does not exist",
+    }
+    for path, words in cases.items():
+        with pytest.raises(BadAudio) as err:
+            await local.transcribe(path)
+        assert str(path) in str(err.value) and words in str(err.value)
+
+
+async def test_a_tenth_of_a_second_decodes(local: LocalTranscriber, tmp_path: Path) -> None:
+    t = await local.transcribe(_write_wav(tmp_path / "short.wav"))
+    assert t.duration == pytest.approx(0.1)
+    assert len(t.words) <= 1
