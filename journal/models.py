@@ -166,6 +166,11 @@ class Ticket(Base):
         Index("ix_tickets_open_category", "category", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_open_building", "building_id", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_open_executor", "executor_id", "received_at", "id", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
+        # Unassigned tickets are all open, which the planner cannot know from column statistics;
+        # an index of just them makes "unassigned, newest first" a straight read.
+        Index("ix_tickets_unassigned", "received_at", "id",
+              sqlite_where=text("is_open = 1 AND executor_id IS NULL"),
+              postgresql_where=text("is_open AND executor_id IS NULL")),
         Index("ix_tickets_open_phone", "caller_phone", "category", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_phone_received", "caller_phone", "received_at"),
         Index("ix_tickets_building_received", "building_id", "received_at"),

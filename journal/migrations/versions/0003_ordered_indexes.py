@@ -1,4 +1,5 @@
-"""Open-ticket indexes end with id, the tie-breaker of every page's ORDER BY.
+"""Open-ticket indexes end with id, the tie-breaker of every page's ORDER BY; an index of the
+unassigned tickets.
 
 Revision ID: 0003
 Revises: 0002
@@ -29,12 +30,20 @@ def _where() -> dict[str, object]:
 
 
 def upgrade() -> None:
+    import sqlalchemy as sa
+
     for name, (_, new) in INDEXES.items():
         op.drop_index(name, table_name="tickets")
         op.create_index(name, "tickets", new, **_where())
+    op.create_index(
+        "ix_tickets_unassigned", "tickets", ["received_at", "id"],
+        sqlite_where=sa.text("is_open = 1 AND executor_id IS NULL"),
+        postgresql_where=sa.text("is_open AND executor_id IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_unassigned", table_name="tickets")
     for name, (old, _) in INDEXES.items():
         op.drop_index(name, table_name="tickets")
         op.create_index(name, "tickets", old, **_where())
