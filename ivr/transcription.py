@@ -20,7 +20,7 @@ from journal import Actor, ClaimedJob, Journal
 from journal.models import Building, Ticket
 
 from .asr import Transcriber, Transcript
-from .nlu import Understanding, match_building, understand
+from .nlu import Address, Understanding, match_building, understand
 
 log = structlog.get_logger(__name__)
 ASR = Actor.system("asr")
@@ -152,7 +152,10 @@ class TranscriptionWorker:
                 if u.address.apartment and not ticket.apartment:
                     changes["apartment"] = u.address.apartment
             if not ticket.address_text:
-                changes["address_text"] = u.address.display() if hasattr(u.address, "display") else str(u.address)
+                changes["address_text"] = _address_text(u.address)
+        if ticket.category == "other" and u.category != "other" and u.category_confidence >= 0.5:
+            # Nobody chose a category (an emergency put straight through): the words choose it.
+            changes["category"] = u.category
         if u.emergency and ticket.priority != "emergency":
             changes["priority"] = "emergency"
             if u.problem and u.problem in self.journal.sla.problems and ticket.problem is None:
@@ -162,3 +165,14 @@ class TranscriptionWorker:
         if u.emergency:
             await self.events.emergency_detected(ticket, u.emergency_reasons)
         return ticket
+
+
+def _address_text(a: Address) -> str:
+    """As a dispatcher writes it: 'улица садовая, д. 7, корп. 2, кв. 5'."""
+    parts = []
+    if a.street:
+        parts.append(f"{a.street_type or ''} {a.street}".strip())
+    for label, value in (("д.", a.house), ("корп.", a.building), ("стр.", a.structure), ("кв.", a.apartment)):
+        if value:
+            parts.append(f"{label} {value}")
+    return ", ".join(parts)

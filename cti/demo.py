@@ -1,0 +1,46 @@
+"""Demo mode: a journal a newcomer can use at once (staff with a published demo password,
+buildings, executors on shift). Never runs outside ``server.demo = true``."""
+
+from __future__ import annotations
+
+import structlog
+
+from journal import Journal, Shift
+
+log = structlog.get_logger(__name__)
+
+DEMO_PASSWORD = "demo-hotline"
+
+STAFF = [
+    ("admin", "Администратор", "admin", None),
+    ("dispatcher1", "Петрова Ольга", "dispatcher", "101"),
+    ("dispatcher2", "Смирнов Андрей", "dispatcher", "102"),
+    ("plumber", "Кузнецов Иван (сантехник)", "executor", "201"),
+    ("electrician", "Волков Сергей (электрик)", "executor", "202"),
+    ("qa", "Орлова Мария (контроль качества)", "qa", None),
+]
+EXECUTOR_CATEGORIES = {
+    "plumber": ["water", "sewer", "heating"],
+    "electrician": ["electricity", "elevator"],
+}
+BUILDINGS = [
+    ("Ленина", "5", None, "улица"),
+    ("Мира", "23", None, "проспект"),
+    ("Садовая", "7", "2", "улица"),
+    ("Строителей", "12", None, "улица"),
+]
+
+
+async def seed(journal: Journal) -> bool:
+    """Fill an empty journal; True if it did."""
+    if await journal.people.users():
+        return False
+    for street, house, building, street_type in BUILDINGS:
+        await journal.people.add_building(street, house, building, street_type=street_type)
+    all_week = [Shift(day, 0, 1440) for day in range(7)]
+    for login, name, role, ext in STAFF:
+        user = await journal.people.create_user(login, name, role, DEMO_PASSWORD, extension=ext)
+        if login in EXECUTOR_CATEGORIES:
+            await journal.people.set_executor_profile(user.id, categories=EXECUTOR_CATEGORIES[login], shifts=all_week)
+    log.info("demo.seeded", users=[s[0] for s in STAFF], password=DEMO_PASSWORD)
+    return True
