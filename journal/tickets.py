@@ -210,6 +210,20 @@ class TicketService:
             raise NotFound("ticket", number)
         return ticket
 
+    async def by_spoken_number(self, spoken: str, now: datetime | None = None) -> Ticket | None:
+        """A ticket by the number callers hear and quote ('124' for 2026-000124): this year's
+        first, then last year's (a ticket from late December quoted in January)."""
+        if not spoken.isdigit() or len(spoken) > self.config.number_width:
+            return None
+        year = (now or utcnow()).astimezone(self.config.tz).year
+        async with self.db.read() as s:
+            for y in (year, year - 1):
+                number = f"{y}-{int(spoken):0{self.config.number_width}d}"
+                ticket = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
+                if ticket is not None:
+                    return ticket
+        return None
+
     async def history(self, ticket_id: int, *, public_only: bool = False) -> Sequence[TicketHistory]:
         async with self.db.read() as s:
             stmt = select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)

@@ -44,6 +44,11 @@ class CallScript:
     keys: Sequence[KeyPress] = ()
     say: Path | Speech | None = None  # spoken into the first recording made on the call
     hangup_after: float | None = None
+    # Another number than the hotline, e.g. the executors' service line: "113@executors" with
+    # Stasis application arguments ("executor",).
+    exten: str | None = None
+    context: str | None = None
+    args: Sequence[str] = ()
 
     @classmethod
     def simple(cls, number: str, keys: str = "", *, first_key_at: float = 2.2, key_gap: float = 1.0,
@@ -65,12 +70,12 @@ class CallHandle:
 def place_call(pbx: Pbx, script: CallScript) -> CallHandle:
     cfg = pbx.config
     suffix = pbx.ids.suffix()
-    base = f"Local/{cfg.hotline_exten}@{cfg.hotline_context}-{suffix}"
-    one = pbx.new_channel(base + ";1", "Down", context=cfg.hotline_context, exten=cfg.hotline_exten,
+    exten, context = script.exten or cfg.hotline_exten, script.context or cfg.hotline_context
+    base = f"Local/{exten}@{context}-{suffix}"
+    one = pbx.new_channel(base + ";1", "Down", context=context, exten=exten,
                           app_name="AppDial2", app_data="(Outgoing Line)")
     one.linkedid = one.id
-    two = pbx.new_channel(base + ";2", "Ring", context=cfg.hotline_context, exten=cfg.hotline_exten,
-                          linkedid=one.id)
+    two = pbx.new_channel(base + ";2", "Ring", context=context, exten=exten, linkedid=one.id)
     one.peer, two.peer = two, one
     hub = pbx.hub
     hub.ami_channel("Newchannel", one)
@@ -84,14 +89,15 @@ def place_call(pbx: Pbx, script: CallScript) -> CallHandle:
         hub.ami_channel("NewConnectedLine", ch)
     local = {f"LocalOne{k}": v for k, v in one.ami_fields().items()}
     local.update({f"LocalTwo{k}": v for k, v in two.ami_fields().items()})
-    hub.ami("LocalBridge", **local, Context=cfg.hotline_context, Exten=cfg.hotline_exten, LocalOptimization="Yes")
-    hub.ami("DialBegin", **one.ami_fields("Dest"), DialString=f"{cfg.hotline_exten}@{cfg.hotline_context}")
-    steps = [("NoOp", "Resident call to hotline"), ("Set", "CHANNEL(language)=ru"), ("Stasis", cfg.app)]
+    hub.ami("LocalBridge", **local, Context=context, Exten=exten, LocalOptimization="Yes")
+    hub.ami("DialBegin", **one.ami_fields("Dest"), DialString=f"{exten}@{context}")
+    stasis_data = ",".join([cfg.app, *script.args])
+    steps = [("NoOp", "Resident call to hotline"), ("Set", "CHANNEL(language)=ru"), ("Stasis", stasis_data)]
     for priority, (app, data) in enumerate(steps, start=1):
         two.priority, two.app_name, two.app_data = priority, app, data
         if app == "Stasis":
             two.language = "ru"
-        hub.ami_channel("Newexten", two, "dialplan,all", Extension=cfg.hotline_exten, Application=app, AppData=data)
+        hub.ami_channel("Newexten", two, "dialplan,all", Extension=exten, Application=app, AppData=data)
     handle = CallHandle(two)
     if isinstance(script.say, Path):
         two.pending_speech = Speech.from_wav(script.say)
@@ -102,7 +108,7 @@ def place_call(pbx: Pbx, script: CallScript) -> CallHandle:
         pbx.caller_hangup(two)
         handle.done.set()
         return handle
-    pbx.enter_stasis(two, cfg.app, [])
+    pbx.enter_stasis(two, cfg.app, list(script.args))
     two.script = pbx.spawn(_run_script(pbx, two, script, handle), name=f"caller-{two.id}")
     return handle
 

@@ -2,5 +2,7 @@
 
 from .call import HotlineCall
 from .desk import CallCard, DispatcherDesk, StaticDesk
+from .executor_line import ExecutorLine
+from .router import LineRouter
 
-__all__ = ["CallCard", "DispatcherDesk", "HotlineCall", "StaticDesk"]
+__all__ = ["CallCard", "DispatcherDesk", "ExecutorLine", "HotlineCall", "LineRouter", "StaticDesk"]

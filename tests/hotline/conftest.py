@@ -14,7 +14,7 @@ import pytest
 
 from ivr.ari import AriService
 from ivr.flow import FlowConfig
-from ivr.hotline import HotlineCall, StaticDesk
+from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, StaticDesk
 from journal import Database, Journal, JournalConfig, SlaPolicy
 from pbxsim import PbxSim, SimConfig
 from tests.asterisk_fixtures import SPEECH_WAV
@@ -85,7 +85,8 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
         config.extensions.update(marker.args[0])
     desk = StaticDesk(["101", "102"])
     async with PbxSim(config) as sim:
-        handler = HotlineCall(journal, desk, config=FAST_FLOW, ring_each_seconds=2)
+        handler = LineRouter(HotlineCall(journal, desk, config=FAST_FLOW, ring_each_seconds=2),
+                             {"executor": ExecutorLine(journal, key_timeout=2.0)})
         async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:
             await ari.state.wait_connected(5)
             yield Hotline(sim, journal, desk, ari)
