@@ -1,36 +1,46 @@
-"""``hotline run``: the long-running service (web console; telephony parts plug in here)."""
+"""``hotline run``: the long-running service."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 
 import structlog
 from aiohttp import web
 
-from .compose import build_journal
+from .demo import DEMO_PASSWORD
+from .runtime import build_runtime
 from .settings import Settings
-from .web import create_app
 
 log = structlog.get_logger(__name__)
 
 
 async def run_service(settings: Settings) -> None:
-    journal = build_journal(settings)
-    app = create_app(settings, journal)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.server.host, settings.server.port)
-    await site.start()
-    url = f"http://{settings.server.host}:{settings.server.port}/"
-    log.info("service.started", url=url, demo=settings.server.demo)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    runtime = await build_runtime(settings)
+    runner = web.AppRunner(runtime.app, access_log=None)
     try:
+        await runtime.start()
+        await runner.setup()
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        await site.start()
+        url = f"http://{settings.server.host}:{settings.server.port}/"
+        log.info("service.started", url=url, demo=settings.server.demo, pbx="stand-in" if runtime.sim else settings.ari.url)
+        if settings.server.demo:
+            sys.stdout.write(
+                f"\nАДС hotline is running: {url}\n"
+                f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
+                f"plumber, electrician, qa, admin.\n"
+                + ("Asterisk stand-in on ports 8088 (ARI) and 5038 (AMI): place a call with "
+                   "`.venv/bin/hotline call --from 79161234567 --keys 1 --say problem.wav`\n" if runtime.sim else "")
+            )
+            sys.stdout.flush()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
         log.info("service.stopping")
         await runner.cleanup()
-        await journal.close()
+        await runtime.stop()

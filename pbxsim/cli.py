@@ -33,7 +33,9 @@ def add_subcommands(subparsers: Any) -> None:
     call = subparsers.add_parser("call", help="place a scripted resident call on a running stand-in")
     call.add_argument("--from", dest="from_number", required=True)
     call.add_argument("--name", default="")
-    call.add_argument("--keys", default="", help="DTMF keys, pressed from 2.2 s after the call starts, 1 s apart")
+    call.add_argument("--keys", default="", help="DTMF keys, 1 s apart, from --first-key-at seconds into the call")
+    call.add_argument("--first-key-at", type=float, default=12.0,
+                      help="when the first key is pressed (default: after the hotline's 11-second greeting)")
     call.add_argument("--say", default=None, help="wav file the caller says into the first recording")
     call.add_argument("--hangup-after", type=float, default=None)
     call.add_argument("--sim-url", default="http://127.0.0.1:8088")
@@ -63,7 +65,7 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace) -> int:
-    body = {"from": args.from_number, "name": args.name, "keys": args.keys,
+    body = {"from": args.from_number, "name": args.name, "keys": args.keys, "first_key_at": args.first_key_at,
             "say": str(Path(args.say).resolve()) if args.say else None, "hangup_after": args.hangup_after}
     url = args.sim_url.rstrip("/") + "/_sim/calls" + ("" if args.no_wait else "?wait=1")
     async with aiohttp.ClientSession() as session:

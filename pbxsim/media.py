@@ -41,6 +41,16 @@ class Speech:
         return cls(raw)
 
 
+def sounds_from_dir(directory: Path, prefix: str) -> dict[str, float]:
+    """Lengths of the wav prompts in a directory, keyed as Asterisk names them ('prefix/name'),
+    so the stand-in plays a product's own prompts as long as Asterisk would."""
+    sounds = {}
+    for path in directory.glob("*.wav"):
+        with wave.open(str(path)) as w:
+            sounds[f"{prefix}/{path.stem}"] = w.getnframes() / w.getframerate()
+    return sounds
+
+
 def media_seconds(uri: str, sounds: dict[str, float], recordings: RecordingStore) -> float:
     kind, _, value = uri.partition(":")
     if kind == "sound":

@@ -110,3 +110,17 @@ async def journal(db_url: str, sla: SlaPolicy, tmp_path: Path) -> AsyncIterator[
     j = Journal.build(Database.from_url(db_url), sla, JournalConfig(), tmp_path / "files")
     yield j
     await j.close()
+
+
+REQUIRE_ALL = os.environ.get("HOTLINE_TEST_REQUIRE_ALL") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI (HOTLINE_TEST_REQUIRE_ALL=1) a test skipped for want of a tool, a model or a server
+    is a failure: CI installs them all, so a skip there means a broken install step."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where everything must be installed: {report.longrepr}"

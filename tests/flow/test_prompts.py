@@ -21,11 +21,14 @@ TABLE = tomllib.loads((ROOT / "config" / "prompts.toml").read_text(encoding="utf
 def referenced_prompts() -> set[str]:
     names: set[str] = set()
     # Literal prompt("name") calls in the flow's source...
-    for source in (ROOT / "ivr" / "flow").glob("*.py"):
+    for source in [*(ROOT / "ivr" / "flow").glob("*.py"), *(ROOT / "ivr" / "hotline").glob("*.py")]:
         names |= set(re.findall(r'prompt\("([a-z0-9_-]+)"\)', source.read_text(encoding="utf-8")))
     # ...and the families built from values.
     names |= {f"category-{c.value}" for c in Category}
     names |= {f"status-{s.value}" for s in TicketStatus}
+    from ivr.hotline.executor_line import SPOKEN_STATUS
+
+    names |= {f"status-{s}" for s in SPOKEN_STATUS.values()}
     names |= {f"date-{d}" for d in range(1, 32)}
     names |= {f"{unit}-{form}" for unit in ("hour", "day") for form in ("one", "few", "many")}
     # ...and whatever random walks through the flow actually played.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +16,12 @@ from ivr.flow import FlowConfig
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, StaticDesk
 from journal import Database, Journal, JournalConfig, SlaPolicy
 from pbxsim import PbxSim, SimConfig
+from pbxsim.media import sounds_from_dir
 from tests.asterisk_fixtures import SPEECH_WAV
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPTS = REPO / "ivr" / "prompts"
 TIME_SCALE = 0.05
-
-
-def prompt_sounds() -> dict[str, float]:
-    """Our prompts' real lengths, so the stand-in plays them as long as Asterisk would."""
-    sounds = {}
-    for wav in PROMPTS.glob("*.wav"):
-        with wave.open(str(wav)) as w:
-            sounds[f"hotline/{wav.stem}"] = w.getnframes() / w.getframerate()
-    return sounds
 
 
 # Real-time flow timers, scaled like the stand-in's clock.
@@ -79,7 +70,7 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
     journal = Journal.build(Database.from_url(f"sqlite+aiosqlite:///{db_file}"), sla, JournalConfig(),
                             tmp_path / "files")
     config = SimConfig(recordings_dir=tmp_path / "recordings", time_scale=TIME_SCALE)
-    config.sounds.update(prompt_sounds())
+    config.sounds.update(sounds_from_dir(PROMPTS, "hotline"))
     marker = request.node.get_closest_marker("extensions")
     if marker is not None:
         config.extensions.update(marker.args[0])

@@ -1,0 +1,148 @@
+"""The console's side of telephony: who may take a call, what pops on whose screen, and
+clicking "call back". Adapters only: they translate telephony events into hub messages."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import structlog
+
+from ivr.ami import AmiClient, CallTracker
+from ivr.ami.tracker import ExtensionCall
+from ivr.hotline import CallCard
+from journal import Journal, TicketFilter
+from journal.clock import utcnow
+from journal.models import Ticket
+
+from .web.hub import ConsoleHub
+
+log = structlog.get_logger(__name__)
+
+
+class ConsoleDesk:
+    """DispatcherDesk for the voice menu: dispatchers with a console open are on shift; a
+    dispatcher on a call (ours, or any the AMI tracker sees on their extension) is not free."""
+
+    def __init__(self, journal: Journal, hub: ConsoleHub, tracker: CallTracker | None = None) -> None:
+        self.journal = journal
+        self.hub = hub
+        self.tracker = tracker
+        self.talking: dict[str, str] = {}  # extension -> call id
+
+    async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
+        users = [u for u in await self.journal.people.users("dispatcher") if u.is_active and u.extension]
+        online = self.hub.online_extensions()
+        # Dispatchers logged in to the console first; a phone without a console still rings.
+        users.sort(key=lambda u: (u.extension not in online, u.extension))
+        return [u.extension for u in users if u.extension and not self._busy(u.extension)]  # type: ignore[misc]
+
+    def _busy(self, extension: str) -> bool:
+        if extension in self.talking:
+            return True
+        return bool(self.tracker and any(c.state == "talking" for c in self.tracker.calls_of(extension)))
+
+    async def ringing(self, extension: str | None, card: CallCard) -> None:
+        self.hub.screen_pop(extension, await self._payload(card, "ringing"))
+
+    async def answered(self, extension: str, card: CallCard) -> None:
+        self.talking[extension] = card.call_id
+        self.hub.screen_pop(extension, await self._payload(card, "answered"))
+
+    async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
+        extension = info.get("dispatcher")
+        if state == "ended":
+            for ext, cid in list(self.talking.items()):
+                if cid == call_id:
+                    del self.talking[ext]
+        extra = {k: v for k, v in info.items() if k not in {"caller_number", "caller_name", "dispatcher"}}
+        self.hub.call_state(
+            call_id, state, caller_number=_s(info.get("caller_number")), caller_name=_s(info.get("caller_name")),
+            extension=_s(extension), **extra,
+        )
+
+    async def _payload(self, card: CallCard, stage: str) -> dict[str, Any]:
+        payload: dict[str, Any] = {**asdict(card), "stage": stage, "kind": "resident"}
+        if card.ticket_id is not None:
+            ticket = await self.journal.tickets.get(card.ticket_id)
+            payload.update(ticket_card(ticket))
+        return payload
+
+
+def ticket_card(t: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_id": t.id, "ticket_number": t.number, "category": t.category, "priority": t.priority,
+        "status": t.status, "due_at": t.next_due_at.isoformat() if t.next_due_at else None,
+        "address": t.address_text, "transcript": t.transcript, "transcript_status": t.transcript_status,
+        "suggested_category": t.suggested_category,
+    }
+
+
+class ConsoleTicketEvents:
+    """TicketEvents of the transcription worker: a transcript fills open cards live."""
+
+    def __init__(self, hub: ConsoleHub) -> None:
+        self.hub = hub
+
+    async def transcript_ready(self, ticket: Ticket) -> None:
+        self.hub.ticket_updated(ticket.id, **{k: v for k, v in ticket_card(ticket).items() if k != "ticket_id"})
+
+    async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
+        self.hub.screen_pop(None, {**ticket_card(ticket), "emergency": True, "kind": "emergency_detected",
+                                   "reasons": list(reasons), "caller_number": ticket.caller_phone,
+                                   "caller_name": ticket.caller_name})
+
+
+class ExecutorCalls:
+    """An executor dials a dispatcher from the field: the dispatcher's phone rings outside our
+    Stasis app, the AMI tracker sees it, and their screen pops the executor's card."""
+
+    def __init__(self, journal: Journal, hub: ConsoleHub) -> None:
+        self.journal = journal
+        self.hub = hub
+        self._tasks: set[Any] = set()
+
+    def on_ringing(self, call: ExtensionCall) -> None:
+        import asyncio
+
+        if call.direction != "in" or not call.peer_number:
+            return
+        task = asyncio.get_running_loop().create_task(self._pop(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _pop(self, call: ExtensionCall) -> None:
+        with contextlib.suppress(Exception):
+            dispatcher = await self.journal.people.user_by_extension(call.extension)
+            executor = await self.journal.people.user_by_extension(call.peer_number)
+            if dispatcher is None or dispatcher.role != "dispatcher" or executor is None or executor.role != "executor":
+                return
+            now = utcnow()
+            open_tickets = await self.journal.monitor.tickets(TicketFilter(executor_id=executor.id), now, limit=50)
+            self.hub.screen_pop(call.extension, {
+                "kind": "executor", "call_id": call.uniqueid, "caller_number": call.peer_number,
+                "caller_name": executor.full_name, "executor_id": executor.id, "executor_name": executor.full_name,
+                "open_tickets": [{**ticket_card(t), "overdue": bool(t.next_due_at and t.next_due_at < now)}
+                                 for t in open_tickets],
+            })
+            log.info("console.executor_pop", dispatcher=call.extension, executor=executor.login)
+
+
+class AmiCallback:
+    """"Call back" from a card: ring the dispatcher's phone, then the resident (AMI Originate,
+    never awaited on the path that reads events)."""
+
+    def __init__(self, ami: AmiClient, *, context: str = "callback") -> None:
+        self.ami = ami
+        self.context = context
+
+    async def __call__(self, dispatcher_extension: str, resident_number: str) -> None:
+        handle = self.ami.originate(f"PJSIP/{dispatcher_extension}", context=self.context, exten=resident_number,
+                                    caller_id=f'"АДС" <{resident_number}>', timeout_ms=30000)
+        log.info("console.callback_originated", extension=dispatcher_extension, action_id=handle.action_id)
+
+
+def _s(value: object) -> str | None:
+    return None if value is None else str(value)

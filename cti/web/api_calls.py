@@ -1,0 +1,82 @@
+"""API handlers for calls, people and dictionaries."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import structlog
+from aiohttp import web
+
+from journal import CATEGORIES
+from journal.addresses import format_address, normalize_phone
+
+from . import labels, serialize
+from .api_tickets import actor
+from .errors import BadRequest, Conflict, Unavailable
+from .keys import JOURNAL_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
+from .params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str
+
+log = structlog.get_logger(__name__)
+
+
+async def missed_calls(request: web.Request) -> web.Response:
+    journal = request.app[JOURNAL_KEY]
+    limit, offset = paging(dict(request.query), default_limit=100)
+    rows = await journal.calls.missed(pending_only=not opt_bool(dict(request.query), "all"), limit=limit, offset=offset)
+    lk = await serialize.Lookups.load(journal)
+    return web.json_response([serialize.missed(m, lk) for m in rows])
+
+
+async def callback_result(request: web.Request) -> web.Response:
+    data = await json_body(request)
+    m = await request.app[JOURNAL_KEY].calls.callback_result(
+        path_id(request), actor(request[USER_KEY]), req_str(data, "outcome", max_len=30),
+        comment=opt_str(data, "comment"), ticket_id=opt_int(data, "ticket_id"),
+    )
+    lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
+    return web.json_response(serialize.missed(m, lk))
+
+
+async def call_back(request: web.Request) -> web.Response:
+    """Ring the dispatcher's own phone, then the resident (the PBX side does the dialling)."""
+    data = await json_body(request)
+    number = normalize_phone(req_str(data, "number", max_len=32))
+    if number is None:
+        raise BadRequest("Неверный номер телефона")
+    originate = cast("CallbackOriginator | None", request.app[ORIGINATOR_KEY])
+    if originate is None:
+        raise Unavailable("АТС не подключена: обратный звонок невозможен")
+    user = request[USER_KEY]
+    if not user.extension:
+        raise Conflict("У вашей учётной записи нет внутреннего номера")
+    try:
+        await originate(user.extension, number)
+    except Exception:
+        log.exception("callback.originate_failed", extension=user.extension)
+        raise Unavailable("АТС не приняла вызов, попробуйте ещё раз") from None
+    log.info("callback.originated", extension=user.extension)
+    return web.json_response({"status": "calling", "extension": user.extension, "number": number}, status=202)
+
+
+async def executors(request: web.Request) -> web.Response:
+    users = await request.app[JOURNAL_KEY].people.users(role="executor")
+    return web.json_response([serialize.user(u) for u in users if u.is_active])
+
+
+async def buildings(request: web.Request) -> web.Response:
+    rows = await request.app[JOURNAL_KEY].people.buildings()
+    return web.json_response([{"id": b.id, "address": format_address(b.street_type, b.street, b.house, b.building)}
+                              for b in rows])
+
+
+async def dictionaries(request: web.Request) -> web.Response:
+    journal = request.app[JOURNAL_KEY]
+    lk = await serialize.Lookups.load(journal)
+    return web.json_response({
+        "categories": [{"value": c, "label": lk.category(c)} for c in CATEGORIES],
+        "problems": [{"value": k, "label": v} for k, v in lk.problems.items()],
+        "priorities": [{"value": k, "label": v} for k, v in labels.PRIORITY.items()],
+        "statuses": [{"value": k, "label": v} for k, v in labels.STATUS.items()],
+        "channels": [{"value": k, "label": labels.CHANNEL[k]} for k in labels.MANUAL_CHANNELS],
+        "callback_outcomes": [{"value": k, "label": v} for k, v in labels.CALLBACK_OUTCOME.items()],
+    })

@@ -1,0 +1,107 @@
+"""create_app: the dispatcher console's aiohttp application, wired from what the composition
+root hands in (settings, the journal, the hub, the PBX's callback originator)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from journal import Journal
+from journal.attachments import Attachments
+
+from ..settings import Settings
+from . import api, auth, downloads, pages, ws
+from .csrf import csrf_middleware
+from .errors import error_middleware
+from .hub import ConsoleHub
+from .keys import (
+    ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
+    TEMPLATES_KEY, THROTTLE_KEY, CallbackOriginator,
+)
+from .render import build_environment
+from .sessions import DEFAULT_TTL, SessionCodec
+from .throttle import LoginThrottle
+
+log = structlog.get_logger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_UPLOAD = 11 * 1024 * 1024  # a 10 MB photo and the form around it
+
+SECURITY_HEADERS = {
+    # Scripts only from our own files: an injected <script> in a transcript would not run even
+    # if escaping were ever missed.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def session_key(settings: Settings) -> bytes:
+    secret = settings.server.secret_key
+    if not secret:
+        if not settings.server.demo:
+            raise ValueError("server.secret_key is required outside demo mode")
+        # Demo: a key per process; a restart logs everyone out, which is fine for a demo.
+        log.warning("web.session_key_random", reason="demo mode without server.secret_key")
+        return secrets.token_bytes(32)
+    return hashlib.sha256(secret.encode()).digest()
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+async def _close_consoles(app: web.Application) -> None:
+    await app[HUB_KEY].close_all()
+
+
+def create_app(
+    settings: Settings,
+    journal: Journal,
+    *,
+    hub: ConsoleHub | None = None,
+    callback_originator: CallbackOriginator | None = None,
+    session_ttl: float = DEFAULT_TTL,
+    throttle: LoginThrottle | None = None,
+) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth.session_middleware, csrf_middleware],
+                          client_max_size=MAX_UPLOAD)
+    app[JOURNAL_KEY] = journal
+    app[SETTINGS_KEY] = settings
+    app[HUB_KEY] = hub or ConsoleHub()
+    app[SESSIONS_KEY] = SessionCodec(session_key(settings), ttl=session_ttl)
+    app[THROTTLE_KEY] = throttle or LoginThrottle()
+    app[TEMPLATES_KEY] = build_environment()
+    app[ATTACHMENTS_KEY] = Attachments(journal.db, journal.files)
+    app[ORIGINATOR_KEY] = callback_originator
+    app[SECURE_COOKIES_KEY] = settings.server.public_url.startswith("https://")
+
+    r = app.router
+    r.add_get("/health", pages.health)
+    r.add_get("/favicon.ico", pages.favicon)
+    r.add_get("/login", auth.login_page)
+    r.add_post("/login", auth.login_submit)
+    r.add_post("/logout", auth.logout)
+    r.add_get("/", pages.index)
+    r.add_get("/console", pages.console)
+    r.add_get("/tickets", pages.tickets)
+    r.add_get("/tickets/new", pages.new_ticket)
+    r.add_get(r"/tickets/{id:\d+}", pages.ticket)
+    r.add_get("/missed", pages.missed)
+    r.add_get("/my", pages.my_tickets)
+    r.add_get(r"/recordings/{id:\d+}", downloads.recording)
+    r.add_get(r"/attachments/{id:\d+}", downloads.attachment)
+    r.add_get("/ws", ws.websocket)
+    api.add_routes(app)
+    r.add_static("/static/", STATIC_DIR, name="static")
+
+    app.on_response_prepare.append(_security_headers)
+    app.on_shutdown.append(_close_consoles)
+    return app

@@ -1,0 +1,61 @@
+"""Recordings and photos: served only through journal.files.path (which refuses anything outside
+the store) and only to those allowed to hear or see them."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+
+from journal import InvalidValue
+
+from .errors import Forbidden, Gone
+from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
+from .params import path_id
+
+log = structlog.get_logger(__name__)
+
+AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "gsm": "audio/x-gsm"}
+
+
+async def _executor_may_see(request: web.Request, ticket_id: int | None) -> None:
+    user = request[USER_KEY]
+    if user.role != "executor":
+        return
+    if ticket_id is None:
+        raise Forbidden("Нет доступа к этому файлу")
+    ticket = await request.app[JOURNAL_KEY].tickets.get(ticket_id)
+    if ticket.executor_id != user.user_id:
+        raise Forbidden("Нет доступа к этому файлу")
+
+
+def _stored(request: web.Request, relpath: str, what: str, row_id: int) -> web.FileResponse:
+    try:
+        path = request.app[JOURNAL_KEY].files.path(relpath)
+    except InvalidValue:
+        # A path that leaves the store means a tampered row: refuse and say so in the log.
+        log.warning("download.path_refused", what=what, id=row_id, path=relpath)
+        raise Forbidden("Нет доступа к этому файлу") from None
+    if not path.is_file():
+        raise Gone("Файл удалён или ещё не сохранён")
+    return web.FileResponse(path)
+
+
+async def recording(request: web.Request) -> web.StreamResponse:
+    rec = await request.app[JOURNAL_KEY].calls.recording(path_id(request))
+    await _executor_may_see(request, rec.ticket_id)
+    if rec.deleted_at is not None:
+        raise Gone("Запись удалена по сроку хранения")
+    response = _stored(request, rec.path, "recording", rec.id)
+    response.content_type = AUDIO_TYPES.get(rec.format, "application/octet-stream")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    row = await request.app[ATTACHMENTS_KEY].get(path_id(request))
+    await _executor_may_see(request, row.ticket_id)
+    response = _stored(request, row.path, "attachment", row.id)
+    response.content_type = row.content_type if row.content_type.startswith("image/") else "application/octet-stream"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

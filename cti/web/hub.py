@@ -1,0 +1,251 @@
+"""ConsoleHub: the one place the telephony side pushes console events into.
+
+Every message gets a hub-wide increasing ``id`` and goes to one or more *mailboxes*
+(``ext:101``, ``user:7``, ``role:dispatcher``, ``all``). A connected console subscribes to the
+mailboxes of its session; each mailbox keeps a bounded ring of recent messages so a console that
+reconnects with ``?last_id=N`` gets exactly what it missed. Publishing never awaits: a message is
+serialised once and offered to each client's bounded queue; a client whose queue is full is
+dropped (its own sender task is the only thing that waits on its socket), so a slow browser
+never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+# Dispatcher broadcasts also reach administrators (they supervise the shift).
+DISPATCHERS: tuple[str, ...] = ("role:dispatcher", "role:admin")
+STAFF: tuple[str, ...] = ("role:dispatcher", "role:admin", "role:qa")
+ALL = "all"
+
+
+class Socket(Protocol):
+    """What the hub needs of a websocket (aiohttp's WebSocketResponse fits)."""
+
+    async def send_str(self, data: str, compress: int | None = None) -> None: ...
+
+    async def close(self, *, code: int = ..., message: bytes = b"", drain: bool = True) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    user_id: int
+    role: str
+    extension: str | None
+
+    @property
+    def mailboxes(self) -> frozenset[str]:
+        boxes = {f"user:{self.user_id}", f"role:{self.role}", ALL}
+        if self.extension:
+            boxes.add(f"ext:{self.extension}")
+        return frozenset(boxes)
+
+
+@dataclass(eq=False)
+class Client:
+    socket: Socket
+    who: Subscriber
+    queue: asyncio.Queue[str]
+    sender: asyncio.Task[None] | None = None
+    dropped: bool = False
+    mailboxes: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mailboxes = self.who.mailboxes
+
+
+@dataclass(frozen=True)
+class Sent:
+    id: int
+    text: str  # serialised once, shared by every recipient
+    at: float  # time.monotonic() at publish, for latency measurements
+
+
+def _audience(to: str | Iterable[str]) -> frozenset[str]:
+    names = [to] if isinstance(to, str) else list(to)
+    out: set[str] = set()
+    for name in names:
+        if name == "dispatchers":
+            out.update(DISPATCHERS)
+        elif name == "staff":
+            out.update(STAFF)
+        else:
+            out.add(name)
+    return frozenset(out)
+
+
+class ConsoleHub:
+    """Fan-out of console events. All methods but :meth:`close_all` are synchronous and never block.
+
+    ``queue_size`` bounds what one client may have outstanding; it also bounds a burst published
+    without yielding to the event loop (senders run only when the publisher yields).
+    """
+
+    def __init__(self, *, buffer_size: int = 200, queue_size: int = 256) -> None:
+        self._last_id = 0
+        self._buffer_size = buffer_size
+        self._queue_size = queue_size
+        self._boxes: dict[str, deque[Sent]] = {}
+        self._clients: set[Client] = set()
+        self._pbx_connected: bool | None = None
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # -- what the telephony side calls -------------------------------------------------------
+    def publish(self, type: str, payload: Mapping[str, Any], to: str | Iterable[str] = ALL) -> int:
+        """Send ``{"id", "type", **payload}`` to an audience: a mailbox name, ``"dispatchers"``,
+        ``"staff"`` or several of these. Returns the message id."""
+        self._last_id += 1
+        body = {**payload, "id": self._last_id, "type": type}
+        sent = Sent(self._last_id, json.dumps(body, ensure_ascii=False, default=str), time.monotonic())
+        boxes = _audience(to)
+        for name in boxes:
+            ring = self._boxes.get(name)
+            if ring is None:
+                ring = self._boxes[name] = deque(maxlen=self._buffer_size)
+            ring.append(sent)
+        for client in list(self._clients):
+            if client.mailboxes & boxes:
+                self._offer(client, sent.text)
+        return sent.id
+
+    def screen_pop(self, extension: str | None, payload: Mapping[str, Any]) -> int:
+        """Pop a call card. ``extension`` None, or an emergency, goes to every dispatcher on shift."""
+        emergency = bool(payload.get("emergency")) or payload.get("priority") == "emergency"
+        to: str | Iterable[str] = DISPATCHERS if extension is None or emergency else f"ext:{extension}"
+        return self.publish("screen_pop", {**payload, "emergency": emergency, "extension": extension}, to)
+
+    def ticket_updated(self, ticket_id: int, **fields: Any) -> int:
+        """A ticket changed; ``fields`` (e.g. ``transcript=...``) are merged into open cards as they are."""
+        return self.publish("ticket_updated", {"ticket_id": ticket_id, "fields": fields}, "staff")
+
+    def call_state(
+        self, call_id: str, state: str, *, caller_number: str | None = None, caller_name: str | None = None,
+        extension: str | None = None, ticket_id: int | None = None, **extra: Any,
+    ) -> int:
+        """A call in progress changed state (ringing, ivr, queued, answered, ended).
+
+        The hub remembers calls until ``ended`` so a console that connects later sees them."""
+        call = {"call_id": call_id, "state": state, "caller_number": caller_number, "caller_name": caller_name,
+                "extension": extension, "ticket_id": ticket_id, **extra}
+        if state == "ended":
+            self._calls.pop(call_id, None)
+        else:
+            self._calls[call_id] = {**self._calls.get(call_id, {}), **{k: v for k, v in call.items() if v is not None}}
+        return self.publish("call_state", call, DISPATCHERS)
+
+    def pbx_state(self, connected: bool) -> int:
+        self._pbx_connected = connected
+        return self.publish("pbx_state", {"connected": connected}, ALL)
+
+    # -- what the websocket handler calls ------------------------------------------------------
+    def hello(self) -> dict[str, Any]:
+        """The first message on a connection (id 0: outside the numbered sequence)."""
+        return {"id": 0, "type": "hello", "last_id": self._last_id, "pbx_connected": self._pbx_connected,
+                "calls": list(self._calls.values())}
+
+    def attach(self, socket: Socket, who: Subscriber, last_id: int | None) -> Client:
+        """Register a client and queue what it missed since ``last_id``.
+
+        Replay and registration happen without an ``await`` in between, so no message can be
+        both replayed and delivered live, and none can fall between the two."""
+        client = Client(socket, who, asyncio.Queue(self._queue_size))
+        self._offer(client, json.dumps(self.hello(), ensure_ascii=False))
+        if last_id is not None:
+            for text in self._missed(client, last_id):
+                if not self._offer(client, text):
+                    break
+        if not client.dropped:
+            self._clients.add(client)
+            client.sender = asyncio.create_task(self._send_loop(client), name=f"ws-sender-{who.user_id}")
+        return client
+
+    def detach(self, client: Client) -> None:
+        self._clients.discard(client)
+        if client.sender is not None and client.sender is not asyncio.current_task():
+            client.sender.cancel()
+
+    async def close_all(self) -> None:
+        """On shutdown: close every console (1001 going away); they reconnect to the next process."""
+        for client in list(self._clients):
+            self.detach(client)
+            await client.socket.close(code=1001, message=b"server shutdown")
+
+    def online_extensions(self) -> set[str]:
+        """Extensions of dispatchers with a console open: who is on shift right now."""
+        return {c.who.extension for c in self._clients if c.who.extension and c.who.role == "dispatcher"}
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    @property
+    def last_id(self) -> int:
+        return self._last_id
+
+    # -- internals ----------------------------------------------------------------------------
+    def _missed(self, client: Client, last_id: int) -> list[str]:
+        seen: dict[int, str] = {}
+        gap = False
+        for name in client.mailboxes:
+            ring = self._boxes.get(name)
+            if not ring:
+                continue
+            # The ring forgot messages this client never got: tell it to reload its state.
+            if ring[0].id > last_id + 1 and ring.maxlen is not None and len(ring) == ring.maxlen:
+                gap = True
+            for sent in ring:
+                if sent.id > last_id:
+                    seen[sent.id] = sent.text
+        out = [seen[i] for i in sorted(seen)]
+        if gap:
+            out.insert(0, json.dumps({"id": 0, "type": "resync"}))
+        return out
+
+    def _offer(self, client: Client, text: str) -> bool:
+        if client.dropped:
+            return False
+        try:
+            client.queue.put_nowait(text)
+            return True
+        except asyncio.QueueFull:
+            self._drop(client)
+            return False
+
+    def _drop(self, client: Client) -> None:
+        client.dropped = True
+        log.warning("ws.client_dropped", user_id=client.who.user_id, reason="queue overflow")
+        self.detach(client)
+        # Closing may wait on the very socket that is too slow: do it in a task of its own.
+        task = asyncio.get_running_loop().create_task(self._close_slow(client))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    @staticmethod
+    async def _close_slow(client: Client) -> None:
+        try:
+            await asyncio.wait_for(client.socket.close(code=1008, message=b"too slow"), timeout=5)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+
+    async def _send_loop(self, client: Client) -> None:
+        try:
+            while True:
+                text = await client.queue.get()
+                await client.socket.send_str(text)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionError, RuntimeError) as exc:
+            # The peer went away mid-send; the handler's receive loop sees the close and detaches.
+            log.info("ws.send_failed", user_id=client.who.user_id, error=str(exc))
+            self._clients.discard(client)

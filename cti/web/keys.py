@@ -1,0 +1,33 @@
+"""Typed keys for application and request state."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import jinja2
+from aiohttp import web
+
+from journal import Journal
+from journal.attachments import Attachments
+
+from ..settings import Settings
+from .hub import ConsoleHub
+from .sessions import SessionCodec, SessionUser
+from .throttle import LoginThrottle
+
+# (dispatcher_extension, resident_number) -> None: the telephony side rings the dispatcher's
+# phone and then the resident. None: no PBX link in this process.
+CallbackOriginator = Callable[[str, str], Awaitable[None]]
+
+JOURNAL_KEY = web.AppKey("journal", Journal)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+HUB_KEY = web.AppKey("hub", ConsoleHub)
+SESSIONS_KEY = web.AppKey("sessions", SessionCodec)
+THROTTLE_KEY = web.AppKey("throttle", LoginThrottle)
+TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
+ATTACHMENTS_KEY = web.AppKey("attachments", Attachments)
+ORIGINATOR_KEY = web.AppKey("callback_originator", object)  # CallbackOriginator | None
+SECURE_COOKIES_KEY = web.AppKey("secure_cookies", bool)
+
+USER_KEY = web.RequestKey("user", SessionUser)
+REQUEST_ID_KEY = web.RequestKey("request_id", str)

@@ -1,0 +1,66 @@
+"""Russian labels of the journal's vocabularies, and Russian messages for its errors."""
+
+from __future__ import annotations
+
+from journal import IllegalTransition
+
+STATUS = {
+    "new": "Новая", "accepted": "Принята", "assigned": "Назначена", "in_progress": "В работе",
+    "postponed": "Отложена", "done": "Выполнена", "cannot_be_done": "Невозможно выполнить",
+    "closed": "Закрыта", "cancelled": "Отменена", "reopened": "Открыта повторно",
+}
+PRIORITY = {"emergency": "Аварийная", "urgent": "Срочная", "planned": "Плановая"}
+CHANNEL = {
+    "phone_ivr": "Телефон (автоответчик)", "phone_dispatcher": "Телефон (диспетчер)", "walk_in": "Личный приём",
+    "web": "Сайт", "written": "Письменное обращение",
+}
+# Channels a dispatcher may pick when taking a request directly.
+MANUAL_CHANNELS = ("phone_dispatcher", "walk_in", "written", "web")
+ROLE = {"dispatcher": "Диспетчер", "executor": "Исполнитель", "qa": "Контроль качества", "admin": "Администратор"}
+CALLBACK_OUTCOME = {
+    "reached": "Дозвонились", "ticket_created": "Создана заявка", "no_answer": "Не отвечает", "busy": "Занято",
+    "wrong_number": "Ошибочный номер", "not_needed": "Не требуется",
+}
+HISTORY_KIND = {
+    "created": "Создана", "status": "Статус", "assignment": "Назначение", "edit": "Изменение",
+    "comment": "Комментарий", "attachment": "Вложение", "repeat": "Повторное обращение",
+    "transcript": "Расшифровка", "feedback": "Отзыв", "handover": "Передача",
+}
+CALL_STATE = {"ringing": "Звонок", "ivr": "Автоответчик", "queued": "В очереди", "answered": "Разговор", "ended": "Завершён"}
+FIELDS = {
+    "category": "категория", "priority": "приоритет", "problem": "проблема", "status": "статус",
+    "building_id": "дом", "apartment": "квартира", "address_text": "адрес", "description": "описание",
+    "caller_name": "имя заявителя", "caller_phone": "телефон", "comment": "комментарий", "channel": "канал",
+    "outcome": "результат звонка", "executor_id": "исполнитель", "result": "результат", "file": "файл",
+    "path": "путь", "suffix": "тип файла", "rating": "оценка", "received_at": "время поступления",
+    "recording": "запись", "photo": "фото", "localized_at": "локализована", "transcript_status": "расшифровка",
+    "due_at": "срок устранения", "localize_due_at": "срок локализации", "sla_rule": "норматив",
+}
+ACTORS = {"system:ivr": "Автоответчик", "system:assignment": "Автоназначение", "system:asr": "Распознавание речи"}
+WHAT = {"ticket": "заявка", "executor": "исполнитель", "building": "дом", "recording": "запись",
+        "user": "пользователь", "missed call": "пропущенный вызов", "call": "вызов", "attachment": "вложение"}
+HTTP_STATUS = {
+    400: "Неверный запрос", 401: "Требуется вход", 403: "Недостаточно прав", 404: "Не найдено",
+    405: "Метод не поддерживается", 409: "Конфликт", 413: "Файл слишком большой", 415: "Неподдерживаемый тип",
+    422: "Недопустимое значение", 429: "Слишком много попыток", 500: "Внутренняя ошибка",
+}
+CATEGORY_FALLBACK = {
+    "water": "Водоснабжение", "sewer": "Канализация", "heating": "Отопление", "electricity": "Электроснабжение",
+    "elevator": "Лифт", "gas": "Газ", "roof": "Кровля", "common_property": "Общее имущество",
+    "cleaning": "Уборка, двор, мусор", "other": "Прочее",
+}
+
+
+def illegal_transition(exc: IllegalTransition) -> str:
+    allowed = ", ".join(f"«{STATUS.get(s, s)}»" for s in sorted(exc.allowed)) or "нет"
+    return (f"Нельзя перевести заявку из статуса «{STATUS.get(exc.current, exc.current)}» "
+            f"в «{STATUS.get(exc.wanted, exc.wanted)}». Допустимо: {allowed}.")
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural: 1 заявка, 2 заявки, 5 заявок, 21 заявка, 11 заявок."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many

@@ -1,0 +1,115 @@
+"""Reading request input: query strings, JSON bodies. Bad input is a BadRequest in Russian."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from journal import TicketFilter
+
+from .errors import BadRequest, Forbidden
+from .sessions import SessionUser
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("Тело запроса должно быть JSON-объектом") from None
+    if not isinstance(data, dict):
+        raise BadRequest("Тело запроса должно быть JSON-объектом")
+    return data
+
+
+def opt_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"Поле «{key}» должно быть строкой")
+    value = value.strip()
+    if len(value) > max_len:
+        raise BadRequest(f"Поле «{key}» слишком длинное")
+    return value or None
+
+
+def req_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str:
+    value = opt_str(data, key, max_len=max_len)
+    if value is None:
+        raise BadRequest(f"Не заполнено поле «{key}»")
+    return value
+
+
+def opt_int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadRequest(f"Поле «{key}» должно быть числом")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"Поле «{key}» должно быть числом") from None
+
+
+def opt_bool(data: dict[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key, default)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes", "0", "false", "off", "no", ""):
+        return value.lower() in ("1", "true", "on", "yes")
+    raise BadRequest(f"Поле «{key}» должно быть да/нет")
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    try:
+        return int(request.match_info[name])
+    except (KeyError, ValueError):
+        raise web.HTTPNotFound() from None
+
+
+def _day(value: str | None, key: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"Параметр «{key}»: дата в формате ГГГГ-ММ-ДД") from None
+
+
+def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> TicketFilter:
+    """The journal filter from a query string. An executor always sees only their own tickets."""
+    q = dict(query)
+    start = _day(q.get("from"), "from")
+    end = _day(q.get("to"), "to")
+    executor_id = opt_int(q, "executor_id")
+    if user.role == "executor":
+        if executor_id not in (None, user.user_id):
+            raise Forbidden("Исполнитель видит только свои заявки")
+        executor_id = user.user_id
+    status = q.get("status") or None
+    return TicketFilter(
+        open_only=opt_bool(q, "open_only", default=status is None),
+        received_from=datetime.combine(start, time(), tz) if start else None,
+        received_to=datetime.combine(end + timedelta(days=1), time(), tz) if end else None,
+        category=q.get("category") or None,
+        building_id=opt_int(q, "building_id"),
+        executor_id=executor_id,
+        unassigned=opt_bool(q, "unassigned"),
+        overdue=opt_bool(q, "overdue"),
+        status=status,
+        priority=q.get("priority") or None,
+    )
+
+
+def paging(query: dict[str, str], default_limit: int = 50) -> tuple[int, int]:
+    q = dict(query)
+    limit = opt_int(q, "limit") or default_limit
+    offset = opt_int(q, "offset") or 0
+    if not 1 <= limit <= 500 or offset < 0:
+        raise BadRequest("Параметры страницы вне допустимых пределов")
+    return limit, offset

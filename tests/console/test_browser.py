@@ -1,0 +1,122 @@
+"""A real Chromium: log in, a call rings (screen pop through the hub), the card appears, the
+dispatcher assigns an executor, and the journal shows it."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from cti.web import ConsoleHub
+from journal import Journal
+
+from .conftest import PASSWORD, Session, Staff, make_ticket
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
+                       reason="needs /usr/bin/chromium and the playwright package"),
+]
+
+
+async def test_a_dispatcher_works_a_screen_pop_in_chromium(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+    browser_session: Callable[[str], Awaitable[Session]],
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    b = await web_journal.people.add_building("Ленина", "5", street_type="улица")
+    for i in range(9):
+        await make_ticket(web_journal, caller_phone=f"791650000{i:02d}", category="water", problem="burst_pipe",
+                          building_id=b.id, apartment=str(20 + i))
+    previous = await make_ticket(web_journal, caller_phone="79161234567", category="elevator", building_id=b.id,
+                                 apartment="12")
+    call = await web_journal.calls.start(channel_id="1795433765.3", caller_number="+79161234567")
+    rec = await web_journal.calls.add_recording(call_id=call.id, name="call-1795433765.3",
+                                                data=b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28))
+    ticket_id = await make_ticket(web_journal, caller_phone="+79161234567", caller_name="Иванова <b>М.</b>",
+                                  category="water", problem="burst_pipe", building_id=b.id, apartment="12",
+                                  description="Прорвало трубу в ванной", call_id=call.id, recording_ids=[rec.id])
+    base = f"http://{server.host}:{server.port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(f"{base}/login")
+            await page.fill('input[name="login"]', "petrova")
+            await page.fill('input[name="password"]', PASSWORD)
+            await page.click('button[type="submit"]')
+            try:
+                await page.wait_for_url(f"{base}/console", timeout=5000)
+            except Exception:
+                print("URL", page.url, await page.content())
+                raise
+            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+
+            hub.pbx_state(True)
+            hub.call_state("1795433765.3", "answered", caller_number="79161234567", caller_name="Иванова", extension="101")
+            hub.call_state("1795433766.4", "ivr", caller_number="79035550101")
+            ticket = await web_journal.tickets.get(ticket_id)
+            hub.screen_pop("101", {"call_id": "1795433765.3", "ticket_id": ticket_id, "ticket_number": ticket.number,
+                                   "caller_number": "79161234567", "priority": ticket.priority})
+            # The same call answered: the same card, not a second one.
+            hub.screen_pop("101", {"call_id": "1795433765.3", "stage": "answered", "caller_number": "79161234567",
+                                   "address": None})
+            card = page.locator(".card").first
+            await expect(page.locator(".card")).to_have_count(1)
+            await expect(page.locator(".card.emergency .emergency-note")).to_be_visible()
+            await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {ticket.number}", timeout=5000)
+            await expect(card.locator('[data-f="address"]')).to_have_text("улица Ленина, д. 5, кв. 12")
+            await expect(card.locator('[data-f="caller_name"]')).to_have_text("Иванова <b>М.</b>")
+            await expect(card.locator(".groups li.mass")).to_contain_text("обращений: Прорыв трубы, затопление")
+            await expect(card.locator(".history-list")).to_contain_text((await web_journal.tickets.get(previous)).number)
+            await expect(card.locator("audio")).to_have_attribute("src", f"/recordings/{rec.id}")
+
+            # The transcript arrives later: the journal gets it, then a message tells the consoles.
+            said = "У меня в ванной прорвало трубу, заливает соседей"
+            await web_journal.tickets.set_transcript(ticket_id, text=said, status="done")
+            hub.ticket_updated(ticket_id, transcript=said)
+            await expect(card.locator('[data-f="transcript"]')).to_have_text(said, timeout=5000)
+
+            await card.locator('select[name="executor_id"]').select_option(str(staff["sidorov"]))
+            await card.locator('[data-act="assign"]').click()
+            await expect(card.locator(".msg")).to_have_text("Исполнитель назначен", timeout=5000)
+            await expect(card.locator('[data-f="executor_name"]')).to_have_text("Сидоров А. В.")
+            await expect(card.locator('[data-f="transcript"]')).to_have_text(said)
+            await expect(card.locator('[data-act="accept"]')).to_be_hidden()
+            await asyncio.sleep(1.2)  # let the countdown tick once for the screenshot
+            await page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+
+            # An executor rings from the field: their open tickets pop.
+            hub.screen_pop("101", {"kind": "executor", "call_id": "exec-1", "caller_number": "201",
+                                   "caller_name": "Сидоров А. В.", "open_tickets": [
+                                       {"ticket_id": ticket_id, "ticket_number": ticket.number, "overdue": True,
+                                        "address": "Ленина, 5"}]})
+            await expect(page.locator(".card")).to_have_count(2)
+            await expect(page.locator(".card").first.locator(".executor-tickets")).to_contain_text(ticket.number)
+
+            await page.goto(f"{base}/tickets/{ticket_id}")
+            await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
+            await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
+            await page.goto(f"{base}/tickets?category=water&limit=8")
+            await expect(page.locator("table.list")).to_contain_text(ticket.number)
+            await page.screenshot(path=str(ARTIFACTS / "tickets.png"), full_page=True)
+            assert errors == []
+        finally:
+            await browser.close()
+
+    t = await web_journal.tickets.get(ticket_id)
+    assert t.executor_id == staff["sidorov"] and t.status == "assigned"

@@ -1,0 +1,71 @@
+"""ConsoleHub without sockets: addressing, replay from the rings, overflow."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+
+from cti.web import ConsoleHub, Subscriber
+
+
+@dataclass
+class FakeSocket:
+    sent: list[dict[str, object]] = field(default_factory=list)
+    closed_with: int | None = None
+    stall: asyncio.Event | None = None
+
+    async def send_str(self, data: str, compress: int | None = None) -> None:
+        if self.stall is not None:
+            await self.stall.wait()
+        self.sent.append(json.loads(data))
+
+    async def close(self, *, code: int = 1000, message: bytes = b"", drain: bool = True) -> bool:
+        self.closed_with = code
+        return True
+
+
+DISPATCHER_101 = Subscriber(1, "dispatcher", "101")
+
+
+async def test_replay_after_the_ring_forgot_asks_for_a_resync() -> None:
+    hub = ConsoleHub(buffer_size=3)
+    for i in range(6):
+        hub.screen_pop("101", {"n": i})
+    sock = FakeSocket()
+    client = hub.attach(sock, DISPATCHER_101, last_id=1)
+    await asyncio.sleep(0.01)
+    assert [m["type"] for m in sock.sent] == ["hello", "resync", "screen_pop", "screen_pop", "screen_pop"]
+    assert [m["n"] for m in sock.sent[2:]] == [3, 4, 5]
+    hub.detach(client)
+
+
+async def test_a_message_in_two_mailboxes_arrives_once() -> None:
+    hub = ConsoleHub()
+    sock = FakeSocket()
+    client = hub.attach(sock, DISPATCHER_101, last_id=None)
+    mid = hub.publish("notice", {"text": "x"}, to=["ext:101", "role:dispatcher", "all"])
+    await asyncio.sleep(0.01)
+    assert [m["id"] for m in sock.sent] == [0, mid]
+    hub.detach(client)
+    replay = FakeSocket()
+    client = hub.attach(replay, DISPATCHER_101, last_id=0)
+    await asyncio.sleep(0.01)
+    assert [m["id"] for m in replay.sent] == [0, mid]
+    hub.detach(client)
+
+
+async def test_an_overflowing_client_is_dropped_and_closed() -> None:
+    hub = ConsoleHub(queue_size=4)
+    stuck = FakeSocket(stall=asyncio.Event())
+    ok = FakeSocket()
+    hub.attach(stuck, DISPATCHER_101, last_id=None)
+    hub.attach(ok, Subscriber(2, "dispatcher", "102"), last_id=None)
+    for i in range(10):
+        hub.screen_pop(None, {"n": i})
+        await asyncio.sleep(0)  # events come one by one from the PBX link, each on its own turn
+    await asyncio.sleep(0.01)
+    assert hub.client_count == 1 and stuck.closed_with == 1008
+    assert [m.get("n") for m in ok.sent[1:]] == list(range(10))
+    await hub.close_all()
+    assert ok.closed_with == 1001
