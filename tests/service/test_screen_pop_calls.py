@@ -1,0 +1,183 @@
+"""The whole service against the Asterisk stand-in over real sockets: a resident's call rings
+a dispatcher's phone and that dispatcher's console receives the card; an executor's call from
+the field pops the executor's card; a reconnecting console gets what it missed, once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from yarl import URL
+
+from cti.demo import DEMO_PASSWORD
+from cti.runtime import Runtime, build_runtime
+from cti.settings import Settings
+from journal import Actor, NewTicket
+from pbxsim import CallScript, PbxSim, SimConfig
+from pbxsim.media import sounds_from_dir
+from ivr.prompts import PROMPTS_DIR
+from tests.conftest import run_in_thread
+from tests.console.conftest import Session
+from journal.migrate import upgrade
+
+
+class Served:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+
+    def make_url(self, path: str) -> URL:
+        return URL(f"http://{self.host}:{self.port}{path}")
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSim, Served]]:
+    config = SimConfig(recordings_dir=tmp_path / "pbx", time_scale=0.05)
+    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
+    async with PbxSim(config) as sim:
+        settings = Settings()
+        settings.database.url = f"sqlite+aiosqlite:///{tmp_path}/journal.sqlite3"
+        settings.recordings.dir = str(tmp_path / "files")
+        settings.asr.backend = "none"
+        settings.ari.url, settings.ari.password = sim.ari_url, config.ari_password
+        ami = sim.ami_settings()
+        settings.ami.host, settings.ami.port, settings.ami.password = ami.host, ami.port, ami.password
+        run_in_thread(lambda: upgrade(settings.database_url()))
+        runtime = await build_runtime(settings)
+        await runtime.start()
+        await runtime.ari.state.wait_connected(5)
+        runner = web.AppRunner(runtime.app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield runtime, sim, Served("127.0.0.1", port)
+        finally:
+            await runner.cleanup()
+            await runtime.stop()
+
+
+async def console(served: Served, login: str) -> tuple[Session, aiohttp.ClientWebSocketResponse]:
+    s = Session(served)  # type: ignore[arg-type]
+    r = await s.login(login, DEMO_PASSWORD)
+    assert r.status == 302
+    ws = await s.ws()
+    hello = json.loads((await ws.receive()).data)
+    assert hello["type"] == "hello"
+    return s, ws
+
+
+async def pops(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> list[dict[str, Any]]:
+    got = []
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        try:
+            msg = await ws.receive(timeout=left)
+        except TimeoutError:
+            break
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            break
+        body = json.loads(msg.data)
+        if body["type"] == "screen_pop":
+            got.append(body)
+    return got
+
+
+async def until_played(sim: PbxSim, channel: str, media: str) -> None:
+    for _ in range(500):
+        if media in sim.played(channel):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{media} not played: {sim.played(channel)}")
+
+
+async def test_call_rings_one_dispatcher_and_pops_their_card_only(service: tuple[Runtime, PbxSim, Served]) -> None:
+    runtime, sim, served = service
+    s1, ws1 = await console(served, "dispatcher1")
+    s2, ws2 = await console(served, "dispatcher2")
+    try:
+        call = sim.place_call(CallScript("79161234567", "Ivanova"))
+        await until_played(sim, call.id, "sound:hotline/category-menu")
+        sim.press(call.id, "9")  # "put me through to a dispatcher"
+        first = await pops(ws1, 3.0)
+        other = await pops(ws2, 0.5)
+        assert [p["stage"] for p in first] == ["ringing", "answered"]
+        assert first[0]["caller_number"] == "79161234567" and first[0]["extension"] == "101"
+        answered = first[1]
+        assert answered["ticket_number"] and answered["ticket_id"]
+        ticket = await runtime.journal.tickets.get(answered["ticket_id"])
+        assert ticket.number == answered["ticket_number"] and ticket.caller_phone == "79161234567"
+        assert other == []
+        sim.hangup(call.id)
+    finally:
+        await s1.close()
+        await s2.close()
+
+
+async def test_emergency_pops_on_every_dispatcher(service: tuple[Runtime, PbxSim, Served]) -> None:
+    _, sim, served = service
+    s1, ws1 = await console(served, "dispatcher1")
+    s2, ws2 = await console(served, "dispatcher2")
+    try:
+        call = sim.place_call(CallScript("79160000002"))
+        await until_played(sim, call.id, "sound:hotline/welcome")
+        sim.press(call.id, "0")
+        p1, p2 = await pops(ws1, 2.0), await pops(ws2, 0.5)
+        assert p1 and p2 and all(p["emergency"] for p in p1 + p2)
+        assert {p["caller_number"] for p in p1 + p2} == {"79160000002"}
+        sim.hangup(call.id)
+    finally:
+        await s1.close()
+        await s2.close()
+
+
+async def test_executor_calling_a_dispatcher_pops_the_executors_card(service: tuple[Runtime, PbxSim, Served]) -> None:
+    runtime, sim, served = service
+    plumber = await runtime.journal.people.user_by_extension("201")
+    assert plumber is not None
+    reg = await runtime.journal.tickets.register(NewTicket(channel="phone_ivr", category="water",
+                                                           actor=Actor.system("t"), auto_assign=False))
+    await runtime.journal.tickets.assign(reg.ticket.id, plumber.id, Actor("t"))
+    s1, ws1 = await console(served, "dispatcher1")
+    s2, ws2 = await console(served, "dispatcher2")
+    try:
+        sim.internal_call("201", "102", answer_after=1, talk_seconds=2)
+        p2, p1 = await pops(ws2, 2.0), await pops(ws1, 0.3)
+        assert p1 == []
+        [card] = p2
+        assert card["kind"] == "executor" and card["executor_name"] == plumber.full_name
+        assert [t["ticket_number"] for t in card["open_tickets"]] == [reg.ticket.number]
+    finally:
+        await s1.close()
+        await s2.close()
+
+
+async def test_console_that_reconnects_gets_the_missed_pop_once(service: tuple[Runtime, PbxSim, Served]) -> None:
+    runtime, sim, served = service
+    s1, ws1 = await console(served, "dispatcher1")
+    try:
+        last_id = runtime.hub.last_id
+        await ws1.close()
+        call = sim.place_call(CallScript("79160000003"))
+        await until_played(sim, call.id, "sound:hotline/category-menu")
+        sim.press(call.id, "9")
+        for _ in range(300):
+            if any(c.get("state") == "talking" for c in runtime.hub.hello()["calls"]):
+                break
+            await asyncio.sleep(0.01)
+        ws = await s1.ws(last_id=last_id)
+        assert json.loads((await ws.receive()).data)["type"] == "hello"
+        got = await pops(ws, 1.0)
+        assert [p["stage"] for p in got] == ["ringing", "answered"]
+        assert len({p["id"] for p in got}) == 2
+        await ws.close()
+        sim.hangup(call.id)
+    finally:
+        await s1.close()
