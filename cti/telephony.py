@@ -37,7 +37,7 @@ class ConsoleDesk:
         online = self.hub.online_extensions()
         # Dispatchers logged in to the console first; a phone without a console still rings.
         users.sort(key=lambda u: (u.extension not in online, u.extension))
-        return [u.extension for u in users if u.extension and not self._busy(u.extension)]  # type: ignore[misc]
+        return [u.extension for u in users if u.extension and not self._busy(u.extension)]
 
     def _busy(self, extension: str) -> bool:
         if extension in self.talking:
@@ -57,7 +57,7 @@ class ConsoleDesk:
             for ext, cid in list(self.talking.items()):
                 if cid == call_id:
                     del self.talking[ext]
-        extra = {k: v for k, v in info.items() if k not in {"caller_number", "caller_name", "dispatcher"}}
+        extra: dict[str, Any] = {k: v for k, v in info.items() if k not in {"caller_number", "caller_name", "dispatcher"}}
         self.hub.call_state(
             call_id, state, caller_number=_s(info.get("caller_number")), caller_name=_s(info.get("caller_name")),
             extension=_s(extension), **extra,

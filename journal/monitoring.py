@@ -78,7 +78,7 @@ class Monitor:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def _select(self, f: TicketFilter, now: datetime) -> Select[tuple[Ticket]]:
+    def _select(self, f: TicketFilter, now: datetime) -> Select[Ticket]:
         order = (Ticket.next_due_at.asc(), Ticket.id.asc()) if f.by_deadline else (Ticket.received_at.desc(), Ticket.id.desc())
         return select(Ticket).where(*f.conditions(now)).order_by(*order)
 

@@ -16,9 +16,11 @@ from .models import TicketCounter
 async def next_number(session: AsyncSession, year: int, width: int = 6) -> str:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(TicketCounter).values(year=year, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[TicketCounter.year], set_={"last": TicketCounter.last + 1}
-    ).returning(TicketCounter.last)
-    value = (await session.execute(stmt)).scalar_one()
+    upsert = (
+        insert(TicketCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=[TicketCounter.year], set_={"last": TicketCounter.last + 1})
+        .returning(TicketCounter.last)
+    )
+    value = (await session.execute(upsert)).scalar_one()
     return f"{year}-{value:0{width}d}"

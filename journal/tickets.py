@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import history
@@ -147,7 +147,7 @@ class TicketService:
     ) -> Ticket | None:
         """An open ticket on the same problem: same category at the same address (building and
         apartment), or from the same phone, received within the repeat window."""
-        same_place = []
+        same_place: list[ColumnElement[bool]] = []
         if building_id is not None:
             same_place.append(
                 (Ticket.building_id == building_id)

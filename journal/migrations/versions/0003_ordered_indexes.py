@@ -7,6 +7,8 @@ Revises: 0002
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import op
 
 revision = "0003"
@@ -23,7 +25,7 @@ INDEXES = {
 }
 
 
-def _where() -> dict[str, object]:
+def _where() -> dict[str, Any]:
     import sqlalchemy as sa
 
     return {"sqlite_where": sa.text("is_open = 1"), "postgresql_where": sa.text("is_open")}
