@@ -23,6 +23,11 @@ EXECUTOR_CATEGORIES = {
     "plumber": ["water", "sewer", "heating"],
     "electrician": ["electricity", "elevator"],
 }
+# Residents the journal knows (their calls come with an address): (phone, name, building index, apartment).
+RESIDENTS = [
+    ("79161234567", "Иванова Мария Петровна", 0, "12"),
+    ("79035550101", "Соколов Дмитрий", 1, "47"),
+]
 BUILDINGS = [
     ("Ленина", "5", None, "улица"),
     ("Мира", "23", None, "проспект"),
@@ -35,8 +40,11 @@ async def seed(journal: Journal) -> bool:
     """Fill an empty journal; True if it did."""
     if await journal.people.users():
         return False
+    ids = []
     for street, house, building, street_type in BUILDINGS:
-        await journal.people.add_building(street, house, building, street_type=street_type)
+        ids.append((await journal.people.add_building(street, house, building, street_type=street_type)).id)
+    for phone, name, index, apartment in RESIDENTS:
+        await journal.people.save_resident(phone, name=name, building_id=ids[index], apartment=apartment)
     all_week = [Shift(day, 0, 1440) for day in range(7)]
     for login, name, role, ext in STAFF:
         user = await journal.people.create_user(login, name, role, DEMO_PASSWORD, extension=ext)

@@ -15,16 +15,21 @@ from ivr.ami import AmiClient, CallTracker
 from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.asr.base import Transcriber
-from ivr.hotline import ExecutorLine, HotlineCall, LineRouter
+from ivr.flow import FlowConfig
+from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.link_state import LinkStatus
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
 
 from . import demo
 from .compose import build_journal
+from .quality_tasks import QualityTasks
 from .settings import Settings, SettingsError
 from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
+from .training import NoCalls, StandInCalls, TestCalls, TrainingService
+from .training.line import TrainingLine
 from .web.app import create_app
+from .web.quality_keys import build_quality
 from .web.hub import ConsoleHub
 
 log = structlog.get_logger(__name__)
@@ -43,6 +48,7 @@ class Runtime:
     transcriber: Transcriber | None
     sim: Any = None  # pbxsim.PbxSim in demo mode
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    quality_tasks: QualityTasks | None = None
 
     async def start(self) -> None:
         if self.worker is not None:
@@ -50,6 +56,19 @@ class Runtime:
         self.ari.state.add_listener(lambda s: self._pbx_state(s))
         await self.ari.start()
         await self.ami.start()
+        self._tasks.append(asyncio.create_task(self._close_orphans(), name="close-orphan-calls"))
+        if self.quality_tasks is not None:
+            self.quality_tasks.start()
+
+    async def _close_orphans(self) -> None:
+        """Once the PBX answers: calls a previous process left in progress whose channels are
+        gone become missed calls for callback (live ones are adopted by the ARI reconcile)."""
+        try:
+            await self.ari.state.wait_connected()
+            live = {c.id for c in await self.ari.client.list_channels()}
+            await self.journal.calls.close_orphans(live)
+        except Exception:
+            log.exception("calls.orphans_check_failed")
 
     def _pbx_state(self, status: LinkStatus) -> None:
         self.hub.pbx_state(status.connected)
@@ -57,6 +76,11 @@ class Runtime:
             log.warning("pbx.disconnected")
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.quality_tasks is not None:
+            await self.quality_tasks.stop()
         for step in (self.ari.stop, self.ami.stop):
             with contextlib.suppress(Exception):
                 await step()
@@ -70,12 +94,15 @@ class Runtime:
         await self.journal.close()
 
 
-async def build_runtime(settings: Settings) -> Runtime:
+async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
+    """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
     journal = build_journal(settings)
     if settings.server.demo:
         await demo.seed(journal)
-    ari_settings, ami_settings, sim = settings.ari, settings.ami, None
-    if not settings.ari.url:
+    ari_settings, ami_settings, sim = settings.ari, settings.ami, standin
+    if standin is not None:
+        ari_settings, ami_settings = standin.ari_settings(), standin.ami_settings()
+    elif not settings.ari.url:
         if not settings.server.demo:
             raise SettingsError("setting 'ari.url' is missing: no Asterisk configured (the stand-in runs in demo mode only)")
         from pbxsim import PbxSim, SimConfig  # demo only: production never loads the stand-in
@@ -85,7 +112,8 @@ async def build_runtime(settings: Settings) -> Runtime:
 
         from ivr.prompts import PROMPTS_DIR
 
-        config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"), ari_port=8088, ami_port=5038)
+        config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
+                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port)
         config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
         sim = PbxSim(config)
         await sim.start()
@@ -98,16 +126,25 @@ async def build_runtime(settings: Settings) -> Runtime:
     if transcriber is not None:
         worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
                                      concurrency=max(1, settings.asr.workers))
+    quality = build_quality(settings, journal)
     tracker = CallTracker()
     executor_calls = ExecutorCalls(journal, hub)
     tracker.on_ringing = executor_calls.on_ringing
     ami = AmiClient(ami_settings)
     ami.add_listener(tracker.handle)
     desk = ConsoleDesk(journal, hub, tracker)
-    hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None))
-    ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal)}))
-    app = create_app(settings, journal, hub=hub, callback_originator=AmiCallback(ami))
-    return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim)
+    # With a recogniser the caller may also say the category; the keys work either way.
+    hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
+                          config=FlowConfig(speech_enabled=transcriber is not None), transcriber=transcriber)
+    test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
+    training = TrainingService(journal, test_calls, settings.path("config/training"))
+    training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
+    ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal), "training": training_line,
+                                                      "rating": RatingLine(journal, quality.feedback)}))
+    app = create_app(settings, journal, hub=hub, callback_originator=AmiCallback(ami), training=training,
+                     quality=quality)
+    return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
+                   quality_tasks=QualityTasks(settings, journal, quality, ari.client))
 
 
 async def _transcriber(settings: Settings) -> Transcriber | None:

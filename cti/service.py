@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -14,6 +15,13 @@ from .runtime import build_runtime
 from .settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+def _standin_hint(sim: Any) -> str:
+    sim_url = "" if sim.ari_port == 8088 else f" --sim-url {sim.ari_url}"
+    return (f"Asterisk stand-in on ports {sim.ari_port} (ARI) and {sim.ami_port} (AMI): place a call with "
+            f"`.venv/bin/hotline call --from 79161234567 --keys 1 --say problem.wav{sim_url}` "
+            f"(or --text \"...\"), or from the console's pages Тестовый звонок and Тренировка.\n")
 
 
 async def run_service(settings: Settings) -> None:
@@ -31,8 +39,7 @@ async def run_service(settings: Settings) -> None:
                 f"\nАДС hotline is running: {url}\n"
                 f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
                 f"plumber, electrician, qa, admin.\n"
-                + ("Asterisk stand-in on ports 8088 (ARI) and 5038 (AMI): place a call with "
-                   "`.venv/bin/hotline call --from 79161234567 --keys 1 --say problem.wav`\n" if runtime.sim else "")
+                + (_standin_hint(runtime.sim) if runtime.sim else "")
             )
             sys.stdout.flush()
         stop = asyncio.Event()

@@ -45,6 +45,10 @@ class ServerSettings:
     public_url: str = ""
     secret_key: str = ""
     demo: bool = True
+    # The Asterisk stand-in started in demo mode when no ari.url is set; `hotline call` finds it
+    # on standin_ari_port (0: any free port).
+    standin_ari_port: int = 8088
+    standin_ami_port: int = 5038
 
 
 @dataclass
@@ -63,6 +67,37 @@ class JournalSettings:
 
 
 @dataclass
+class QualitySettings:
+    checklist_file: str = "config/quality.toml"
+    retention_check_hours: float = 24.0
+
+
+@dataclass
+class FeedbackSettings:
+    """Residents' feedback calls after a ticket's work is done."""
+
+    enabled: bool = True
+    attempts: int = 3
+    first_delay_minutes: int = 5
+    retry_minutes: int = 120
+    window_start: str = "09:00"  # local time of the service
+    window_end: str = "21:00"
+    ring_seconds: int = 30
+    endpoint: str = "Local/{number}@callback-out"
+    poll_seconds: float = 10.0
+
+
+@dataclass
+class NotifySettings:
+    """Status notifications to residents through an outbound webhook (an SMS gateway, a bot)."""
+
+    webhook_url: str = ""
+    min_interval_seconds: int = 600
+    timeout_seconds: float = 5.0
+    poll_seconds: float = 5.0
+
+
+@dataclass
 class LoggingSettings:
     level: str = "info"
     format: str = "auto"  # auto | console | json
@@ -78,6 +113,9 @@ class Settings:
     asr: AsrSettings = field(default_factory=AsrSettings)
     journal: JournalSettings = field(default_factory=JournalSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    quality: QualitySettings = field(default_factory=QualitySettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

@@ -14,10 +14,12 @@ from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
 from .errors import ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
 from .history import Actor
 from .monitoring import Monitor, TicketFilter
+from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .people import Directory, Shift
 from .sla import Deadlines, SlaPolicy
 from .storage import FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
+from .training import TrainingRun, TrainingRuns
 from .transcription import ClaimedJob, TranscriptionQueue
 
 
@@ -34,6 +36,7 @@ class Journal:
     people: Directory
     monitor: Monitor
     transcription: TranscriptionQueue
+    training: TrainingRuns
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
@@ -45,6 +48,7 @@ class Journal:
             people=Directory(db),
             monitor=Monitor(db),
             transcription=TranscriptionQueue(db),
+            training=TrainingRuns(db),
         )
 
     async def close(self) -> None:
@@ -55,5 +59,5 @@ __all__ = [
     "CATEGORIES", "OPEN_STATUSES", "Actor", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
-    "TicketFilter", "TicketService", "TranscriptionQueue",
+    "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]

@@ -115,6 +115,25 @@ class CallLog:
             log.info("call.missed", call_id=call_id, missed_id=missed.id, reason=reason, step=step)
             return missed
 
+    async def close_orphans(self, live_channel_ids: set[str], *, reason: str = "service_restart") -> int:
+        """Calls a previous process left "in progress" whose channels no longer exist: each
+        becomes a missed-call record (callback due), so a restart abandons nobody silently."""
+        async with self.db.read() as s:
+            rows = (await s.execute(
+                select(Call.id, Call.channel_id, Call.caller_number, Call.caller_name, Call.started_at)
+                .where(Call.outcome == CallOutcome.IN_PROGRESS.value)
+            )).all()
+        closed = 0
+        for call_id, channel_id, number, name, started in rows:
+            if channel_id in live_channel_ids:
+                continue
+            await self.record_missed(call_id=call_id, caller_number=number, caller_name=name, reason=reason,
+                                     step="interrupted", occurred_at=utcnow())
+            closed += 1
+        if closed:
+            log.warning("calls.orphans_closed", count=closed, reason=reason)
+        return closed
+
     async def missed(self, *, pending_only: bool = True, limit: int = 100, offset: int = 0) -> Sequence[MissedCall]:
         async with self.db.read() as s:
             stmt = select(MissedCall)

@@ -35,6 +35,8 @@ class Channel(StrEnum):
     WALK_IN = "walk_in"
     WEB = "web"
     WRITTEN = "written"
+    # A scripted call played to a trainee dispatcher: kept out of monitoring and reports.
+    TRAINING = "training"
 
 
 class Role(StrEnum):

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from .addresses import normalize_phone
+from .enums import Channel
 from .db import Database
 from .models import Ticket
 
@@ -39,6 +40,9 @@ class TicketFilter:
     due_within: timedelta | None = None
     status: str | None = None
     priority: str | None = None
+    # Training tickets (channel 'training') are never monitored with the real ones: False shows
+    # only real tickets, True only training ones (which are never open: use open_only=False).
+    training: bool = False
 
     def conditions(self, now: datetime) -> list[ColumnElement[bool]]:
         c: list[ColumnElement[bool]] = []
@@ -67,11 +71,19 @@ class TicketFilter:
             c.append(Ticket.status == self.status)
         if self.priority is not None:
             c.append(Ticket.priority == self.priority)
+        if self.training or not self.open_only:
+            # Open tickets are never training ones (tickets.register), so the open-ticket queries
+            # need no channel condition and keep their index-only plans.
+            c.append(_training_condition(self.training))
         return c
 
     @property
     def by_deadline(self) -> bool:
         return self.overdue or self.due_within is not None
+
+
+def _training_condition(training: bool) -> ColumnElement[bool]:
+    return (Ticket.channel == Channel.TRAINING.value) if training else (Ticket.channel != Channel.TRAINING.value)
 
 
 class Monitor:
@@ -116,7 +128,7 @@ class Monitor:
         return await self.tickets(TicketFilter(unassigned=True), now, limit=limit)
 
     async def caller_history(
-        self, *, phone: str | None, building_id: int | None, limit: int = 20
+        self, *, phone: str | None, building_id: int | None, limit: int = 20, training: bool = False
     ) -> Sequence[Ticket]:
         """The caller's previous tickets by phone and by address, newest first, in one query."""
         conditions = []
@@ -128,5 +140,5 @@ class Monitor:
         if not conditions:
             return []
         async with self.db.read() as s:
-            stmt = select(Ticket).where(or_(*conditions)).order_by(Ticket.received_at.desc()).limit(limit)
+            stmt = select(Ticket).where(or_(*conditions), _training_condition(training)).order_by(Ticket.received_at.desc()).limit(limit)
             return (await s.execute(stmt)).scalars().all()

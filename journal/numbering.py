@@ -13,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import TicketCounter
 
 
-async def next_number(session: AsyncSession, year: int, width: int = 6) -> str:
+async def next_number(session: AsyncSession, year: int, width: int = 6, *, training: bool = False) -> str:
+    """``training``: a separate series ``T<year>-N`` (counter row keyed by the negated year), so
+    training tickets never take, or leave gaps in, the real journal's numbers."""
+    key = -year if training else year
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     upsert = (
         insert(TicketCounter)
-        .values(year=year, last=1)
+        .values(year=key, last=1)
         .on_conflict_do_update(index_elements=[TicketCounter.year], set_={"last": TicketCounter.last + 1})
         .returning(TicketCounter.last)
     )
     value = (await session.execute(upsert)).scalar_one()
-    return f"{year}-{value:0{width}d}"
+    return f"{'T' if training else ''}{year}-{value:0{width}d}"

@@ -93,6 +93,10 @@ class Directory:
             return (await s.execute(select(Building).order_by(Building.street, Building.house))).scalars().all()
 
     # -- residents -----------------------------------------------------------------------
+    async def residents(self, *, limit: int = 200) -> Sequence[Resident]:
+        async with self.db.read() as s:
+            return (await s.execute(select(Resident).order_by(Resident.name, Resident.phone).limit(limit))).scalars().all()
+
     async def find_resident(self, phone: str) -> Resident | None:
         norm = normalize_phone(phone)
         if norm is None:

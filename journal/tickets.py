@@ -94,21 +94,25 @@ class TicketService:
             if forced == Priority.EMERGENCY:
                 priority = Priority.EMERGENCY.value
 
-            existing = await self._open_repeat(s, new.category, building_id, apartment, phone, received)
+            training = new.channel == Channel.TRAINING
+            existing = await self._open_repeat(s, new.category, building_id, apartment, phone, received, training)
             if existing is not None:
                 await self._link_repeat(s, existing, new, phone, received)
                 log.info("ticket.repeat_linked", ticket_id=existing.id, ticket=existing.number, call_id=new.call_id)
                 return Registration(existing, created=False)
 
             deadlines = self.sla.deadlines(received, new.category, problem, priority, new.channel)
-            number = await next_number(s, received.astimezone(self.config.tz).year, self.config.number_width)
+            number = await next_number(s, received.astimezone(self.config.tz).year, self.config.number_width,
+                                       training=training)
             ticket = Ticket(
                 number=number, received_at=received, channel=new.channel,
                 caller_phone=phone, caller_name=new.caller_name or (resident.name if resident else None),
                 resident_id=resident.id if resident else None, building_id=building_id, apartment=apartment,
                 address_text=new.address_text, category=new.category, problem=problem, priority=priority,
                 description=new.description, call_id=new.call_id, registered_by_id=new.actor.user_id,
-                status=Status.NEW.value, is_open=True, sla_rule=deadlines.rule_id,
+                # A training ticket is never "open" in the monitoring sense: every open-ticket
+                # query (and its partial index) leaves it out with no extra condition.
+                status=Status.NEW.value, is_open=not training, sla_rule=deadlines.rule_id,
                 localize_due_at=deadlines.localize_due_at, due_at=deadlines.due_at,
                 next_due_at=deadlines.localize_due_at or deadlines.due_at, handover_to=deadlines.handover_to,
                 transcript_status=(TranscriptStatus.PENDING if new.transcript_pending else TranscriptStatus.NONE).value,
@@ -119,7 +123,8 @@ class TicketService:
             history.record(s, ticket, new.actor, HistoryKind.CREATED, after=number,
                            text=f"{deadlines.title}", at=now)
             await self._attach_call(s, ticket, new)
-            if new.auto_assign:
+            # A training ticket never reaches a real executor's list: the trainee assigns by hand.
+            if new.auto_assign and not training:
                 executor_id = await pick_executor(
                     s, category=ticket.category, building_id=building_id, at=now, tz=self.config.tz
                 )
@@ -143,7 +148,7 @@ class TicketService:
 
     async def _open_repeat(
         self, s: AsyncSession, category: str, building_id: int | None, apartment: str | None,
-        phone: str | None, received: datetime,
+        phone: str | None, received: datetime, training: bool = False,
     ) -> Ticket | None:
         """An open ticket on the same problem: same category at the same address (building and
         apartment), or from the same phone, received within the repeat window."""
@@ -155,7 +160,8 @@ class TicketService:
             )
         if phone:
             same_place.append(Ticket.caller_phone == phone)
-        if not same_place:
+        if not same_place or training:
+            # Training tickets are never open, so a training call never joins one (nor a real one).
             return None
         stmt = (
             select(Ticket)
@@ -268,7 +274,7 @@ class TicketService:
 
     def _apply_status(self, ticket: Ticket, wanted: Status, now: datetime) -> None:
         ticket.status = wanted.value
-        ticket.is_open = is_open(wanted)
+        ticket.is_open = is_open(wanted) and ticket.channel != Channel.TRAINING.value
         ticket.updated_at = now
         if wanted == Status.DONE:
             ticket.done_at = now
@@ -282,7 +288,7 @@ class TicketService:
     async def assign(self, ticket_id: int, executor_id: int | None, actor: Actor) -> Ticket:
         async with self.db.write() as s:
             ticket = await self._locked(s, ticket_id)
-            if not ticket.is_open:
+            if not is_open(ticket.status):
                 raise IllegalTransition(ticket.number, ticket.status, Status.ASSIGNED.value,
                                         frozenset(x.value for x in allowed_from(ticket.status)))
             now = utcnow()

@@ -42,7 +42,9 @@ class CallScript:
     caller_number: str
     caller_name: str = ""
     keys: Sequence[KeyPress] = ()
-    say: Path | Speech | None = None  # spoken into the first recording made on the call
+    # Spoken into the first recording made on the call; a sequence gives one utterance per
+    # recording in order (a spoken menu choice, then the problem), None for a silent one.
+    say: Path | Speech | Sequence[Path | Speech | None] | None = None
     hangup_after: float | None = None
     # Another number than the hotline, e.g. the executors' service line: "113@executors" with
     # Stasis application arguments ("executor",).
@@ -99,10 +101,9 @@ def place_call(pbx: Pbx, script: CallScript) -> CallHandle:
             two.language = "ru"
         hub.ami_channel("Newexten", two, "dialplan,all", Extension=exten, Application=app, AppData=data)
     handle = CallHandle(two)
-    if isinstance(script.say, Path):
-        two.pending_speech = Speech.from_wav(script.say)
-    elif isinstance(script.say, Speech):
-        two.pending_speech = script.say
+    # One utterance per recording, in order (None: silence in that recording).
+    said = list(script.say) if isinstance(script.say, (list, tuple)) else [script.say]
+    two.pending_speech = [Speech.from_wav(s) if isinstance(s, Path) else s for s in said]
     if not hub.app_connected(cfg.app):
         # Stasis() fails when no application is registered: the dialplan hangs the call up.
         pbx.caller_hangup(two)

@@ -37,6 +37,7 @@ def add_subcommands(subparsers: Any) -> None:
     call.add_argument("--first-key-at", type=float, default=12.0,
                       help="when the first key is pressed (default: after the hotline's 11-second greeting)")
     call.add_argument("--say", default=None, help="wav file the caller says into the first recording")
+    call.add_argument("--text", default=None, help="Russian text the caller says (spoken by espeak-ng), instead of --say")
     call.add_argument("--hangup-after", type=float, default=None)
     call.add_argument("--sim-url", default="http://127.0.0.1:8088")
     call.add_argument("--no-wait", action="store_true", help="return at once instead of waiting for the hang-up")
@@ -65,14 +66,30 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace) -> int:
+    say = str(Path(args.say).resolve()) if args.say else None
+    if args.text and not say:
+        say = _speak(args.text)
     body = {"from": args.from_number, "name": args.name, "keys": args.keys, "first_key_at": args.first_key_at,
-            "say": str(Path(args.say).resolve()) if args.say else None, "hangup_after": args.hangup_after}
+            "say": say, "hangup_after": args.hangup_after}
     url = args.sim_url.rstrip("/") + "/_sim/calls" + ("" if args.no_wait else "?wait=1")
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}) as resp:
             text = await resp.text()
     sys.stdout.write(text + "\n")
     return 0 if resp.status == 201 else 1
+
+
+def _speak(text: str) -> str:
+    # The hotline's own synthesiser (espeak-ng + sox), shipped in the same distribution.
+    import tempfile
+
+    from cti.training.voice import VoiceError, speak
+
+    out = Path(tempfile.mkdtemp(prefix="hotline-call-")) / "say.wav"
+    try:
+        return str(speak(text, out))
+    except VoiceError as exc:
+        raise SystemExit(f"hotline call: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,7 +68,7 @@ class SimChannel:
     answered_at: float | None = None
     stasis_started_at: float | None = None
     script: Any = None  # the caller script's task
-    pending_speech: Any = None  # Speech the caller will say into the next recording
+    pending_speech: Any = None  # list: what the caller says into each next recording (Speech or None)
     speech_for: Any = None  # (Speech, started) of the running recording
 
     def to_ari(self) -> dict[str, Any]:

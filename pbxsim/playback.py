@@ -84,9 +84,9 @@ async def _record(pbx: Pbx, channel: SimChannel, rec: SimRecording) -> None:
 
 def _take_speech(channel: SimChannel, started: float) -> tuple[Speech | None, float]:
     """The caller's speech for this recording and the recording-relative second it ends."""
-    speech = channel.pending_speech
+    queue = channel.pending_speech or []
+    speech = queue.pop(0) if queue else None
     if isinstance(speech, Speech):
-        channel.pending_speech = None
         channel.speech_for = (speech, started)
         return speech, speech.seconds
     channel.speech_for = None

@@ -8,6 +8,7 @@ from aiohttp import web
 from . import api_calls as calls
 from . import api_tickets as tickets
 from . import openapi
+from .api_training import TRAINING_OPS
 from .auth import require
 from .spec import (
     ALL_ROLES, BOOL, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
@@ -79,6 +80,7 @@ API_OPS: tuple[Op, ...] = (
 
 
 def add_routes(app: web.Application) -> None:
-    for op in API_OPS:
+    ops = (*API_OPS, *TRAINING_OPS)
+    for op in ops:
         app.router.add_route(op.method, op.path, require(*op.roles)(op.handler), name=f"api.{op.handler.__name__}")
-    app[openapi.OPENAPI_KEY] = openapi.build_document(API_OPS)
+    app[openapi.OPENAPI_KEY] = openapi.build_document(ops)

@@ -14,7 +14,7 @@ from journal.models import Ticket
 from . import labels, serialize
 from .errors import BadRequest, Forbidden
 from .keys import ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, USER_KEY
-from .params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
+from .params import form_body, json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
 from .sessions import SessionUser
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
@@ -157,7 +157,7 @@ async def ticket_history(request: web.Request) -> web.Response:
 
 async def upload_attachment(request: web.Request) -> web.Response:
     t = await visible_ticket(request, path_id(request))
-    form = await request.post()
+    form = await form_body(request)
     field = form.get("photo")
     if not isinstance(field, web.FileField):
         raise BadRequest("Прикрепите фотографию (поле «photo»)")

@@ -12,15 +12,20 @@ from aiohttp import web
 
 from journal import Journal
 from journal.attachments import Attachments
+from journal.quality_suite import QualitySuite
 
 from ..settings import Settings
-from . import api, auth, downloads, pages, ws
+from ..training import NoCalls, TestCalls, TrainingService
+from . import api, auth, downloads, pages, pages_training, ws
 from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
+from . import quality_pages, report_pages
+from .pdf import PdfPrinter
+from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .keys import (
     ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
-    TEMPLATES_KEY, THROTTLE_KEY, CallbackOriginator,
+    TEMPLATES_KEY, THROTTLE_KEY, TRAINING_KEY, CallbackOriginator,
 )
 from .render import build_environment
 from .sessions import DEFAULT_TTL, SessionCodec
@@ -70,6 +75,8 @@ def create_app(
     callback_originator: CallbackOriginator | None = None,
     session_ttl: float = DEFAULT_TTL,
     throttle: LoginThrottle | None = None,
+    training: TrainingService | None = None,
+    quality: QualitySuite | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth.session_middleware, csrf_middleware],
                           client_max_size=MAX_UPLOAD)
@@ -82,6 +89,12 @@ def create_app(
     app[ATTACHMENTS_KEY] = Attachments(journal.db, journal.files)
     app[ORIGINATOR_KEY] = callback_originator
     app[SECURE_COOKIES_KEY] = settings.server.public_url.startswith("https://")
+    # Without the stand-in (tests, a real Asterisk) the pages explain that test calls need it.
+    app[TRAINING_KEY] = training or TrainingService(
+        journal, TestCalls(NoCalls(), settings.path("var/test-calls")), settings.path("config/training"))
+
+    app[QUALITY_KEY] = quality or build_quality(settings, journal)
+    app[PDF_KEY] = PdfPrinter()
 
     r = app.router
     r.add_get("/health", pages.health)
@@ -96,9 +109,13 @@ def create_app(
     r.add_get(r"/tickets/{id:\d+}", pages.ticket)
     r.add_get("/missed", pages.missed)
     r.add_get("/my", pages.my_tickets)
+    r.add_get("/test-call", pages_training.test_call)
+    r.add_get("/training", pages_training.training)
     r.add_get(r"/recordings/{id:\d+}", downloads.recording)
     r.add_get(r"/attachments/{id:\d+}", downloads.attachment)
     r.add_get("/ws", ws.websocket)
+    quality_pages.add_routes(app)
+    report_pages.add_routes(app)
     api.add_routes(app)
     r.add_static("/static/", STATIC_DIR, name="static")
 

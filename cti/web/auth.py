@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .errors import Forbidden, Handler, Unauthorized
 from .keys import JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, USER_KEY
+from .params import form_body
 from .render import render
 from .sessions import COOKIE, SessionUser
 
@@ -93,7 +94,7 @@ def _login_form(request: web.Request, *, error: str | None, status: int, login: 
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await form_body(request)
     login = str(form.get("login", "")).strip()[:64]
     password = str(form.get("password", ""))
     token = str(form.get("csrf_token", ""))

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .errors import Forbidden, Handler
 from .keys import SESSIONS_KEY, USER_KEY
+from .params import form_body
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HEADER = "X-CSRF-Token"
@@ -21,7 +22,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = request.headers.get(HEADER)
     if token is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         # Multipart bodies may be large: read the form only when the header is absent.
-        form = await request.post()
+        form = await form_body(request)
         value = form.get("csrf_token")
         token = value if isinstance(value, str) else None
     if not request.app[SESSIONS_KEY].csrf_ok(user.sid, token):

@@ -11,6 +11,7 @@ from journal import InvalidValue
 from .errors import Forbidden, Gone
 from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
 from .params import path_id
+from .quality_keys import QUALITY_KEY
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,23 @@ async def recording(request: web.Request) -> web.StreamResponse:
     response = _stored(request, rec.path, "recording", rec.id)
     response.content_type = AUDIO_TYPES.get(rec.format, "application/octet-stream")
     response.headers["Cache-Control"] = "private, max-age=3600"
+    await _log_access(request, rec.id, rec.format)
+    if request.query.get("download") == "1":
+        response.headers["Content-Disposition"] = f'attachment; filename="recording-{rec.id}.{rec.format}"'
     return response
+
+
+async def _log_access(request: web.Request, recording_id: int, fmt: str) -> None:
+    """Every listening and download is logged (personal data). A player fetches one listening
+    in several range requests: only the one from the start counts."""
+    download = request.query.get("download") == "1"
+    byte_range = request.headers.get("Range", "")
+    if not download and byte_range and not byte_range.replace(" ", "").startswith("bytes=0-"):
+        return
+    user = request[USER_KEY]
+    await request.app[QUALITY_KEY].quality.log_access(
+        recording_id, user_id=user.user_id, login=user.login, action="download" if download else "listen",
+        remote=request.remote)
 
 
 async def attachment(request: web.Request) -> web.StreamResponse:

@@ -186,6 +186,11 @@ class ConsoleHub:
         return {c.who.extension for c in self._clients if c.who.extension and c.who.role == "dispatcher"}
 
     @property
+    def pbx_connected(self) -> bool | None:
+        """None until the PBX link has reported once."""
+        return self._pbx_connected
+
+    @property
     def client_count(self) -> int:
         return len(self._clients)
 

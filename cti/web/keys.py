@@ -11,6 +11,7 @@ from journal import Journal
 from journal.attachments import Attachments
 
 from ..settings import Settings
+from ..training.service import TrainingService
 from .hub import ConsoleHub
 from .sessions import SessionCodec, SessionUser
 from .throttle import LoginThrottle
@@ -31,3 +32,4 @@ SECURE_COOKIES_KEY = web.AppKey("secure_cookies", bool)
 
 USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
+TRAINING_KEY = web.AppKey("training", TrainingService)

@@ -13,6 +13,7 @@ PRIORITY = {"emergency": "Аварийная", "urgent": "Срочная", "plan
 CHANNEL = {
     "phone_ivr": "Телефон (автоответчик)", "phone_dispatcher": "Телефон (диспетчер)", "walk_in": "Личный приём",
     "web": "Сайт", "written": "Письменное обращение",
+    "training": "Учебный звонок",
 }
 # Channels a dispatcher may pick when taking a request directly.
 MANUAL_CHANNELS = ("phone_dispatcher", "walk_in", "written", "web")

@@ -44,6 +44,20 @@ def req_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str:
     return value
 
 
+MAX_INT = 2**63 - 1
+
+
+async def form_body(request: web.Request) -> Any:
+    """The posted form (urlencoded or multipart); a malformed body is the client's error
+    (400), not ours: e.g. multipart without a boundary."""
+    try:
+        return await request.post()
+    except web.HTTPException:
+        raise  # e.g. 413, too large
+    except Exception:
+        raise BadRequest("Неверный формат формы") from None
+
+
 def opt_int(data: dict[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None or value == "":
@@ -51,9 +65,13 @@ def opt_int(data: dict[str, Any], key: str) -> int | None:
     if isinstance(value, bool):
         raise BadRequest(f"Поле «{key}» должно быть числом")
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise BadRequest(f"Поле «{key}» должно быть числом") from None
+    # Every number we store fits a signed 64-bit column; a larger one is nobody's id.
+    if not -MAX_INT <= number <= MAX_INT:
+        raise BadRequest(f"Поле «{key}» вне допустимых пределов")
+    return number
 
 
 def opt_bool(data: dict[str, Any], key: str, default: bool = False) -> bool:
@@ -67,9 +85,12 @@ def opt_bool(data: dict[str, Any], key: str, default: bool = False) -> bool:
 
 def path_id(request: web.Request, name: str = "id") -> int:
     try:
-        return int(request.match_info[name])
+        number = int(request.match_info[name])
     except (KeyError, ValueError):
         raise web.HTTPNotFound() from None
+    if not 0 < number <= MAX_INT:
+        raise web.HTTPNotFound()
+    return number
 
 
 def _day(value: str | None, key: str) -> date | None:

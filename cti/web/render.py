@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 
 from . import labels
-from .keys import JOURNAL_KEY, SESSIONS_KEY, TEMPLATES_KEY, USER_KEY
+from .keys import HUB_KEY, JOURNAL_KEY, SESSIONS_KEY, TEMPLATES_KEY, TRAINING_KEY, USER_KEY
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -21,6 +21,11 @@ NAV = (
     ("/tickets/new", "Новая заявка", ("dispatcher", "admin")),
     ("/missed", "Пропущенные вызовы", ("dispatcher", "qa", "admin")),
     ("/my", "Мои заявки", ("executor",)),
+    ("/monitor", "Мониторинг", ("dispatcher", "qa", "admin")),
+    ("/analytics", "Сводка", ("dispatcher", "qa", "admin")),
+    ("/qa/calls", "Контроль качества", ("dispatcher", "qa", "admin")),
+    ("/test-call", "Тестовый звонок", ("dispatcher", "admin")),
+    ("/training", "Тренировка", ("dispatcher", "admin")),
 )
 
 
@@ -46,7 +51,8 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
     csrf = request.app[SESSIONS_KEY].csrf_token(user.sid) if user else ""
     tz = request.app[JOURNAL_KEY].config.tz
     html = env.get_template(template).render(
-        user=user, csrf_token=csrf, path=request.path,
+        user=user, csrf_token=csrf, path=request.path, pbx_connected=request.app[HUB_KEY].pbx_connected,
+        pbx_standin=request.app[TRAINING_KEY].calls.available,
         lt=lambda v: local_time(datetime.fromisoformat(v), tz) if v else "—", **context
     )
     return web.Response(text=html, status=status, content_type="text/html")

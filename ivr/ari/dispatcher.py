@@ -15,7 +15,7 @@ from typing import Protocol
 import structlog
 
 from ivr.ari.client import AriClient
-from ivr.ari.errors import AriError, ChannelGone
+from ivr.ari.errors import AriError, AriNotFound, ChannelGone
 from ivr.ari.events import Channel, ChannelDestroyed, Event, StasisEnd, StasisStart
 from ivr.ari.session import CallHungUp, CallSession
 
@@ -29,6 +29,7 @@ class CallHandler(Protocol):
 
 
 LostHook = Callable[[str], None]
+FINAL_HANGUP_RETRIES = (0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 class CallDispatcher:
@@ -94,11 +95,17 @@ class CallDispatcher:
 
     async def _finish(self, session: CallSession) -> None:
         if not session.hung_up:
-            # The flow ended (or crashed) with the caller still on the line: never leave a call hanging.
-            try:
-                await session.hangup()
-            except AriError as exc:
-                log.warning("call_final_hangup_failed", error=str(exc))
+            # The flow ended (or crashed) with the caller still on the line: never leave a call
+            # hanging. Asterisk may refuse for a moment (5xx, a timeout): try a few times.
+            for delay in FINAL_HANGUP_RETRIES:
+                try:
+                    await session.hangup()
+                    break
+                except (ChannelGone, AriNotFound):
+                    break
+                except AriError as exc:
+                    log.warning("call_final_hangup_failed", error=str(exc), retry_in=delay)
+                    await asyncio.sleep(delay)
         self.sessions.pop(session.channel_id, None)
         self._tasks.pop(session.channel_id, None)
         for cid in [cid for cid, s in self._routes.items() if s is session]:
@@ -123,6 +130,8 @@ class CallDispatcher:
         """The channel is still with us: keep its session, or start one marked ``resumed``."""
         if channel.id in self.sessions:
             log.info("call_resumed", call_id=channel.id)
+            # Events sent while we were away are lost: the flow checks what it was waiting for.
+            self.sessions[channel.id].resynced()
             return
         log.info("call_adopted_after_reconnect", call_id=channel.id)
         self._start(channel, tuple(channel.dialplan.app_data.split(",")[1:]), resumed=True)

@@ -47,6 +47,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "channel_moh_start": _ep("POST", "/channels/{channelId}/moh", "mohClass"),
     "channel_moh_stop": _ep("DELETE", "/channels/{channelId}/moh"),
     "playback_stop": _ep("DELETE", "/playbacks/{playbackId}"),
+    "playback_get": _ep("GET", "/playbacks/{playbackId}"),
+    "recording_live_get": _ep("GET", "/recordings/live/{recordingName}"),
     "bridge_create": _ep("POST", "/bridges", "type", "bridgeId", "name"),
     "bridge_destroy": _ep("DELETE", "/bridges/{bridgeId}"),
     "bridge_add_channel": _ep("POST", "/bridges/{bridgeId}/addChannel", "channel", "role"),

@@ -47,6 +47,7 @@ class CallSession:
         self.channel = channel
         self.args = tuple(args)
         self.resumed = resumed
+        self.on_resync: Callable[[], None] | None = None
         self.call_id = channel.id
         self.hung_up = False
         self._queue: asyncio.Queue[Event | _Lost] = asyncio.Queue()
@@ -65,6 +66,12 @@ class CallSession:
 
     def mark_lost(self) -> None:
         self._queue.put_nowait(_Lost())
+
+    def resynced(self) -> None:
+        """The events websocket came back and the channel is still ours; events in between
+        (a playback or a recording that finished) may be lost. ``on_resync`` looks them up."""
+        if self.on_resync is not None:
+            self.on_resync()
 
     def _ends_call(self, event: Event) -> bool:
         return (isinstance(event, (StasisEnd, ChannelHangupRequest, ChannelDestroyed))

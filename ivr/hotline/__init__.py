@@ -3,6 +3,7 @@
 from .call import HotlineCall
 from .desk import CallCard, DispatcherDesk, StaticDesk
 from .executor_line import ExecutorLine
+from .rating_line import RatingLine
 from .router import LineRouter
 
-__all__ = ["CallCard", "DispatcherDesk", "ExecutorLine", "HotlineCall", "LineRouter", "StaticDesk"]
+__all__ = ["CallCard", "DispatcherDesk", "ExecutorLine", "HotlineCall", "LineRouter", "RatingLine", "StaticDesk"]

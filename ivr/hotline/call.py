@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import math
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
+from sqlalchemy.exc import OperationalError
 
 from journal import Actor, Journal, NewTicket
 from journal.clock import utcnow
 
 from ..ari import ChannelGone
-from ..ari.errors import AriError
+from ..ari.errors import AriError, AriNotFound
 from ..ari.events import (
     ChannelDestroyed,
     ChannelDtmfReceived,
@@ -35,6 +39,7 @@ from ..ari.events import (
     StasisStart,
 )
 from ..ari.session import CallHungUp, CallSession
+from ..asr.base import Transcriber
 from ..flow import (
     Answer,
     CallStarted,
@@ -66,15 +71,19 @@ from ..flow import (
     StopListening,
     StopMusicOnHold,
     StopPlayback,
+    SpokenChoice,
     TicketRegistered,
     Timeout,
+    parse_choice,
     step,
 )
 from ..flow.events import Event as FlowEvent
 from .desk import CallCard, DispatcherDesk
+from .speech import DEFAULT_CHOICE_PHRASES, phrases_for
 from .mapping import JOURNAL_TO_FLOW, STATUS_TO_FLOW, deadline_for, deadline_text, journal_category, spoken_number
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 IVR = Actor.system("ivr")
 # After RecordingFinished, how long to look for the hang-up that Asterisk sends right after it
 # when the caller hung up during the recording (6 ms apart in the recorded trace).
@@ -96,6 +105,11 @@ class CallContext:
     ticket_number: str | None = None
     category: str | None = None
     legs: dict[str, str] = field(default_factory=dict)  # leg channel id -> extension
+    answered_leg: str | None = None
+    dispatcher_left: bool = False
+    listening: str | None = None  # name of the recording that listens for a spoken choice
+    listen_choices: tuple[str, ...] = ()
+    listens: int = 0
 
 
 class HotlineCall:
@@ -111,14 +125,24 @@ class HotlineCall:
         lang: str = "ru",
         dispatcher_endpoint: str = "PJSIP/{ext}",
         ring_each_seconds: int = 15,
+        ticket_channel: str | None = None,
+        transcriber: Transcriber | None = None,
+        choice_phrases: Mapping[str, Sequence[str]] = DEFAULT_CHOICE_PHRASES,
     ) -> None:
         self.journal = journal
         self.desk = desk
         self.config = config or FlowConfig()
+        if self.config.speech_enabled and transcriber is None:
+            raise ValueError("the flow listens for spoken choices but no recogniser was given")
+        self.transcriber = transcriber
+        self.choice_phrases = choice_phrases
         self.on_recording_queued = on_recording_queued
         self.lang = lang
         self.dispatcher_endpoint = dispatcher_endpoint
         self.ring_each_seconds = ring_each_seconds
+        # The journal channel of every ticket this line registers (None: phone_ivr, or
+        # phone_dispatcher once a dispatcher answers); the training line passes "training".
+        self.ticket_channel = ticket_channel
 
     async def __call__(self, call: CallSession) -> None:
         await _Run(self, call).run()
@@ -137,6 +161,10 @@ class _Run:
         self.leg_events: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self.hung_up = False
         self.ctx: CallContext
+        # What the flow waits to hear about, to look up after an events websocket gap.
+        self.playing: set[str] = set()
+        self.recording: str | None = None
+        call.on_resync = lambda: self._spawn(self._recover_lost_events(), "resync")
 
     # -- main loop ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -171,7 +199,8 @@ class _Run:
     async def _open_ticket(self, number: str) -> OpenTicket | None:
         if not number:
             return None
-        history = await self.o.journal.monitor.caller_history(phone=number, building_id=None, limit=10)
+        history = await self.o.journal.monitor.caller_history(
+            phone=number, building_id=None, limit=10, training=self.o.ticket_channel == "training")
         for t in history:
             if t.is_open and t.status in STATUS_TO_FLOW:
                 return OpenTicket(spoken_number(t.number), STATUS_TO_FLOW[t.status], JOURNAL_TO_FLOW.get(t.category))
@@ -202,6 +231,7 @@ class _Run:
         if isinstance(event, PlaybackFinished):
             prefix = f"{self.call.channel_id}:"
             if event.playback.id.startswith(prefix):
+                self.playing.discard(event.playback.id[len(prefix):])
                 return [PlaybackDone(event.playback.id[len(prefix):])]
             return []
         if isinstance(event, ChannelDtmfReceived) and self._is_caller(event):
@@ -209,6 +239,9 @@ class _Run:
                 self.ctx.terminated_by_key = True
             return [Dtmf(event.digit)]
         if isinstance(event, (RecordingFinished, RecordingFailed)):
+            if event.recording.name.startswith("choice-"):
+                self._choice_recorded(event)
+                return []
             return await self._recording_finished(event)
         if isinstance(event, (StasisEnd, ChannelHangupRequest, ChannelDestroyed)):
             if self._is_caller(event):
@@ -216,6 +249,11 @@ class _Run:
             for leg in event.channel_ids():
                 if leg in self.ctx.legs:
                     self.leg_events.put_nowait((leg, "ended"))
+                if leg == self.ctx.answered_leg and not self.ctx.dispatcher_left:
+                    # The dispatcher hung up. Asterisk keeps the resident in Stasis, alone in the
+                    # bridge, until we act: end the call, or it hangs there for good.
+                    self.ctx.dispatcher_left = True
+                    self._spawn(self._hangup_quietly(), "dispatcher-left")
             return []
         if isinstance(event, StasisStart) and event.channel.id in self.ctx.legs:
             self.leg_events.put_nowait((event.channel.id, "answered"))
@@ -226,6 +264,8 @@ class _Run:
 
     async def _recording_finished(self, event: RecordingFinished | RecordingFailed) -> list[FlowEvent]:
         rec = event.recording
+        if rec.name == self.recording:
+            self.recording = None
         if isinstance(event, RecordingFailed):
             return [Error(f"recording {rec.name} failed: {rec.cause}")]
         # Why did it stop? ARI does not say. If the caller hung up, Asterisk sends the hang-up
@@ -274,6 +314,7 @@ class _Run:
                 await self.call.answer()
             case Play(media=media, playback_id=pid):
                 await self.client.play(cid, list(media), lang=self.o.lang, playback_id=f"{cid}:{pid}")
+                self.playing.add(pid)
             case StopPlayback(playback_id=pid):
                 with contextlib.suppress(AriError):
                     await self.client.stop_playback(f"{cid}:{pid}")
@@ -284,15 +325,20 @@ class _Run:
                 handle = self.timers.pop(token, None)
                 if handle is not None:
                     handle.cancel()
-            case ListenForChoice() | StopListening():
-                # Spoken choice needs a recogniser on live audio; without one the menu runs on keys.
-                pass
+            case ListenForChoice(choices=choices, max_seconds=seconds):
+                await self._listen(tuple(c.value for c in choices), seconds)
+            case StopListening():
+                name, self.ctx.listening = self.ctx.listening, None
+                if name is not None:
+                    with contextlib.suppress(AriError):
+                        await self.client.stop_recording(name)
             case StartRecording(name=name, max_seconds=max_s, max_silence_seconds=silence, terminate_on=term):
                 self.ctx.recording_limit = max_s
                 self.ctx.terminated_by_key = False
                 await self._state("recording")
                 await self.client.record(cid, name, max_duration=max_s, max_silence=silence, terminate_on=term,
                                          beep=False, if_exists="overwrite")
+                self.recording = name
             case RegisterTicket():
                 self._spawn(self._register(command), "register")
             case RecordMissedCall():
@@ -315,6 +361,78 @@ class _Run:
                 log.warning("ivr.unknown_command", command=repr(command))
         return False
 
+    # -- spoken menu choice ------------------------------------------------------------
+    async def _listen(self, choices: tuple[str, ...], seconds: float) -> None:
+        """Record a few seconds while the keypad stays live (no terminate key, so keys still
+        arrive as events); the words are recognised in grammar mode when the recording ends."""
+        self.ctx.listens += 1
+        name = f"choice-{self.call.channel_id}-{self.ctx.listens}"
+        self.ctx.listening, self.ctx.listen_choices = name, choices
+        await self.client.record(self.call.channel_id, name, max_duration=max(1, math.ceil(seconds)),
+                                 max_silence=1, terminate_on="none", beep=False, if_exists="overwrite")
+
+    def _choice_recorded(self, event: RecordingFinished | RecordingFailed) -> None:
+        if event.recording.name != self.ctx.listening:
+            return  # stopped by a key press or the flow moved on: nothing to report
+        self.ctx.listening = None
+        if isinstance(event, RecordingFailed):
+            self.inbox.put_nowait(SpokenChoice(None, 0.0))
+            return
+        self._spawn(self._recognise(event.recording.name, self.ctx.listen_choices), "choice")
+
+    async def _recognise(self, name: str, choices: tuple[str, ...]) -> None:
+        assert self.o.transcriber is not None
+        choice, confidence = None, 0.0
+        try:
+            data = await self.client.download_recording(name)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"{name}.wav"
+                await asyncio.to_thread(path.write_bytes, data)
+                key, confidence = await self.o.transcriber.recognize_choice(
+                    path, phrases_for(choices, self.o.choice_phrases))
+            choice = parse_choice(key) if key else None
+            with contextlib.suppress(AriError):
+                await self.client.delete_stored_recording(name)
+        except Exception:
+            log.exception("ivr.choice_recognition_failed")
+        log.info("ivr.spoken_choice", choice=choice.value if choice else None, confidence=round(confidence, 2))
+        self.inbox.put_nowait(SpokenChoice(choice, confidence))
+
+    async def _recover_lost_events(self) -> None:
+        """After the events websocket came back: a playback or recording that Asterisk no longer
+        has finished while we could not hear it. Tell the flow, or it would wait for good."""
+        cid = self.call.channel_id
+        for pid in list(self.playing):
+            try:
+                await self.client.request("playback_get", {"playbackId": f"{cid}:{pid}"})
+            except (AriNotFound, ChannelGone):
+                if pid in self.playing:
+                    self.playing.discard(pid)
+                    self.inbox.put_nowait(PlaybackDone(pid))
+        name = self.recording
+        if name is None:
+            return
+        try:
+            await self.client.request("recording_live_get", {"recordingName": name})
+            return
+        except (AriNotFound, ChannelGone):
+            pass
+        if self.recording != name:
+            return
+        self.recording = None
+        try:
+            data = await self.client.download_recording(name)
+            seconds = _wav_seconds(data)
+        except AriError as exc:
+            self.inbox.put_nowait(Error(f"recording {name} lost while disconnected: {exc}"))
+            return
+        log.info("ivr.recording_recovered", recording=name, seconds=seconds)
+        self.inbox.put_nowait(RecordingDone(name, seconds, RecordingEnd.SILENCE, None))
+
+    async def _hangup_quietly(self) -> None:
+        with contextlib.suppress(AriError, CallHungUp):
+            await self.call.hangup()
+
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=f"{name}-{self.call.channel_id}")
         self.tasks.add(task)
@@ -331,17 +449,26 @@ class _Run:
     async def _register(self, cmd: RegisterTicket) -> None:
         try:
             data = await self.client.download_recording(cmd.recording_name)
-            rec = await self.o.journal.calls.add_recording(
-                call_id=self.ctx.call_row_id, name=cmd.recording_name, data=data,
-                duration_seconds=cmd.recording_seconds,
-            )
-            reg = await self.o.journal.tickets.register(NewTicket(
-                channel="phone_ivr", category=journal_category(cmd.category),
+            recording_ids, note = [], ""
+            try:
+                rec = await _with_db_retry(lambda: self.o.journal.calls.add_recording(
+                    call_id=self.ctx.call_row_id, name=cmd.recording_name, data=data,
+                    duration_seconds=cmd.recording_seconds,
+                ))
+                recording_ids = [rec.id]
+            except OSError as exc:
+                # The recordings disk is full or failing. The resident's problem matters more than
+                # the audio: register the ticket and say on it why the recording is missing.
+                log.error("ivr.recording_not_stored", error=str(exc))
+                note = f"; запись обращения не сохранена ({exc.strerror or exc}), прослушать нельзя"
+            new = NewTicket(
+                channel=self.o.ticket_channel or "phone_ivr", category=journal_category(cmd.category),
                 priority="emergency" if cmd.priority.value == "emergency" else None,
                 actor=IVR, caller_phone=cmd.caller_number, caller_name=cmd.caller_name or None,
-                call_id=self.ctx.call_row_id, recording_ids=[rec.id], transcript_pending=True,
-                description=_description(cmd),
-            ))
+                call_id=self.ctx.call_row_id, recording_ids=recording_ids, transcript_pending=bool(recording_ids),
+                description=_description(cmd) + note,
+            )
+            reg = await _with_db_retry(lambda: self.o.journal.tickets.register(new))
         except Exception as exc:
             log.exception("ivr.registration_failed")
             self.inbox.put_nowait(Error(f"registration failed: {exc}"))
@@ -432,7 +559,7 @@ class _Run:
                 self.ctx.legs.pop(leg.id, None)
                 return False
             await self._bridge(leg.id)
-            self.ctx.dispatcher = ext
+            self.ctx.dispatcher, self.ctx.answered_leg = ext, leg.id
             card = await self._ticket_for_dispatcher(ext, card)
             await self.o.desk.answered(ext, card)
             await self._state("talking", dispatcher=ext, ticket_number=card.ticket_number)
@@ -455,7 +582,7 @@ class _Run:
         user = await self.o.journal.people.user_by_extension(ext)
         actor = Actor(user.full_name, user.id) if user else Actor(f"ext:{ext}")
         reg = await self.o.journal.tickets.register(NewTicket(
-            channel="phone_dispatcher", category="other",
+            channel=self.o.ticket_channel or "phone_dispatcher", category="other",
             priority="emergency" if card.emergency else None, actor=actor,
             caller_phone=self.ctx.caller_number, caller_name=self.ctx.caller_name or None,
             call_id=self.ctx.call_row_id, description="Звонок принят диспетчером",
@@ -476,6 +603,38 @@ class _Run:
         if self.ctx is not None and getattr(self.ctx, "bridge_id", None):
             with contextlib.suppress(AriError):
                 await self.client.destroy_bridge(self.ctx.bridge_id)  # type: ignore[arg-type]
+
+
+DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+async def _with_db_retry(op: Callable[[], Awaitable[T]]) -> T:
+    """A write the database refused for a moment (a lock held past the busy timeout, a
+    PostgreSQL failover dropping the connection) is tried again a bounded number of times:
+    the caller is still on the line waiting for a number. A retried registration cannot make a
+    duplicate: a failed transaction wrote nothing, and a second ticket from the same phone would
+    be linked to the first as a repeat."""
+    from sqlalchemy.exc import DBAPIError
+
+    for delay in DB_RETRY_DELAYS:
+        try:
+            return await op()
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise
+            log.warning("ivr.db_retry", error=str(exc.orig), retry_in=delay)
+            await asyncio.sleep(delay)
+    return await op()
+
+
+def _wav_seconds(data: bytes) -> float:
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(data)) as w:
+        frames: int = w.getnframes()
+        rate: int = w.getframerate() or 8000
+    return frames / rate
 
 
 def _description(cmd: RegisterTicket) -> str:

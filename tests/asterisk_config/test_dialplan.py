@@ -111,7 +111,11 @@ def test_dispatchers_group_rings_every_dispatcher() -> None:
 def test_executors_can_reach_the_dispatchers_group_and_nothing_else() -> None:
     executors = [s for s in STEPS if s.context == "executors"]
     assert executors
-    assert all(s.app == "Goto" and _goto_target(s) == ("dispatchers", "100") for s in executors)
+    service_line = [s for s in executors if s.exten == "113"]
+    assert [s.app for s in service_line] == ["NoOp", "Set", "Stasis", "Hangup"]
+    assert [s for s in service_line if s.app == "Stasis"][0].args == ["hotline", "executor"]
+    others = [s for s in executors if s.exten != "113"]
+    assert all(s.app == "Goto" and _goto_target(s) == ("dispatchers", "100") for s in others)
     assert not [s for s in SECTIONS if s.name == "executors" and s.values("include")]
     assert {e["context"] for n, e in ENDPOINTS.items() if n.startswith("2")} == {"executors"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,9 @@ from journal import Database, Journal, JournalConfig, SlaPolicy
 from pbxsim import PbxSim, SimConfig
 from pbxsim.media import sounds_from_dir
 from tests.asterisk_fixtures import SPEECH_WAV
+from tests.speech_fixtures import ko_model_dir, loaded_model, speech
+
+__all__ = ["hotline", "ko_model_dir", "loaded_model", "speech", "speech_wav"]
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPTS = REPO / "ivr" / "prompts"
@@ -75,8 +78,17 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
     if marker is not None:
         config.extensions.update(marker.args[0])
     desk = StaticDesk(["101", "102"])
+    speech = request.node.get_closest_marker("speech")
+    extra: dict[str, object] = {}
+    if speech is not None:
+        from ivr.asr import LocalTranscriber, VoskEngine
+
+        # Grammar recognition of the spoken category, with the phrases the test gives.
+        extra = {"transcriber": LocalTranscriber(VoskEngine(request.getfixturevalue("loaded_model"), 1)),
+                 "choice_phrases": speech.args[0]}
     async with PbxSim(config) as sim:
-        handler = LineRouter(HotlineCall(journal, desk, config=FAST_FLOW, ring_each_seconds=2),
+        flow = replace(FAST_FLOW, speech_enabled=True, listen_seconds=3.0) if speech is not None else FAST_FLOW
+        handler = LineRouter(HotlineCall(journal, desk, config=flow, ring_each_seconds=2, **extra),  # type: ignore[arg-type]
                              {"executor": ExecutorLine(journal, key_timeout=2.0)})
         async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:
             await ari.state.wait_connected(5)

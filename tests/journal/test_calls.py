@@ -74,3 +74,16 @@ async def test_resident_by_phone_and_building_by_address(journal: Journal) -> No
     t = (await journal.tickets.register(NewTicket(channel="phone_ivr", category="heating", actor=Actor.system("ivr"),
                                                   caller_phone="79161234567"))).ticket
     assert (t.building_id, t.apartment, t.caller_name, t.resident_id) == (b.id, "12", "Иванова", r.id)
+
+
+async def test_calls_left_in_progress_by_a_dead_process_become_missed_calls(journal: Journal) -> None:
+    alive = await journal.calls.start(channel_id="still-up", caller_number="79160000021")
+    dead = await journal.calls.start(channel_id="gone", caller_number="79160000022")
+    done = await journal.calls.start(channel_id="done", caller_number="79160000023")
+    await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=Actor.system("ivr"),
+                                             call_id=done.id))
+    assert await journal.calls.close_orphans({"still-up"}) == 1
+    [missed] = await journal.calls.missed()
+    assert (missed.call_id, missed.reason, missed.caller_number) == (dead.id, "service_restart", "79160000022")
+    assert (await journal.calls.get(alive.id)).outcome == "in_progress"
+    assert await journal.calls.close_orphans({"still-up"}) == 0

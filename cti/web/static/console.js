@@ -65,7 +65,15 @@ const Console = {
     }
   },
 
-  pbx(connected) { document.getElementById("pbx-banner").hidden = connected; },
+  pbx(connected) {
+    document.getElementById("pbx-banner").hidden = connected;
+    // The header's indicator shows the state at all times, not only when the link is down.
+    const st = document.getElementById("pbx-state");
+    if (st) {
+      st.className = "pbx-state " + (connected ? "pbx-up" : "pbx-down");
+      st.textContent = (connected ? "АТС: на связи" : "АТС: нет связи") + (st.dataset.standin ? " (имитатор)" : "");
+    }
+  },
 
   renderCalls() {
     const list = document.getElementById("calls-list");
@@ -193,6 +201,7 @@ const Console = {
     }
     this.paintRecordings(card);
     this.paintLists(card);
+    if (window.Training) window.Training.paint(card);
     tickCountdowns();
   },
 

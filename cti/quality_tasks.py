@@ -1,0 +1,49 @@
+"""Background work of quality control, started and stopped by the runtime: feedback calls,
+status notifications, and the retention of recordings."""
+
+from __future__ import annotations
+
+import contextlib
+
+import structlog
+
+from ivr.ari.client import AriClient
+from journal import Journal
+from journal.quality_suite import QualitySuite
+
+from .feedback import AriFeedbackDialer, FeedbackScheduler
+from .notify import StatusNotifier, WebhookChannel
+from .periodic import Periodic
+from .settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class QualityTasks:
+    def __init__(self, settings: Settings, journal: Journal, quality: QualitySuite, ari_client: AriClient) -> None:
+        self.loops: list[Periodic] = []
+        self.webhook: WebhookChannel | None = None
+        f = settings.feedback
+        if f.enabled:
+            dialer = AriFeedbackDialer(ari_client, endpoint=f.endpoint, ring_seconds=f.ring_seconds)
+            self.feedback = FeedbackScheduler(journal.db, quality.feedback, dialer, ring_seconds=f.ring_seconds)
+            self.loops.append(Periodic("feedback-calls", self.feedback.step, f.poll_seconds))
+        n = settings.notify
+        if n.webhook_url:
+            self.webhook = WebhookChannel(n.webhook_url, timeout=n.timeout_seconds)
+            notifier = StatusNotifier(journal.db, quality.notifications, self.webhook)
+            self.loops.append(Periodic("status-notify", notifier.step, n.poll_seconds))
+        self.loops.append(Periodic("recording-retention", quality.retention.purge,
+                                   settings.quality.retention_check_hours * 3600))
+
+    def start(self) -> None:
+        for loop in self.loops:
+            loop.start()
+        log.info("quality.tasks_started", tasks=[loop.name for loop in self.loops])
+
+    async def stop(self) -> None:
+        for loop in self.loops:
+            with contextlib.suppress(Exception):
+                await loop.stop()
+        if self.webhook is not None:
+            await self.webhook.close()
