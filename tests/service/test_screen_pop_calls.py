@@ -12,55 +12,26 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from yarl import URL
 
 from cti.demo import DEMO_PASSWORD
-from cti.runtime import Runtime, build_runtime
+from cti.runtime import Runtime
 from cti.settings import Settings
 from journal import Actor, NewTicket
-from pbxsim import CallScript, PbxSim, SimConfig
-from pbxsim.media import sounds_from_dir
-from ivr.prompts import PROMPTS_DIR
-from tests.conftest import run_in_thread
+from pbxsim import CallScript, PbxSim
 from tests.console.conftest import Session
-from journal.migrate import upgrade
-
-
-class Served:
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-
-    def make_url(self, path: str) -> URL:
-        return URL(f"http://{self.host}:{self.port}{path}")
+from tests.service.running import Served, fast_sim_config, running, service_settings
 
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSim, Served]]:
-    config = SimConfig(recordings_dir=tmp_path / "pbx", time_scale=0.05)
-    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
-    async with PbxSim(config) as sim:
-        settings = Settings()
-        settings.database.url = f"sqlite+aiosqlite:///{tmp_path}/journal.sqlite3"
-        settings.recordings.dir = str(tmp_path / "files")
-        settings.asr.backend = "none"
-        settings.ari.url, settings.ari.password = sim.ari_url, config.ari_password
-        ami = sim.ami_settings()
-        settings.ami.host, settings.ami.port, settings.ami.password = ami.host, ami.port, ami.password
-        run_in_thread(lambda: upgrade(settings.database_url()))
-        runtime = await build_runtime(settings)
-        await runtime.start()
-        await runtime.ari.state.wait_connected(5)
-        runner = web.AppRunner(runtime.app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield runtime, sim, Served("127.0.0.1", port)
-        finally:
-            await runner.cleanup()
-            await runtime.stop()
+    async with PbxSim(fast_sim_config(tmp_path)) as sim:
+        def external_pbx(settings: Settings) -> None:
+            settings.ari.url, settings.ari.password = sim.ari_url, sim.config.ari_password
+            ami = sim.ami_settings()
+            settings.ami.host, settings.ami.port, settings.ami.password = ami.host, ami.port, ami.password
+
+        async with running(service_settings(tmp_path, external_pbx)) as (runtime, served):
+            yield runtime, sim, served
 
 
 async def console(served: Served, login: str) -> tuple[Session, aiohttp.ClientWebSocketResponse]:

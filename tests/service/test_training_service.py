@@ -12,19 +12,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from cti.runtime import Runtime, build_runtime
-from cti.settings import Settings
-from ivr.prompts import PROMPTS_DIR
 from journal import TicketFilter
 from journal.clock import utcnow
-from journal.migrate import upgrade
-from pbxsim import PbxSim, SimConfig
-from pbxsim.media import sounds_from_dir
-from tests.conftest import run_in_thread
 
-from .test_screen_pop_calls import Served, console
+from cti.runtime import Runtime
+from pbxsim import PbxSim
+from tests.service.running import Served, fast_sim_config, running, service_settings
+
+from .test_screen_pop_calls import console
 
 TRAINING_LIBRARY = Path(__file__).resolve().parents[2] / "config" / "training"
 
@@ -32,28 +28,10 @@ TRAINING_LIBRARY = Path(__file__).resolve().parents[2] / "config" / "training"
 @pytest.fixture
 async def training_service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSim, Served]]:
     """The demo service with its stand-in running 20 times faster than real time."""
-    config = SimConfig(recordings_dir=tmp_path / "pbx", time_scale=0.05)
-    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
-    sim = PbxSim(config)
+    sim = PbxSim(fast_sim_config(tmp_path))
     await sim.start()
-    settings = Settings()
-    settings.database.url = f"sqlite+aiosqlite:///{tmp_path}/journal.sqlite3"
-    settings.recordings.dir = str(tmp_path / "files")
-    settings.asr.backend = "none"
-    run_in_thread(lambda: upgrade(settings.database_url()))
-    runtime = await build_runtime(settings, standin=sim)
-    await runtime.start()
-    await runtime.ari.state.wait_connected(5)
-    runner = web.AppRunner(runtime.app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield runtime, sim, Served("127.0.0.1", port)
-    finally:
-        await runner.cleanup()
-        await runtime.stop()
+    async with running(service_settings(tmp_path), standin=sim) as (runtime, served):
+        yield runtime, sim, served
 
 
 async def messages(ws: aiohttp.ClientWebSocketResponse, seconds: float, until: Any = None) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+"""The whole service (build_runtime) served on a free loopback port against a stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from yarl import URL
+
+from cti.runtime import Runtime, build_runtime
+from cti.settings import Settings
+from ivr.prompts import PROMPTS_DIR
+from journal.migrate import upgrade
+from pbxsim import SimConfig
+from pbxsim.media import sounds_from_dir
+from tests.conftest import run_in_thread
+
+
+class Served:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+
+    def make_url(self, path: str) -> URL:
+        return URL(f"http://{self.host}:{self.port}{path}")
+
+
+def fast_sim_config(tmp_path: Path) -> SimConfig:
+    """The stand-in 20 times faster than real time, playing our prompts at their real lengths."""
+    config = SimConfig(recordings_dir=tmp_path / "pbx", time_scale=0.05)
+    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
+    return config
+
+
+def service_settings(tmp_path: Path, configure: Callable[[Settings], None] = lambda s: None) -> Settings:
+    settings = Settings()
+    settings.database.url = f"sqlite+aiosqlite:///{tmp_path}/journal.sqlite3"
+    settings.recordings.dir = str(tmp_path / "files")
+    settings.asr.backend = "none"
+    configure(settings)
+    run_in_thread(lambda: upgrade(settings.database_url()))
+    return settings
+
+
+@asynccontextmanager
+async def running(settings: Settings, **build: Any) -> AsyncIterator[tuple[Runtime, Served]]:
+    runtime = await build_runtime(settings, **build)
+    await runtime.start()
+    await runtime.ari.state.wait_connected(5)
+    runner = web.AppRunner(runtime.app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield runtime, Served("127.0.0.1", port)
+    finally:
+        await runner.cleanup()
+        await runtime.stop()
