@@ -4,9 +4,7 @@ dispatcher assigns an executor, and the journal shows it."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -14,18 +12,11 @@ from aiohttp.test_utils import TestServer
 from cti.web import ConsoleHub
 from journal import Journal
 
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+
 from .conftest import PASSWORD, Session, Staff, make_ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
-                       reason="needs /usr/bin/chromium and the playwright package"),
-]
+pytestmark = [pytest.mark.slow, needs_browser]
 
 
 async def test_a_dispatcher_works_a_screen_pop_in_chromium(
@@ -55,15 +46,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(f"{base}/login")
-            await page.fill('input[name="login"]', "petrova")
-            await page.fill('input[name="password"]', PASSWORD)
-            await page.click('button[type="submit"]')
-            try:
-                await page.wait_for_url(f"{base}/console", timeout=5000)
-            except Exception:
-                print("URL", page.url, await page.content())
-                raise
+            await login(page, base, "petrova", PASSWORD, lands_on="/console")
             await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
 
             hub.pbx_state(True)

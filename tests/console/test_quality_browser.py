@@ -3,7 +3,6 @@ on a word seeks there) and on the monitor and summary pages; screenshots in test
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import math
@@ -21,13 +20,9 @@ from journal.clock import utcnow
 from journal.models import Recording, Ticket
 
 from .conftest import PASSWORD, Session, Staff, make_ticket
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
-                       reason="needs /usr/bin/chromium and the playwright package"),
-]
+pytestmark = [pytest.mark.slow, needs_browser]
 WORDS = ["здравствуйте", "у", "нас", "течёт", "кран", "на", "кухне"]
 
 
@@ -40,14 +35,6 @@ def tone_wav(seconds: float) -> bytes:
         w.writeframes(b"".join(struct.pack("<h", int(3000 * math.sin(i / 8000 * 2 * math.pi * 440)))
                                for i in range(int(8000 * seconds))))
     return buf.getvalue()
-
-
-async def _login(page: object, base: str, login: str) -> None:
-    await page.goto(f"{base}/login")  # type: ignore[attr-defined]
-    await page.fill('input[name="login"]', login)  # type: ignore[attr-defined]
-    await page.fill('input[name="password"]', PASSWORD)  # type: ignore[attr-defined]
-    await page.click('button[type="submit"]')  # type: ignore[attr-defined]
-    await page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
 async def test_qa_player_highlights_words_and_the_monitor_draws(
@@ -84,7 +71,7 @@ async def test_qa_player_highlights_words_and_the_monitor_draws(
             page = await browser.new_page(viewport={"width": 1400, "height": 900}, locale="ru-RU")
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await _login(page, base, "qa")
+            await login(page, base, "qa", PASSWORD)
             await page.goto(f"{base}/qa/calls/{call.id}")
             audio = page.locator("audio")
             await expect(audio).to_have_count(1)

@@ -4,24 +4,18 @@ address and executor, finish, and see the score."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pytest
 
 from cti.demo import DEMO_PASSWORD
 from cti.runtime import Runtime
 from pbxsim import PbxSim
-from tests.console.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
 from .test_screen_pop_calls import Served
 from .test_training_service import training_service  # noqa: F401  (fixture)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
-                       reason="needs /usr/bin/chromium and the playwright package"),
-]
+pytestmark = [pytest.mark.slow, needs_browser]
 
 
 async def test_a_trainee_plays_a_scenario_end_to_end_in_chromium(
@@ -42,11 +36,7 @@ async def test_a_trainee_plays_a_scenario_end_to_end_in_chromium(
             page = await browser.new_page(viewport={"width": 1400, "height": 1100}, locale="ru-RU")
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(f"{base}/login")
-            await page.fill('input[name="login"]', "dispatcher1")
-            await page.fill('input[name="password"]', DEMO_PASSWORD)
-            await page.click('button[type="submit"]')
-            await page.wait_for_url(f"{base}/console", timeout=5000)
+            await login(page, base, "dispatcher1", DEMO_PASSWORD, lands_on="/console")
             await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
             await expect(page.locator("#pbx-state")).to_have_text("АТС: на связи (имитатор)")
 

@@ -1,0 +1,32 @@
+"""Debian's Chromium driven by playwright (its bundled driver; no browser download)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Without the background-networking flags Chromium keeps dialling hosts this machine cannot reach.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+needs_browser = pytest.mark.skipif(
+    not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
+    reason="needs /usr/bin/chromium and the playwright package",
+)
+
+
+async def login(page: Any, base: str, user: str, password: str, *, lands_on: str | None = None) -> None:
+    """Log in through the form, as a person would; ``lands_on``: the page that must follow."""
+    await page.goto(f"{base}/login")
+    await page.fill('input[name="login"]', user)
+    await page.fill('input[name="password"]', password)
+    await page.click('button[type="submit"]')
+    if lands_on is None:
+        await page.wait_for_load_state()
+    else:
+        await page.wait_for_url(f"{base}{lands_on}", timeout=5000)
