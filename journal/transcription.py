@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from . import history
 from .clock import utcnow
@@ -87,10 +87,10 @@ class TranscriptionQueue:
 
     async def pending_count(self) -> int:
         async with self.db.read() as s:
-            rows = await s.execute(
-                select(TranscriptionJob.id).where(TranscriptionJob.status.in_(("pending", "running")))
+            stmt = select(func.count()).select_from(TranscriptionJob).where(
+                TranscriptionJob.status.in_(("pending", "running"))
             )
-            return len(rows.all())
+            return int((await s.execute(stmt)).scalar_one())
 
     async def complete(
         self, job: ClaimedJob, *, text: str, words: Sequence[dict[str, Any]] | None = None,
