@@ -195,7 +195,7 @@ async def bench_backend(backend: str, n: int, runs: int) -> dict[str, tuple[floa
         await fill_postgres(url, rows)
         await extra_postgres(url, calls, missed, rnd)
     print(f"{backend}: filled {n:,} tickets, {len(calls):,} calls, {len(missed):,} missed in "
-          f"{time.perf_counter() - t:.0f} s", file=sys.stderr)
+          f"{time.perf_counter() - t:.0f} s; measure it again with --reuse {url}", file=sys.stderr)
     del rows, calls
     return await measure(url, runs)
 

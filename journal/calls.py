@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .addresses import normalize_phone
 from .clock import utcnow
 from .db import Database
-from .enums import CallbackOutcome, CallOutcome, MissedStatus
+from .enums import CallbackOutcome, CallDirection, CallOutcome, MissedStatus
 from .errors import InvalidValue, NotFound
 from .history import Actor
 from .models import Call, MissedCall, Recording
@@ -105,6 +105,9 @@ class CallLog:
                     return existing
                 call.outcome = CallOutcome.MISSED.value
                 call.ended_at = call.ended_at or occurred
+                if call.direction == CallDirection.TRAINING:
+                    # The "caller" was a script: nobody to call back.
+                    return None
             missed = MissedCall(
                 call_id=call_id, caller_number=normalize_phone(caller_number) or caller_number, caller_name=caller_name,
                 occurred_at=occurred, reason=reason, step=step,

@@ -39,6 +39,12 @@ class Channel(StrEnum):
     TRAINING = "training"
 
 
+class CallDirection(StrEnum):
+    INBOUND = "inbound"
+    # A scripted call to a trainee dispatcher: no missed-call callback, no service statistics.
+    TRAINING = "training"
+
+
 class Role(StrEnum):
     DISPATCHER = "dispatcher"
     EXECUTOR = "executor"

@@ -136,7 +136,6 @@ class ExecutorLeave(Base):
 class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
-        Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_caller_started", "caller_number", "started_at"),
     )
 
@@ -174,7 +173,6 @@ class Ticket(Base):
         Index("ix_tickets_open_phone", "caller_phone", "category", sqlite_where=OPEN_SQLITE, postgresql_where=OPEN_PG),
         Index("ix_tickets_phone_received", "caller_phone", "received_at"),
         Index("ix_tickets_building_received", "building_id", "received_at"),
-        Index("ix_tickets_received", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -243,7 +241,7 @@ class TicketHistory(Base):
 
 class Recording(Base):
     __tablename__ = "recordings"
-    __table_args__ = (Index("ix_recordings_ticket", "ticket_id"), Index("ix_recordings_call", "call_id"))
+    __table_args__ = (Index("ix_recordings_ticket", "ticket_id"), Index("ix_recordings_call", "call_id", "deleted_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))

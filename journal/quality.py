@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, func, select
 from .checklist import Checklist
 from .clock import utcnow
 from .db import Database
+from .enums import CallDirection
 from .durations import seconds_between
 from .errors import InvalidValue, NotFound
 from .history import Actor
@@ -68,7 +69,8 @@ class QualityService:
 
     def _conditions(self, f: CallFilter) -> list[Any]:
         duration = self._duration()
-        c: list[Any] = []
+        # Training calls are scored on the training pages, not reviewed as service.
+        c: list[Any] = [Call.direction != CallDirection.TRAINING]
         if f.started_from is not None:
             c.append(Call.started_at >= f.started_from)
         if f.started_to is not None:
@@ -89,8 +91,7 @@ class QualityService:
 
     def _select(self, f: CallFilter) -> Select[Call, Ticket, float]:
         stmt = select(Call, Ticket, self._duration().label("duration")).outerjoin(Ticket, Ticket.call_id == Call.id)
-        c = self._conditions(f)
-        return stmt.where(and_(*c)) if c else stmt
+        return stmt.where(and_(*self._conditions(f)))
 
     async def calls(self, f: CallFilter, *, limit: int = 50, offset: int = 0) -> list[CallRow]:
         stmt = self._select(f).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset)

@@ -97,14 +97,16 @@ class FeedbackCall(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# The QA call list and the ПП 416 report find a call's ticket by tickets.call_id.
-Index("ix_tickets_call", Ticket.call_id)
+# The QA call list and the ПП 416 report find a call's ticket (and its number) by tickets.call_id.
+Index("ix_tickets_call", Ticket.call_id, Ticket.number)
 # Covering indexes of the analytics: a period's figures are read from the index alone, without
 # a random read of each row (bench/analytics_bench.py: a month of a million-ticket journal).
-Index("ix_tickets_received_stats", Ticket.received_at, Ticket.category, Ticket.executor_id, Ticket.localized_at,
-      Ticket.done_at, Ticket.repeat_count, Ticket.rating, Ticket.channel)
-Index("ix_calls_started_stats", Call.started_at, Call.outcome, Call.answered_at, Call.dispatcher_id,
-      Call.caller_number)
+# Each leads with (time, id), the order of the lists of calls and tickets, and also serves
+# their time ranges (no narrower index on the time alone).
+Index("ix_tickets_received_stats", Ticket.received_at, Ticket.id, Ticket.category, Ticket.executor_id,
+      Ticket.localized_at, Ticket.done_at, Ticket.repeat_count, Ticket.rating, Ticket.channel, Ticket.building_id)
+Index("ix_calls_started_stats", Call.started_at, Call.id, Call.outcome, Call.answered_at, Call.dispatcher_id,
+      Call.caller_number, Call.direction)
 
 
 __all__ = ["FeedbackCall", "Notification", "QaReview", "RecordingAccess"]

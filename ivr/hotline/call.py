@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from journal import Actor, Journal, NewTicket
 from journal.clock import utcnow
+from journal.enums import CallDirection, Channel
 
 from ..ari import ChannelGone
 from ..ari.errors import AriError, AriNotFound
@@ -170,8 +171,10 @@ class _Run:
     async def run(self) -> None:
         ch = self.call.channel
         number, name = ch.caller.number, ch.caller.name
+        training = self.o.ticket_channel == Channel.TRAINING
         row = await self.o.journal.calls.start(
-            channel_id=ch.id, caller_number=number, caller_name=name, called_number=ch.dialplan.exten
+            channel_id=ch.id, caller_number=number, caller_name=name, called_number=ch.dialplan.exten,
+            direction=CallDirection.TRAINING if training else CallDirection.INBOUND,
         )
         self.ctx = CallContext(row.id, number, name)
         await self._state("menu")

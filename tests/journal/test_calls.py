@@ -87,3 +87,15 @@ async def test_calls_left_in_progress_by_a_dead_process_become_missed_calls(jour
     assert (missed.call_id, missed.reason, missed.caller_number) == (dead.id, "service_restart", "79160000022")
     assert (await journal.calls.get(alive.id)).outcome == "in_progress"
     assert await journal.calls.close_orphans({"still-up"}) == 0
+
+
+async def test_a_training_call_that_ends_early_asks_for_no_callback(journal: Journal) -> None:
+    # The "resident" of a training call is a script: a hang-up mid-menu, or a restart that
+    # orphans the call, must not put a fake number on the shift's callback list.
+    hung_up = await journal.calls.start(channel_id="tr-1", caller_number="79160000031", direction="training")
+    assert await journal.calls.record_missed(call_id=hung_up.id, caller_number="79160000031", reason="hangup") is None
+    orphan = await journal.calls.start(channel_id="tr-2", caller_number="79160000032", direction="training")
+    await journal.calls.close_orphans(set())
+    assert await journal.calls.missed(pending_only=False) == []
+    for call in (hung_up, orphan):
+        assert (await journal.calls.get(call.id)).outcome == "missed"

@@ -53,9 +53,11 @@ async def generate(journal: Journal, *, seed: int = 416, n_calls: int = 240, n_t
             answered = None
             if outcome != "missed" and rnd.random() < 0.8:
                 answered = started + timedelta(seconds=rnd.randint(1, 90) + 0.5)
+            # Some are scripted calls to trainee dispatchers, which no figure may count.
             call = Call(channel_id=f"gen-{i}", caller_number=f"7916{rnd.randint(0, 9999999):07d}", started_at=started,
                         answered_at=answered, ended_at=started + timedelta(seconds=rnd.randint(100, 400)),
-                        outcome=outcome, dispatcher_id=rnd.choice(dispatchers) if answered else None)
+                        outcome=outcome, dispatcher_id=rnd.choice(dispatchers) if answered else None,
+                        direction="training" if i % 19 == 0 and outcome != "missed" else "inbound")
             s.add(call)
             g.calls.append(call)
         await s.flush()

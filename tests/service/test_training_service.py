@@ -68,6 +68,8 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
         assert pops[0]["scenario_title"] == "Прорыв трубы ночью" and "Ленина" in pops[0]["caller_text"]
         ticket = await runtime.journal.tickets.get(pops[-1]["ticket_id"])
         assert ticket.channel == "training" and ticket.number.startswith("T") and ticket.executor_id is None
+        assert ticket.call_id is not None
+        assert (await runtime.journal.calls.get(ticket.call_id)).direction == "training"
         assert [m for m in await messages(ws2, 0.3) if m["type"] in {"screen_pop", "call_state"}] == []
 
         # Kept out of monitoring, the call list of the shift, and the real numbering.
