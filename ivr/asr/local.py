@@ -39,8 +39,10 @@ class LocalTranscriber:
     async def _decode(self, path: Path, grammar: str | None) -> Transcript:
         model = await self.engine.model()
         started = time.perf_counter()
+        # A grammar decode is the voice menu's: the caller is waiting on the line.
         transcript = await self.engine.run(
-            partial(decode_wav, model, path, model_name=self.engine.model_name, grammar=grammar)
+            partial(decode_wav, model, path, model_name=self.engine.model_name, grammar=grammar),
+            interactive=grammar is not None,
         )
         log.info(
             "asr.transcribed",

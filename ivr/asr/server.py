@@ -33,6 +33,7 @@ async def recognize(request: web.Request) -> web.WebSocketResponse:
     model = await engine.model()
     config = ClientConfig()
     session: RecognizerSession | None = None
+    live = False  # set by the config message: a grammar means a voice menu, a caller waiting
     chunks = 0
     async for msg in ws:
         if msg.type == WSMsgType.TEXT:
@@ -43,16 +44,18 @@ async def recognize(request: web.Request) -> web.WebSocketResponse:
                 await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=str(exc)[:120].encode())
                 break
             if parsed is None:  # eof: the final result, then close as vosk-server does
-                final = await engine.run(session.final) if session else '{"text" : ""}'
+                final = await engine.run(session.final, interactive=live) if session else '{"text" : ""}'
                 await ws.send_str(final)
                 await ws.close()
                 break
             config, session = parsed, None
+            live = config.phrase_list is not None
         elif msg.type == WSMsgType.BINARY:
             if session is None:
                 grammar = grammar_json(list(config.phrase_list)) if config.phrase_list is not None else None
-                session = await engine.run(RecognizerSession, model, config.sample_rate, grammar, config.words)
-            _, reply = await engine.run(session.accept, msg.data)
+                session = await engine.run(RecognizerSession, model, config.sample_rate, grammar, config.words,
+                                           interactive=live)
+            _, reply = await engine.run(session.accept, msg.data, interactive=live)
             chunks += 1
             await ws.send_str(reply)
         else:
