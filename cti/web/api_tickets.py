@@ -121,12 +121,14 @@ async def assign_ticket(request: web.Request) -> web.Response:
 
 async def change_status(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
+    user = request[USER_KEY]
+    if user.role == "executor":
+        # Whose ticket first: another executor's ticket is refused whatever the body says.
+        await visible_ticket(request, ticket_id)
     data = await json_body(request)
     status = req_str(data, "status", max_len=30)
     comment, result = opt_str(data, "comment"), opt_str(data, "result")
-    user = request[USER_KEY]
     if user.role == "executor":
-        await visible_ticket(request, ticket_id)
         if status not in EXECUTOR_STATUSES:
             raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
         if status in ("done", "cannot_be_done") and not (result or comment):

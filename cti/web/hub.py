@@ -27,6 +27,9 @@ log = structlog.get_logger(__name__)
 DISPATCHERS: tuple[str, ...] = ("role:dispatcher", "role:admin")
 STAFF: tuple[str, ...] = ("role:dispatcher", "role:admin", "role:qa")
 ALL = "all"
+# Roles whose console shows call cards (the /console page). An executor's extension is a field
+# phone: a card addressed to it is not for their browser.
+CARD_ROLES = frozenset({"dispatcher", "admin"})
 
 
 class Socket(Protocol):
@@ -46,7 +49,7 @@ class Subscriber:
     @property
     def mailboxes(self) -> frozenset[str]:
         boxes = {f"user:{self.user_id}", f"role:{self.role}", ALL}
-        if self.extension:
+        if self.extension and self.role in CARD_ROLES:
             boxes.add(f"ext:{self.extension}")
         return frozenset(boxes)
 
@@ -149,10 +152,12 @@ class ConsoleHub:
         return self.publish("pbx_state", {"connected": connected}, ALL)
 
     # -- what the websocket handler calls ------------------------------------------------------
-    def hello(self) -> dict[str, Any]:
-        """The first message on a connection (id 0: outside the numbered sequence)."""
+    def hello(self, who: Subscriber | None = None) -> dict[str, Any]:
+        """The first message on a connection (id 0: outside the numbered sequence). The calls in
+        progress go to those who get ``call_state`` (all of them when ``who`` is None)."""
+        calls = list(self._calls.values()) if who is None or not who.mailboxes.isdisjoint(DISPATCHERS) else []
         return {"id": 0, "type": "hello", "last_id": self._last_id, "pbx_connected": self._pbx_connected,
-                "calls": list(self._calls.values())}
+                "calls": calls}
 
     def attach(self, socket: Socket, who: Subscriber, last_id: int | None) -> Client:
         """Register a client and queue what it missed since ``last_id``.
@@ -160,7 +165,7 @@ class ConsoleHub:
         Replay and registration happen without an ``await`` in between, so no message can be
         both replayed and delivered live, and none can fall between the two."""
         client = Client(socket, who, asyncio.Queue(self._queue_size))
-        self._offer(client, json.dumps(self.hello(), ensure_ascii=False))
+        self._offer(client, json.dumps(self.hello(who), ensure_ascii=False))
         if last_id is not None:
             for text in self._missed(client, last_id):
                 if not self._offer(client, text):

@@ -142,7 +142,7 @@ class AmiClient:
             try:
                 listener(event)
             except Exception:
-                log.exception("ami_listener_failed", event=event.name)
+                log.exception("ami_listener_failed", ami_event=event.name)
 
     # -- actions -------------------------------------------------------------------------
 

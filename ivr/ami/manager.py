@@ -3,6 +3,7 @@
 panoramisk 1.4 reconnects on its own after a lost connection, pings without checking the
 answer and re-sends queued actions on FullyBooted from tasks it keeps no reference to. Our
 client owns all of that, so this subclass only reports the loss and fails what was in flight.
+Its framing is protocol.SessionProtocol's.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 from panoramisk import Manager  # type: ignore[import-untyped]
 
 from ivr.ami.errors import AmiNotConnected
+from ivr.ami.protocol import SessionProtocol
 
 
 class SessionManager(Manager):  # type: ignore[misc]  # panoramisk ships no type hints
     def __init__(self, **config: Any) -> None:
-        super().__init__(**config)
+        super().__init__(**{"protocol_factory": SessionProtocol, **config})
         # Drop panoramisk's own FullyBooted hook (re-sends actions from an unreferenced task).
         self.callbacks.clear()
         self.patterns.clear()

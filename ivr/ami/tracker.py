@@ -22,6 +22,12 @@ log = structlog.get_logger(__name__)
 _UNKNOWN = {"", "<unknown>"}
 _DEVICE = re.compile(r"^(?:PJSIP|SIP|IAX2)/(?P<ext>[^-/@]+)-[0-9a-f]+$")
 _LOCAL = re.compile(r"^Local/(?P<ext>[^@]+)@(?P<ctx>[^-]+)-[0-9a-f]+;2$")
+# Ids an event must carry to be tracked (the rest need "Uniqueid"). A dial from Originate has no
+# calling channel, so DialBegin/DialEnd may lack "Uniqueid" but never "DestUniqueid".
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "DialBegin": ("DestUniqueid",), "DialEnd": ("DestUniqueid",),
+    "BridgeEnter": ("BridgeUniqueid", "Uniqueid"), "BridgeLeave": ("BridgeUniqueid", "Uniqueid"),
+}
 
 
 @dataclass(slots=True)
@@ -83,8 +89,14 @@ class CallTracker:
 
     def handle(self, event: AmiEvent) -> None:
         handler = getattr(self, "_on_" + event.name, None)
-        if handler is not None:
-            handler(event)
+        if handler is None:
+            return
+        # Without its ids an event would file a call under "" (a phantom that keeps an extension busy).
+        missing = [key for key in _REQUIRED.get(event.name, ("Uniqueid",)) if not event.get(key)]
+        if missing:
+            log.warning("ami_event_incomplete", ami_event=event.name, missing=missing)
+            return
+        handler(event)
 
     def _on_Newchannel(self, e: AmiEvent) -> None:
         uid = e.get("Uniqueid")
