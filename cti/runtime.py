@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from ivr.ami import AmiClient, CallTracker
+from ivr.ami import AmiClient, CallTracker, TrackerSync
 from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.asr.base import Transcriber
@@ -49,11 +49,15 @@ class Runtime:
     sim: Any = None  # pbxsim.PbxSim in demo mode
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     quality_tasks: QualityTasks | None = None
+    _tracker_sync: TrackerSync | None = None
 
     async def start(self) -> None:
         if self.worker is not None:
             await self.worker.start()
         self.ari.state.add_listener(lambda s: self._pbx_state(s))
+        # Extension calls that began while AMI was away (or before we started) are adopted.
+        self._tracker_sync = TrackerSync(self.ami, self.tracker)
+        self._tracker_sync.start()
         await self.ari.start()
         await self.ami.start()
         self._tasks.append(asyncio.create_task(self._close_orphans(), name="close-orphan-calls"))
@@ -76,6 +80,8 @@ class Runtime:
             log.warning("pbx.disconnected")
 
     async def stop(self) -> None:
+        if self._tracker_sync is not None:
+            self._tracker_sync.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

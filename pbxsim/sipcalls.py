@@ -89,6 +89,10 @@ async def _run(pbx: Pbx, call: SipCall, answer_after: float | None, talk: float)
             pbx.hub.ami("BridgeDestroy", **bridge.ami_fields())
             hang_up_pair(pbx, a, b)
     finally:
+        # One side hung up: Dial hangs up the other side's leg too.
+        survivors = [ch for ch in (a, b) if ch.alive]
+        if len(survivors) == 1:
+            hang_up_pair(pbx, survivors[0], survivors[0])
         call.finished.set()
 
 

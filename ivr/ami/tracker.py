@@ -8,14 +8,17 @@ BridgeEnter/BridgeLeave and Hangup. Channel names map to extensions: ``PJSIP/101
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import structlog
 
+from ivr.ami.client import AmiClient
 from ivr.ami.events import AmiEvent
+from ivr.link_state import LinkStatus
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +87,44 @@ class CallTracker:
         self._calls.clear()
         self._numbers.clear()
         self._bridges.clear()
+
+    def adopt(self, channels: Iterable[Mapping[str, str]]) -> int:
+        """Take up the channels the PBX has now (CoreShowChannel entries) that no event told us
+        of: after an AMI (re)connect, the calls that began while we were away. A call ringing an
+        extension is announced (its card may never have popped); one already answered is taken as
+        it stands, quietly, and announced only when it ends. Returns how many calls were adopted."""
+        adopted = 0
+        for c in channels:
+            uid = c.get("Uniqueid", "")
+            if not uid or uid in self._calls:
+                continue
+            self._numbers.setdefault(uid, (_known(c.get("CallerIDNum", "")), _known(c.get("CallerIDName", ""))))
+            if c.get("BridgeId"):
+                self._bridges.setdefault(c["BridgeId"], set()).add(uid)
+            found = self.extension_of(c.get("Channel", ""))
+            if found is None:
+                continue
+            ext, kind = found
+            state = c.get("ChannelState", "")
+            # The first channel of a call gives the call its Linkedid: that one is the caller.
+            calling = kind == "device" and c.get("Linkedid", uid) == uid and state not in ("0", "5")
+            call = ExtensionCall(ext, c.get("Channel", ""), uid, "out" if calling else "in")
+            connected = _known(c.get("ConnectedLineNum", ""))
+            caller = _known(c.get("CallerIDNum", ""))
+            if connected and connected != ext:
+                call.peer_number, call.peer_name = connected, _known(c.get("ConnectedLineName", ""))
+            elif not calling and caller and caller != ext:
+                call.peer_number, call.peer_name = caller, _known(c.get("CallerIDName", ""))
+            self._calls[uid] = call
+            adopted += 1
+            if state == "6":
+                call.state, call.answered = "talking", time.time()
+                call.notified.update({"ringing", "answered"})
+            else:
+                self._apply_state(call, state)
+        if adopted:
+            log.info("tracker_adopted_calls", count=adopted)
+        return adopted
 
     # -- event intake --------------------------------------------------------------------
 
@@ -220,3 +261,32 @@ class CallTracker:
                 callback(call)
             except Exception:
                 log.exception("tracker_callback_failed", what=what)
+
+
+class TrackerSync:
+    """Keeps a tracker true across AMI sessions: it forgets when the session drops (the events
+    of the gap are lost) and adopts the PBX's channels (CoreShowChannels) when it is back."""
+
+    def __init__(self, ami: AmiClient, tracker: CallTracker) -> None:
+        self.ami, self.tracker = ami, tracker
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.ami.state.add_listener(self._changed)
+
+    def stop(self) -> None:
+        self.ami.state.remove_listener(self._changed)
+        if self._task is not None:
+            self._task.cancel()
+
+    def _changed(self, status: LinkStatus) -> None:
+        if not status.connected:
+            self.tracker.reset()
+        elif self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._adopt(), name="ami-tracker-adopt")
+
+    async def _adopt(self) -> None:
+        try:
+            self.tracker.adopt(await self.ami.core_show_channels())
+        except Exception as exc:  # the next reconnect tries again; events keep the tracker going
+            log.warning("tracker_adopt_failed", error=f"{type(exc).__name__}: {exc}")

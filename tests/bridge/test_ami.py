@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ivr.ami import AmiActionError, AmiClient, AmiEvent, CallTracker, ExtensionCall
+from ivr.ami import AmiActionError, AmiClient, AmiEvent, CallTracker, ExtensionCall, TrackerSync
 from pbxsim import PbxSim
 
 from .test_reconnect import wait_until
@@ -68,3 +68,45 @@ async def test_tracker_sees_executor_calling_dispatcher(sim: PbxSim) -> None:
         await wait_until(lambda: ("ended", "101", "201") in seen)
     assert ("answered", "101", "201") in seen and ("answered", "201", "101") in seen
     assert tracker.calls() == []
+
+
+async def test_tracker_takes_up_calls_it_had_no_events_for(sim: PbxSim) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def note(what: str):  # type: ignore[no-untyped-def]
+        return lambda call: seen.append((what, call.extension, call.peer_number))
+
+    tracker = CallTracker(on_ringing=note("ringing"), on_answered=note("answered"), on_ended=note("ended"))
+    # Already talking before the service connects: taken up quietly, announced when it ends.
+    before = sim.internal_call("201", "101", answer_after=0.05, talk_seconds=60)
+    await asyncio.wait_for(before.answered.wait(), 2)
+    async with AmiClient(sim.ami_settings(), initial_backoff=0.05, reconnect_max=0.2) as ami:
+        ami.add_listener(tracker.handle)
+        sync = TrackerSync(ami, tracker)
+        sync.start()
+        try:
+            await wait_until(lambda: len(tracker.calls()) == 2)
+            [dispatcher] = tracker.calls_of("101")
+            assert (dispatcher.state, dispatcher.direction, dispatcher.peer_number) == ("talking", "in", "201")
+            [executor] = tracker.calls_of("201")
+            assert (executor.state, executor.direction, executor.peer_number) == ("talking", "out", "101")
+            assert seen == []
+
+            # AMI goes silent; meanwhile that call ends and another one starts ringing 102.
+            sim.mute_ami(True)
+            await wait_until(lambda: not ami.state.status.connected, timeout=4)
+            assert tracker.calls() == []
+            assert sim.hangup(before.caller.id)
+            await asyncio.wait_for(before.finished.wait(), 2)
+            during = sim.internal_call("201", "102", answer_after=60)
+            sim.mute_ami(False)
+            await wait_until(lambda: ("ringing", "102", "201") in seen, timeout=4)
+            assert tracker.calls_of("101") == []
+            assert [c.state for c in tracker.calls_of("102")] == ["ringing"]
+
+            # Adopted calls go on with the events: the hang-up is announced.
+            assert sim.hangup(during.caller.id)
+            await wait_until(lambda: ("ended", "102", "201") in seen)
+            assert tracker.calls() == []
+        finally:
+            sync.stop()
