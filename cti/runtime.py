@@ -20,6 +20,7 @@ from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.link_state import LinkStatus
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
+from journal.clock import utcnow
 
 from . import demo
 from .compose import build_journal
@@ -69,8 +70,9 @@ class Runtime:
         gone become missed calls for callback (live ones are adopted by the ARI reconcile)."""
         try:
             await self.ari.state.wait_connected()
+            listed_at = utcnow()
             live = {c.id for c in await self.ari.client.list_channels()}
-            await self.journal.calls.close_orphans(live)
+            await self.journal.calls.close_orphans(live, listed_at=listed_at)
         except Exception:
             log.exception("calls.orphans_check_failed")
 

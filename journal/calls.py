@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .addresses import normalize_phone
 from .clock import utcnow
@@ -14,7 +14,7 @@ from .db import Database
 from .enums import CallbackOutcome, CallDirection, CallOutcome, MissedStatus
 from .errors import InvalidValue, NotFound
 from .history import Actor
-from .models import Call, MissedCall, Recording
+from .models import Call, MissedCall, Recording, Ticket
 from .storage import FileStore
 from .tickets import JournalConfig
 
@@ -63,6 +63,15 @@ class CallLog:
                 raise NotFound("call", call_id)
             for k, v in values.items():
                 setattr(call, k, v)
+
+    async def ticket_of(self, call_id: int) -> Ticket | None:
+        """The ticket a call made, or the open one it joined as a repeat (through its recording)."""
+        async with self.db.read() as s:
+            made = select(Ticket).where(Ticket.call_id == call_id).order_by(Ticket.id).limit(1)
+            joined = (select(Ticket).join(Recording, Recording.ticket_id == Ticket.id)
+                      .where(Recording.call_id == call_id).order_by(Ticket.id).limit(1))
+            return ((await s.execute(made)).scalar_one_or_none()
+                    or (await s.execute(joined)).scalar_one_or_none())
 
     async def add_recording(
         self, *, call_id: int | None, name: str, data: bytes, duration_seconds: float | None = None,
@@ -118,23 +127,38 @@ class CallLog:
             log.info("call.missed", call_id=call_id, missed_id=missed.id, reason=reason, step=step)
             return missed
 
-    async def close_orphans(self, live_channel_ids: set[str], *, reason: str = "service_restart") -> int:
-        """Calls a previous process left "in progress" whose channels no longer exist: each
-        becomes a missed-call record (callback due), so a restart abandons nobody silently."""
+    async def close_orphans(self, live_channel_ids: set[str], *, listed_at: datetime | None = None,
+                            reason: str = "service_restart") -> int:
+        """Calls a previous process left open whose channels no longer exist. One "in progress"
+        becomes a missed-call record (callback due), so a restart abandons nobody silently; one
+        that already made its ticket (the caller was hearing the number, or talking to a
+        dispatcher) is given the end it never got. Returns the number of missed calls made.
+
+        ``listed_at``: when ``live_channel_ids`` was taken. A call that came in after it is not
+        in the list but is no orphan: it is left alone."""
+        now = utcnow()
         async with self.db.read() as s:
-            rows = (await s.execute(
-                select(Call.id, Call.channel_id, Call.caller_number, Call.caller_name, Call.started_at)
-                .where(Call.outcome == CallOutcome.IN_PROGRESS.value)
-            )).all()
-        closed = 0
-        for call_id, channel_id, number, name, started in rows:
+            stmt = select(Call.id, Call.channel_id, Call.caller_number, Call.caller_name, Call.outcome).where(
+                Call.ended_at.is_(None))
+            if listed_at is not None:
+                stmt = stmt.where(Call.started_at < listed_at)
+            rows = (await s.execute(stmt)).all()
+        closed, ended = 0, []
+        for call_id, channel_id, number, name, outcome in rows:
             if channel_id in live_channel_ids:
                 continue
+            if outcome != CallOutcome.IN_PROGRESS:
+                ended.append(call_id)
+                continue
             await self.record_missed(call_id=call_id, caller_number=number, caller_name=name, reason=reason,
-                                     step="interrupted", occurred_at=utcnow())
+                                     step="interrupted", occurred_at=now)
             closed += 1
-        if closed:
-            log.warning("calls.orphans_closed", count=closed, reason=reason)
+        if ended:
+            # When it really ended nobody heard: the restart is the latest it can have been.
+            async with self.db.write() as s:
+                await s.execute(update(Call).where(Call.id.in_(ended), Call.ended_at.is_(None)).values(ended_at=now))
+        if closed or ended:
+            log.warning("calls.orphans_closed", count=closed, ended=len(ended), reason=reason)
         return closed
 
     async def missed(self, *, pending_only: bool = True, limit: int = 100, offset: int = 0) -> Sequence[MissedCall]:

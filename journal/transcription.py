@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import history
 from .clock import utcnow
@@ -57,12 +58,24 @@ class TranscriptionQueue:
             return job.id
 
     async def recover(self) -> int:
-        """Jobs a killed process left running go back to the queue (one worker process owns it)."""
+        """Jobs a killed process left running go back to the queue (one worker process owns it);
+        returns how many. A job that was already on its last attempt fails with the reason
+        instead: a recording that brings the recogniser, and the service with it, down would
+        otherwise do so again on every start, for ever."""
+        now = utcnow()
         async with self.db.write() as s:
-            result = await s.execute(
-                update(TranscriptionJob).where(TranscriptionJob.status == "running").values(status="pending")
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            running = select(TranscriptionJob).where(TranscriptionJob.status == "running")
+            rows = (await s.execute(running)).scalars().all()
+            requeued = 0
+            for row in rows:
+                row.updated_at = now
+                if row.attempts < self.max_attempts:
+                    row.status = "pending"
+                    requeued += 1
+                else:
+                    reason = f"служба останавливалась во время расшифровки, попыток: {row.attempts}"
+                    await self._give_up(s, row, reason, now)
+            return requeued
 
     async def claim(self, limit: int, now: datetime | None = None) -> list[ClaimedJob]:
         now = now or utcnow()
@@ -134,13 +147,19 @@ class TranscriptionQueue:
                 row.next_attempt_at = now + self.backoff * (2 ** (row.attempts - 1))
                 log.warning("transcription.retry", job_id=job.id, attempt=row.attempts, reason=reason)
                 return True
-            row.status = "failed"
-            if job.ticket_id is not None:
-                ticket = (await s.execute(select(Ticket).where(Ticket.id == job.ticket_id).with_for_update())).scalar_one()
-                ticket.transcript_status = TranscriptStatus.FAILED.value
-                ticket.transcript_error = reason
-                ticket.updated_at = now
-                history.record(s, ticket, ASR, HistoryKind.TRANSCRIPT, field="transcript_status",
-                               after=TranscriptStatus.FAILED.value, text=reason, public=False, at=now)
-            log.error("transcription.failed", job_id=job.id, ticket_id=job.ticket_id, reason=reason)
+            await self._give_up(s, row, reason, now)
             return False
+
+    @staticmethod
+    async def _give_up(s: AsyncSession, row: TranscriptionJob, reason: str, now: datetime) -> None:
+        """No more attempts: the job fails, and its ticket says why it has no transcript."""
+        row.status = "failed"
+        row.last_error = reason
+        if row.ticket_id is not None:
+            ticket = (await s.execute(select(Ticket).where(Ticket.id == row.ticket_id).with_for_update())).scalar_one()
+            ticket.transcript_status = TranscriptStatus.FAILED.value
+            ticket.transcript_error = reason
+            ticket.updated_at = now
+            history.record(s, ticket, ASR, HistoryKind.TRANSCRIPT, field="transcript_status",
+                           after=TranscriptStatus.FAILED.value, text=reason, public=False, at=now)
+        log.error("transcription.failed", job_id=row.id, ticket_id=row.ticket_id, reason=reason)

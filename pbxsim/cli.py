@@ -55,6 +55,11 @@ async def _serve(args: argparse.Namespace) -> int:
     config = SimConfig(host=args.host, ari_port=args.ari_port, ami_port=args.ami_port, ari_user=args.user,
                        ari_password=args.password, ami_user=args.user, ami_password=args.password,
                        recordings_dir=Path(args.recordings_dir), time_scale=args.time_scale)
+    # The hotline's prompts play as long as they would on Asterisk (as in demo mode).
+    from ivr.prompts import PROMPTS_DIR
+    from pbxsim.media import sounds_from_dir
+
+    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
     async with PbxSim(config) as sim:
         sys.stdout.write(f"pbx-sim: ARI http://{config.host}:{sim.ari_port}/ari  AMI {config.host}:{sim.ami_port}\n")
         sys.stdout.flush()

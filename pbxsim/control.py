@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from pbxsim.calls import CallScript, KeyPress
+from pbxsim.model import SimChannel, SimPlayback, SimRecording
 
 if TYPE_CHECKING:
     from pbxsim.sim import PbxSim
@@ -73,11 +74,23 @@ async def post_fault(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def activity(channel: SimChannel) -> str:
+    """What a channel in Stasis is doing now, as a caller would tell it."""
+    if channel.bridge_id:
+        return "bridged"
+    if isinstance(channel.current, SimRecording):
+        return "recording"
+    if isinstance(channel.current, SimPlayback):
+        return "playing"
+    return "waiting"
+
+
 async def get_report(request: web.Request) -> web.Response:
     pbx = _sim(request).core
     return web.json_response({
         "live_channels": len(pbx.channels), "ended": len(pbx.ended), "rest_requests": len(pbx.hub.rest_log),
         "timings": pbx.timings,
+        "activity": {c.id: activity(c) for c in pbx.channels.values() if c.alive and c.stasis_app},
     })
 
 

@@ -36,6 +36,7 @@ from ivr.flow.commands import (
 )
 from ivr.flow.config import DEFAULT_MENU_KEYS, FlowConfig
 from ivr.flow.events import (
+    AlreadyDecided,
     CallStarted,
     Deadline,
     DeadlineBy,
@@ -60,6 +61,7 @@ from ivr.flow.state import State, Step, Transition
 __all__ = [
     "DEFAULT_CONFIG",
     "DEFAULT_MENU_KEYS",
+    "AlreadyDecided",
     "Answer",
     "CallStarted",
     "CancelDispatcherCall",

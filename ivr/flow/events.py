@@ -24,6 +24,16 @@ class OpenTicket:
 
 
 @dataclass(frozen=True)
+class AlreadyDecided:
+    """What a call had achieved when the service that ran it died and a restarted one took the
+    still-live channel over: its ticket (spoken number, None if unknown) or, with
+    ``ticket`` False, a missed-call record already on the callback list."""
+
+    ticket: bool
+    number: str | None = None
+
+
+@dataclass(frozen=True)
 class CallStarted:
     """First event of every call. ``call_id`` names recordings and playbacks uniquely."""
 
@@ -31,6 +41,7 @@ class CallStarted:
     caller_number: str
     caller_name: str = ""
     open_ticket: OpenTicket | None = None
+    decided: AlreadyDecided | None = None
 
 
 @dataclass(frozen=True)

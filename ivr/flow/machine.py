@@ -5,7 +5,8 @@ state decides only on the events that make sense in it and ignores the rest (a l
 PlaybackDone of a stopped prompt, a key pressed during a recording), so event order races
 in the executor cannot push the flow into a wrong branch.
 
-Invariant: a call that ends without RegisterTicket emits RecordMissedCall exactly once;
+Invariant: a call that ends without RegisterTicket emits RecordMissedCall exactly once (a call
+taken over already decided, ``CallStarted.decided``, emits neither: its record exists);
 every call that started emits ReportOutcome exactly once, as its last command.
 """
 

@@ -21,7 +21,7 @@ from ivr.flow.commands import (
     StartRecording,
 )
 from ivr.flow.config import FlowConfig
-from ivr.flow.events import CallStarted, TicketRegistered
+from ivr.flow.events import AlreadyDecided, CallStarted, TicketRegistered
 from ivr.flow.media import BEEP, category_prompt, deadline_media, digits, prompt, status_prompt
 from ivr.flow.state import State, Step, Transition
 
@@ -34,9 +34,26 @@ def begin(state: State, event: CallStarted) -> Transition:
         caller_name=event.caller_name,
         open_ticket=event.open_ticket,
     )
+    if event.decided is not None:
+        return take_over_decided(state, event.decided)
     state = note(state, "greeting")
     media = (prompt("welcome"), prompt("call-recorded"), prompt("gas-warning"))
     state, cmds = play(state, media, Step.GREETING)
+    return state, [Answer(), *cmds]
+
+
+def take_over_decided(state: State, decided: AlreadyDecided) -> Transition:
+    """A restarted service took over a live call whose outcome the dead one had recorded.
+    Going through the menu again could make a second ticket (or a ticket beside the missed
+    call) for one call: the caller hears how the call ended, and it ends."""
+    state = note(state, "taken_over:ticket" if decided.ticket else "taken_over:missed")
+    if decided.ticket:
+        number = (prompt("ticket-accepted"), digits(decided.number)) if decided.number else ()
+        media: tuple[str, ...] = (*number, prompt("goodbye"))
+        outcome = Outcome.TICKET_REGISTERED
+    else:
+        media, outcome = (prompt("callback-promise"), prompt("goodbye")), Outcome.MISSED
+    state, cmds = end_with(state, media, outcome)
     return state, [Answer(), *cmds]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from journal import Actor, Journal, NewTicket
 from journal.clock import utcnow
-from journal.enums import CallDirection, Channel
+from journal.enums import CallDirection, CallOutcome, Channel
 
 from ..ari import ChannelGone
 from ..ari.errors import AriError, AriNotFound
@@ -42,6 +42,7 @@ from ..ari.events import (
 from ..ari.session import CallHungUp, CallSession
 from ..asr.base import Transcriber
 from ..flow import (
+    AlreadyDecided,
     Answer,
     CallStarted,
     CancelDispatcherCall,
@@ -177,11 +178,13 @@ class _Run:
             direction=CallDirection.TRAINING if training else CallDirection.INBOUND,
         )
         self.ctx = CallContext(row.id, number, name)
+        decided = await self._already_decided(row.outcome)
         await self._state("menu")
         state = State()
         pump = asyncio.create_task(self._pump(), name=f"pump-{ch.id}")
         try:
-            event: FlowEvent = CallStarted(ch.id, number, name, await self._open_ticket(number))
+            open_ticket = None if decided else await self._open_ticket(number)
+            event: FlowEvent = CallStarted(ch.id, number, name, open_ticket, decided)
             while True:
                 state, commands = step(state, event, self.o.config)
                 done = False
@@ -198,6 +201,21 @@ class _Run:
                 task.cancel()
             await asyncio.gather(pump, *self.tasks, return_exceptions=True)
             await self._cleanup_bridge()
+
+    async def _already_decided(self, outcome: str) -> AlreadyDecided | None:
+        """The call's row found already decided: the service that ran the call died after making
+        its ticket (or missed-call record), and this one took the live channel over."""
+        if outcome == CallOutcome.TICKET:
+            ticket = await self.o.journal.calls.ticket_of(self.ctx.call_row_id)
+            log.info("ivr.adopted_call", outcome=outcome, ticket=ticket.number if ticket else None)
+            if ticket is None:
+                return AlreadyDecided(True)
+            self.ctx.ticket_id, self.ctx.ticket_number = ticket.id, ticket.number
+            return AlreadyDecided(True, spoken_number(ticket.number))
+        if outcome == CallOutcome.MISSED:
+            log.info("ivr.adopted_call", outcome=outcome)
+            return AlreadyDecided(False)
+        return None
 
     async def _open_ticket(self, number: str) -> OpenTicket | None:
         if not number:

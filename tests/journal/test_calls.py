@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from journal import Actor, InvalidValue, Journal, NewTicket
+from journal.clock import utcnow
 
 
 async def test_missed_call_due_for_callback_in_ten_minutes(journal: Journal) -> None:
@@ -86,6 +87,10 @@ async def test_calls_left_in_progress_by_a_dead_process_become_missed_calls(jour
     [missed] = await journal.calls.missed()
     assert (missed.call_id, missed.reason, missed.caller_number) == (dead.id, "service_restart", "79160000022")
     assert (await journal.calls.get(alive.id)).outcome == "in_progress"
+    # The ticketed call the dead process never saw end is ended now, outcome untouched.
+    after = await journal.calls.get(done.id)
+    assert (after.outcome, after.ended_at is not None) == ("ticket", True)
+    assert (await journal.calls.get(alive.id)).ended_at is None
     assert await journal.calls.close_orphans({"still-up"}) == 0
 
 
@@ -99,3 +104,29 @@ async def test_a_training_call_that_ends_early_asks_for_no_callback(journal: Jou
     assert await journal.calls.missed(pending_only=False) == []
     for call in (hung_up, orphan):
         assert (await journal.calls.get(call.id)).outcome == "missed"
+
+
+async def test_a_call_that_came_in_after_the_channel_list_is_no_orphan(journal: Journal) -> None:
+    listed_at = utcnow()
+    # StasisStart of a new call lands between GET /channels and the orphan check.
+    new = await journal.calls.start(channel_id="just-in", caller_number="79160000024")
+    assert await journal.calls.close_orphans(set(), listed_at=listed_at) == 0
+    assert (await journal.calls.get(new.id)).outcome == "in_progress"
+    assert await journal.calls.missed() == []
+
+
+async def test_ticket_of_a_call_made_or_joined_through_its_recording(journal: Journal) -> None:
+    ivr = Actor.system("ivr")
+    first = await journal.calls.start(channel_id="c-made", caller_number="79160000025")
+    made = (await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=ivr,
+                                                     caller_phone="79160000025", call_id=first.id))).ticket
+    again = await journal.calls.start(channel_id="c-again", caller_number="79160000025")
+    rec = await journal.calls.add_recording(call_id=again.id, name="again-1", data=b"RIFF....WAVE")
+    repeat = await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=ivr,
+                                                      caller_phone="79160000025", call_id=again.id,
+                                                      recording_ids=[rec.id]))
+    assert not repeat.created  # joined the open ticket as a repeat
+    assert (await journal.calls.ticket_of(first.id)).id == made.id  # type: ignore[union-attr]
+    assert (await journal.calls.ticket_of(again.id)).id == made.id  # type: ignore[union-attr]
+    silent = await journal.calls.start(channel_id="c-none", caller_number="79160000026")
+    assert await journal.calls.ticket_of(silent.id) is None

@@ -52,3 +52,19 @@ async def test_jobs_left_running_by_a_killed_process_are_recovered(journal: Jour
     # the process dies here; a new one starts:
     assert await q.recover() == 1
     assert len(await q.claim(5)) == 1
+
+
+async def test_a_job_that_kills_the_service_on_every_attempt_fails_instead_of_looping(journal: Journal) -> None:
+    ticket_id, _ = await _ticket_with_recording(journal)
+    q = TranscriptionQueue(journal.db, max_attempts=2)
+    for attempt in (1, 2):
+        [job] = await q.claim(1)
+        assert job.attempt == attempt
+        # the recogniser takes the process down with it (SIGKILL, segfault); it starts again:
+        requeued = await q.recover()
+    assert requeued == 0 and await q.claim(1) == [] and await q.pending_count() == 0
+    t = await journal.tickets.get(ticket_id)
+    assert t.transcript_status == "failed"
+    assert t.transcript_error == "служба останавливалась во время расшифровки, попыток: 2"
+    assert [h.text for h in await journal.tickets.history(ticket_id) if h.field == "transcript_status"] == [
+        t.transcript_error]
