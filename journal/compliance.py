@@ -85,18 +85,23 @@ def _late(due: datetime | None, done: datetime | None, now: datetime) -> bool:
     return done > due if done is not None else now > due
 
 
-async def compliance(db: Database, p: Period, now: datetime, *, max_calls: int = MAX_ROWS) -> ComplianceReport:
+async def compliance(db: Database, p: Period, now: datetime, *, max_calls: int = MAX_ROWS,
+                     calls_only: bool = False) -> ComplianceReport:
     """The report; the list of calls holds the first ``max_calls`` (the totals count them all).
-    Its three lists are read at once, each in a read transaction of its own."""
+    Its three lists are read at once, each in a read transaction of its own; ``calls_only``
+    (the CSV and XLSX files, which list calls) leaves the missed calls and late tickets empty."""
     report = ComplianceReport(p, now)
-    await asyncio.gather(_calls(db, p, report, max_calls), _missed(db, p, report), _late_tickets(db, p, report))
+    parts = [_calls(db, p, report, max_calls)]
+    if not calls_only:
+        parts += [_missed(db, p, report), _late_tickets(db, p, report)]
+    await asyncio.gather(*parts)
     return report
 
 
 async def _calls(db: Database, p: Period, report: ComplianceReport, max_calls: int) -> None:
     has_rec = select(Recording.id).where(Recording.call_id == Call.id, Recording.deleted_at.is_(None)).exists()
     in_period = and_(Call.started_at >= p.start, Call.started_at < p.end, Call.direction != CallDirection.TRAINING)
-    async with db.read() as s:
+    async with db.read_rows() as s:
         # Plain columns, not ORM objects: a month of a big city's calls is tens of thousands of rows.
         # Read off three covering indexes: the calls', tickets' (call_id, number), recordings' (call_id, deleted_at).
         rows = (await s.execute(
@@ -120,7 +125,7 @@ async def _calls(db: Database, p: Period, report: ComplianceReport, max_calls: i
 
 
 async def _missed(db: Database, p: Period, report: ComplianceReport) -> None:
-    async with db.read() as s:
+    async with db.read_rows() as s:
         rows = (await s.execute(
             select(MissedCall.id, MissedCall.occurred_at, MissedCall.caller_number, MissedCall.callback_at,
                    MissedCall.outcome)
@@ -145,7 +150,7 @@ async def _late_tickets(db: Database, p: Period, report: ComplianceReport) -> No
     )
     cols = (Ticket.id, Ticket.number, Ticket.category, Ticket.received_at, Ticket.localize_due_at,
             Ticket.localized_at, Ticket.due_at, Ticket.done_at)
-    async with db.read() as s:
+    async with db.read_rows() as s:
         rows = (await s.execute(select(*cols).where(
             Ticket.received_at >= p.start, Ticket.received_at < p.end, Ticket.status != "cancelled",
             Ticket.channel != Channel.TRAINING, late)

@@ -134,11 +134,11 @@ async def analytics_export(request: web.Request) -> web.StreamResponse:
                   f"summary-{first.isoformat()}-{last.isoformat()}")
 
 
-async def _compliance(request: web.Request, *, max_calls: int = MAX_ROWS
+async def _compliance(request: web.Request, *, max_calls: int = MAX_ROWS, calls_only: bool = False,
                       ) -> tuple[ComplianceReport, date, date, serialize.Lookups]:
     q = {k: v for k, v in request.query.items() if v != ""}
     p, first, last = period_from(q, request.app[JOURNAL_KEY].config.tz, default_days=7)
-    report = await compliance(request.app[JOURNAL_KEY].db, p, utcnow(), max_calls=max_calls)
+    report = await compliance(request.app[JOURNAL_KEY].db, p, utcnow(), max_calls=max_calls, calls_only=calls_only)
     return report, first, last, await serialize.Lookups.load(request.app[JOURNAL_KEY])
 
 
@@ -172,8 +172,9 @@ def _compliance_html(request: web.Request, report: ComplianceReport, first: date
 
 @require(*READERS)
 async def compliance_file(request: web.Request) -> web.StreamResponse:
-    report, first, last, lk = await _compliance(request)
     fmt = request.match_info["fmt"]
+    # The PDF prints the whole report; the tables (CSV, XLSX) list the calls.
+    report, first, last, lk = await _compliance(request, calls_only=fmt != "pdf")
     name = f"pp416-{first.isoformat()}-{last.isoformat()}"
     if fmt == "pdf":
         html = _compliance_html(request, report, first, last, lk, pdf=True).text or ""
