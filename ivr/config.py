@@ -34,3 +34,8 @@ class AsrSettings:
     server_url: str = "ws://127.0.0.1:2700"
     workers: int = 2
     max_attempts: int = 3
+    # Decoder search of the local backend; 0 keeps the model's own conf/model.conf value.
+    # Narrower (lower max_active, beam) is faster and less exact: bench/asr_bench.py --decoder.
+    max_active: int = 0
+    beam: float = 0.0
+    lattice_beam: float = 0.0

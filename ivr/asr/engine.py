@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -46,8 +46,10 @@ def _lower_priority(increment: int) -> None:
 
 
 class VoskEngine:
-    def __init__(self, model_dir: Path, workers: int = 0, *, batch_nice: int = BATCH_NICE) -> None:
+    def __init__(self, model_dir: Path, workers: int = 0, *, batch_nice: int = BATCH_NICE,
+                 decoder: Mapping[str, float | int] | None = None) -> None:
         self.model_dir = model_dir
+        self.decoder = dict(decoder or {})  # conf/model.conf options to change (see model.decoder_overlay)
         self.workers = default_workers(workers)
         self._batch = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="vosk-batch",
                                          initializer=_lower_priority, initargs=(batch_nice,))
@@ -67,7 +69,8 @@ class VoskEngine:
             async with self._load_lock:
                 if self._model is None:
                     loop = asyncio.get_running_loop()
-                    self._model = await loop.run_in_executor(self._interactive, load_model, self.model_dir)
+                    self._model = await loop.run_in_executor(self._interactive, load_model, self.model_dir,
+                                                             self.decoder)
         return self._model
 
     async def run(self, fn: Callable[..., T], *args: object, interactive: bool = False) -> T:

@@ -21,6 +21,10 @@ class AsrConfig(Protocol):
     server_url: str
     workers: int
     max_attempts: int
+    # Decoder search (0: the model's own conf/model.conf value); narrower is faster, less exact.
+    max_active: int
+    beam: float
+    lattice_beam: float
 
 
 def model_path(model_dir: str, root: Path = PROJECT_ROOT) -> Path:
@@ -40,5 +44,6 @@ def make_transcriber(config: AsrConfig, *, root: Path = PROJECT_ROOT) -> Transcr
             model_name=Path(config.model_dir).name,
         )
     if config.backend == "local":
-        return LocalTranscriber(VoskEngine(model_path(config.model_dir, root), config.workers))
+        decoder = {"max-active": config.max_active, "beam": config.beam, "lattice-beam": config.lattice_beam}
+        return LocalTranscriber(VoskEngine(model_path(config.model_dir, root), config.workers, decoder=decoder))
     raise ValueError(f"unknown asr backend {config.backend!r}")

@@ -84,6 +84,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=2700)
     parser.add_argument("--workers", type=int, default=0, help="decoding threads (0: one per core)")
+    parser.add_argument("--max-active", type=int, default=0, help="decoder max-active (0: the model's own)")
+    parser.add_argument("--beam", type=float, default=0.0, help="decoder beam (0: the model's own)")
+    parser.add_argument("--lattice-beam", type=float, default=0.0, help="decoder lattice-beam (0: the model's own)")
     return parser.parse_args(argv)
 
 
@@ -91,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
-    engine = VoskEngine(args.model, args.workers)
+    engine = VoskEngine(args.model, args.workers, decoder={
+        "max-active": args.max_active, "beam": args.beam, "lattice-beam": args.lattice_beam})
     log.info("asr_server.starting", model=str(args.model), port=args.port, workers=engine.workers)
     web.run_app(make_app(engine), host=args.host, port=args.port, print=None)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 import time
 import wave
@@ -11,6 +12,7 @@ import pytest
 
 from ivr.asr import BadAudio, LocalTranscriber, ModelMissing, VoskEngine
 from ivr.asr.engine import BATCH_NICE
+from ivr.asr.model import decoder_overlay, load_model
 from ivr.asr.grammar import Phrases
 
 
@@ -145,3 +147,28 @@ async def test_a_tenth_of_a_second_decodes(local: LocalTranscriber, tmp_path: Pa
     t = await local.transcribe(_write_wav(tmp_path / "short.wav"))
     assert t.duration == pytest.approx(0.1)
     assert len(t.words) <= 1
+
+
+def test_decoder_options_change_a_copy_of_the_model_conf(loaded_model: Path) -> None:
+    overlay = decoder_overlay(loaded_model, {"max-active": 500, "beam": 6.5, "min-active": 100, "new-option": 1})
+    try:
+        conf = (overlay / "conf" / "model.conf").read_text().splitlines()
+        assert "--max-active=500" in conf and "--beam=6.5" in conf and "--min-active=100" in conf
+        assert "--new-option=1" in conf
+        original = (loaded_model / "conf" / "model.conf").read_text().splitlines()
+        assert [line for line in conf if "active" not in line and "beam=" not in line and "new-" not in line] == [
+            line for line in original if "active" not in line and "beam=" not in line]
+        assert "--max-active=500" not in original  # the model itself is untouched
+        assert (overlay / "am").resolve() == (loaded_model / "am").resolve()
+    finally:
+        shutil.rmtree(overlay)
+
+
+async def test_a_narrower_search_still_transcribes(loaded_model: Path, speech: dict[str, Path]) -> None:
+    narrow = LocalTranscriber(VoskEngine(loaded_model, workers=1, decoder={"max-active": 500, "beam": 6.0}))
+    try:
+        assert await narrow.engine.model() is not load_model(loaded_model)
+        t = await narrow.transcribe(speech["long"])
+        assert len(t.words) >= 3 and t.text.split() == [w.word for w in t.words]
+    finally:
+        await narrow.close()

@@ -29,6 +29,7 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("[ari]\nurl = 'http://pbx:8088'\n", {}, "'ari.password' is missing"),
         ("[server]\ndemo = false\n", {}, "'server.secret_key' is missing"),
         ("[server\n", {}, "h.toml"),
+        ("[asr]\nmax_active = -5\n", {}, r"setting 'asr.max_active': expected 0 \(the model's own\) or more"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, toml: str, env: dict[str, str], message: str) -> None:
