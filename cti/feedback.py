@@ -42,6 +42,10 @@ class AriFeedbackDialer:
         return str(channel.id)
 
 
+# How far back a scheduler with no call scheduled ever looks for finished work.
+FRESH_START_LOOKBACK = timedelta(hours=1)
+
+
 class FeedbackScheduler:
     def __init__(self, db: Database, calls: FeedbackCalls, dial: FeedbackDialer, *, ring_seconds: int = 30) -> None:
         self.db = db
@@ -59,8 +63,11 @@ class FeedbackScheduler:
     async def scan(self) -> int:
         """Schedule a call for every ticket whose work was done or closed since the cursor."""
         if self.cursor is None:
-            # Durable cursor: the last history row that asked for a call; on a fresh install, now.
-            self.cursor = await self.calls.cursor() or await last_history_id(self.db)
+            # Durable cursor: the last history row that asked for a call. With none yet (a fresh
+            # install), work finished within FRESH_START_LOOKBACK is still called about, so a
+            # restart right after the first tickets were closed does not skip them.
+            self.cursor = await self.calls.cursor() or await last_history_id(
+                self.db, before=utcnow() - FRESH_START_LOOKBACK)
         n = 0
         while True:
             events, cursor = await events_after(self.db, self.cursor)

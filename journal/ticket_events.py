@@ -46,9 +46,13 @@ def classify(kind: str, field: str | None, after: str | None) -> str | None:
     return None
 
 
-async def last_history_id(db: Database) -> int:
+async def last_history_id(db: Database, *, before: datetime | None = None) -> int:
+    """The newest history row (of those written before ``before``), or 0."""
+    stmt = select(func.coalesce(func.max(TicketHistory.id), 0))
+    if before is not None:
+        stmt = stmt.where(TicketHistory.at < before)
     async with db.read() as s:
-        return int((await s.execute(select(func.coalesce(func.max(TicketHistory.id), 0)))).scalar_one())
+        return int((await s.execute(stmt)).scalar_one())
 
 
 async def events_after(db: Database, cursor: int, *, limit: int = 500) -> tuple[list[TicketEvent], int]:

@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from cti.feedback import AriFeedbackDialer, FeedbackScheduler
 from ivr.ari import AriService
@@ -19,6 +20,8 @@ from ivr.hotline import LineRouter, RatingLine
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
 from journal.clock import utcnow
 from journal.feedback import FeedbackCalls, FeedbackPolicy
+from journal.models import TicketHistory
+from journal.quality_models import FeedbackCall
 from pbxsim import PbxSim, SimConfig
 from pbxsim.config import Extension
 from pbxsim.media import sounds_from_dir
@@ -150,3 +153,22 @@ def test_calls_only_within_the_allowed_hours() -> None:
     assert policy.allowed(datetime(2026, 5, 5, 12, 0, tzinfo=msk)) == datetime(2026, 5, 5, 12, 0, tzinfo=msk)
     assert policy.allowed(datetime(2026, 5, 5, 21, 0, tzinfo=msk)) == datetime(2026, 5, 6, 9, 0, tzinfo=msk)
     assert policy.allowed(datetime(2026, 5, 5, 3, 30, tzinfo=msk)) == datetime(2026, 5, 5, 9, 0, tzinfo=msk)
+
+
+async def test_a_fresh_scheduler_still_calls_about_work_finished_just_before_it_started(journal: Journal) -> None:
+    # A fresh install killed and restarted right after the first ticket was done: that resident
+    # is still called; work done long before the feature existed is not.
+    old = await _finished_ticket(journal, "79161110001")
+    recent = await _finished_ticket(journal, "79161110002")
+    async with journal.db.write() as s:
+        await s.execute(update(TicketHistory).where(TicketHistory.ticket_id == old)
+                        .values(at=utcnow() - timedelta(days=2)))
+    calls = FeedbackCalls(journal.db, ALL_DAY)
+
+    async def no_dialing(attempt: FeedbackCall) -> str:
+        raise AssertionError("scan only schedules")
+
+    scheduler = FeedbackScheduler(journal.db, calls, no_dialing)
+    assert await scheduler.scan() == 1
+    assert [c.ticket_id for c in await calls.for_ticket(recent)] == [recent]
+    assert await calls.for_ticket(old) == []
