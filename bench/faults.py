@@ -359,6 +359,16 @@ def describe_kill(shown: list[dict[str, Any]], killed_at: float, restart_seconds
     return out
 
 
+def unseen(not_reached: int, out: Shown) -> None:
+    """Callers whose call never entered our application: Asterisk had no "hotline" app to hand
+    them to (Stasis() returns, the dialplan hangs up), so the journal has no trace of them."""
+    if not_reached:
+        out.lines.append(f"{not_reached} callers never reached the hotline (they rang while our ARI app was not "
+                         "registered; the dialplan hung up): no card, no call-list entry, no missed call to "
+                         "call back")
+        out.brief.append(f"{not_reached} callers unseen")
+
+
 # -- running one scenario (in a child process) -------------------------------------------------
 @dataclass
 class Result:
@@ -394,6 +404,7 @@ async def run_day_fault(fault: Fault, opts: DayOptions, workdir: Path) -> Result
         day.measure_process()
         shown = describe_console(report.shown, day.marks)
         await describe_journal(day, shown)
+        unseen(report.not_reached, shown)
     finally:
         await day.close()
     return Result(fault.name, fault.title, report.ok, report.lines(), shown.lines, "; ".join(shown.brief),
@@ -408,6 +419,7 @@ async def run_kill(calls: int, workdir: Path | None) -> Result:
     opts = Options(calls=calls, asr=asr)
     r = await run_kill_restart(opts, workdir)
     shown = describe_kill(r.shown, r.kill.after_first_call, r.restart_seconds)
+    unseen(r.not_reached, shown)
     shown.lines.append(f"{r.missed_listed} missed calls on the callback list after the restart; one from before "
                        f"the kill called back from the console: {r.called_back}")
     cells = {"calls": f"{r.placed} ({r.not_reached} not reached)", "tickets": str(r.tickets), "missed": str(r.missed),
