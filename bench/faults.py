@@ -387,7 +387,8 @@ def day_cells(r: DayReport) -> dict[str, str]:
     return {"calls": f"{r.placed}" + (f" ({r.not_reached} not reached)" if r.not_reached else ""),
             "tickets": str(r.tickets), "missed": str(r.missed),
             "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
-            "screen-pop p50/p99": f"{r.pct(50):.0f} / {r.pct(99):.0f} ms"}
+            "screen-pop p50/p99": f"{r.pct(50):.0f} / {r.pct(99):.0f} ms",
+            "service CPU, peak RSS": f"{r.cpu_total_s - r.cpu_world_s:.1f} s, {r.peak_rss_mb:.0f} MB"}
 
 
 async def run_day_fault(fault: Fault, opts: DayOptions, workdir: Path) -> Result:
@@ -424,7 +425,7 @@ async def run_kill(calls: int, workdir: Path | None) -> Result:
                        f"the kill called back from the console: {r.called_back}")
     cells = {"calls": f"{r.placed} ({r.not_reached} not reached)", "tickets": str(r.tickets), "missed": str(r.missed),
              "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
-             "screen-pop p50/p99": "—"}
+             "screen-pop p50/p99": "—", "service CPU, peak RSS": "—"}
     lines = [f"recogniser: {asr}", *r.lines()]
     problems = r.lost + r.duplicates + r.hanging + r.stuck_jobs + r.dropped_callbacks
     return Result(SERVICE_KILL, FAULTS[SERVICE_KILL].title, r.ok, lines, shown.lines, "; ".join(shown.brief),
@@ -445,7 +446,8 @@ async def run_one(name: str, a: argparse.Namespace) -> Result:
 
 
 # -- the parent: every scenario, the summary -----------------------------------------------------
-COLUMNS = ("scenario", "calls", "tickets", "missed", "lost/dup/hanging", "screen-pop p50/p99", "shown")
+COLUMNS = ("scenario", "calls", "tickets", "missed", "lost/dup/hanging", "screen-pop p50/p99",
+           "service CPU, peak RSS", "shown")
 
 
 def child(name: str, a: argparse.Namespace, out: Path, log: Path) -> Result:
