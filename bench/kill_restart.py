@@ -106,6 +106,9 @@ class Report:
     missed_listed: int = 0  # pending missed calls on the console's callback list (REST)
     called_back: bool = False  # a missed call from before the kill called back from the console
     restarted_log: Counter[str] = field(default_factory=Counter)
+    # What a dispatcher's console open through it all received (ConsoleWatch); "at" is seconds
+    # since the first call, as is kill.after_first_call.
+    shown: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -269,6 +272,58 @@ class Console:
         return connected
 
 
+class ConsoleWatch:
+    """A dispatcher's console left open through the kill: its websocket run as console.js runs
+    it (reconnect 1 s after a close, doubling to 10 s; ask for what was missed since the last id).
+    Keeps every message, and each close and refused attempt, with the moment it happened."""
+
+    def __init__(self, base: str, origin: float) -> None:
+        self.base, self.origin = base, origin
+        self.shown: list[dict[str, Any]] = []
+        self.console = Console(base)
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.console.__aenter__()
+        self.task = asyncio.create_task(self._run(), name="console-watch")
+
+    def _note(self, msg: dict[str, Any]) -> None:
+        self.shown.append({**msg, "at": round(time.perf_counter() - self.origin, 3)})
+
+    async def _run(self) -> None:
+        last_id, retry = 0, 1.0
+        while True:
+            opened = False
+            try:
+                query = f"?last_id={last_id}" if last_id else ""
+                async with self.console.http.ws_connect(f"{self.base}/ws{query}", origin=self.base) as ws:
+                    opened, retry = True, 1.0
+                    async for msg in ws:
+                        if msg.type == aiohttp.WSMsgType.TEXT:
+                            data = json.loads(msg.data)
+                            last_id = max(last_id, int(data.get("id") or 0))
+                            note = {k: data.get(k) for k in ("type", "connected", "pbx_connected", "state",
+                                                             "call_id", "outcome") if k in data}
+                            if data.get("type") == "hello":
+                                note["calls"] = len(data.get("calls") or [])
+                            self._note(note)
+            except (aiohttp.ClientError, OSError) as exc:
+                if not opened:
+                    self._note({"type": "ws_refused", "error": type(exc).__name__})
+            if opened:
+                self._note({"type": "ws_closed"})
+            await asyncio.sleep(retry)
+            retry = min(retry * 2, 10.0)
+
+    async def stop(self) -> list[dict[str, Any]]:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        await self.console.__aexit__()
+        return self.shown
+
+
 class KillRestart:
     def __init__(self, opts: Options, workdir: Path, say: Path) -> None:
         self.opts, self.workdir, self.say = opts, workdir, say
@@ -279,6 +334,7 @@ class KillRestart:
         self.services: list[Process] = []
         self.db_path = workdir / "journal.sqlite3"
         self.journal: Database | None = None
+        self.watch: ConsoleWatch | None = None
         self.report = Report()
 
     # -- processes -----------------------------------------------------------------------
@@ -309,6 +365,7 @@ url = "sqlite+aiosqlite:///{self.db_path}"
 host = "127.0.0.1"
 port = {self.port}
 demo = true
+secret_key = "{SECRET}-sessions"   # as in production: a restart keeps dispatchers logged in
 [ari]
 url = "http://127.0.0.1:{ari_port}"
 reconnect_max_seconds = 0.5
@@ -337,6 +394,8 @@ format = "json"
         await service.wait_for(RUNNING, 90)
 
     async def close(self) -> None:
+        if self.watch is not None:
+            await self.watch.stop()
         if self.journal is not None:
             await self.journal.close()
         for service in self.services:
@@ -353,6 +412,8 @@ format = "json"
         self.journal = Database.from_url(f"sqlite+aiosqlite:///file:{self.db_path}?mode=ro&uri=true")
         async with aiohttp.ClientSession() as http:
             first = time.perf_counter()
+            self.watch = ConsoleWatch(self.base, first)
+            await self.watch.start()
             calls = self.wave(http, "before", 0, self.opts.calls)
             await self.kill_when_busy(http, first)
             dead = time.perf_counter()
@@ -367,6 +428,8 @@ format = "json"
             done = await asyncio.wait_for(asyncio.gather(*calls), self.opts.settle_timeout)
             await self.settle()
             await self.books(http, dict(done))
+            self.report.shown = await self.watch.stop()
+            self.watch = None
         self.report.total_seconds = time.perf_counter() - started
         self.report.restarted_log = self.restart_events()
         return self.report

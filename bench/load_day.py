@@ -99,7 +99,9 @@ class DayReport:
     cpu_total_s: float = 0.0
     cpu_world_s: float = 0.0
     peak_rss_mb: float = 0.0
-    shown: list[dict[str, Any]] = field(default_factory=list)  # what console 0 was shown, besides pops
+    # What console d101 was shown, in order: the PBX link, its own (re)connections, the call list,
+    # cards and live card updates; each entry's "at" is seconds since the first call was placed.
+    shown: list[dict[str, Any]] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -238,6 +240,21 @@ class RingClock:
         self.rings[(ext, number)].append(time.perf_counter())
 
 
+SHOWN_FIELDS = ("type", "connected", "pbx_connected", "call_id", "state", "outcome", "kind", "stage",
+                "emergency", "extension", "ticket_id", "ticket_number", "transcript_status")
+
+
+def shown_entry(msg: dict[str, Any], at: float) -> dict[str, Any]:
+    """A console message, cut to what the fault reports read (a card's full payload is long)."""
+    entry = {k: msg[k] for k in SHOWN_FIELDS if k in msg}
+    if msg.get("type") == "hello":
+        entry["calls"] = [c.get("call_id") for c in msg.get("calls", [])]
+    elif msg.get("type") == "ticket_updated":
+        entry["transcript_status"] = (msg.get("fields") or {}).get("transcript_status")
+    entry["at"] = round(at, 3)
+    return entry
+
+
 def speech_clip(seconds: float) -> Speech:
     """The first ``seconds`` of a real caller's recording (8 kHz), as the stand-in's speech."""
     with wave.open(str(SPEECH_WAV)) as w:
@@ -307,12 +324,18 @@ class Day:
         self.consoles: Consoles | None = None
         self.handles: dict[str, tuple[str, CallHandle]] = {}
         self.report = DayReport()
+        self.calls_started = 0.0  # time.perf_counter() when the first call was placed
+        self.marks: list[tuple[float, str]] = []  # moments of the run a fault notes (mark())
         self.port = 0
         self.settings = Settings()
-        # Faults tests swap a collaborator of the freshly built service (a full disk, a crashing
-        # recogniser) or change settings before it starts.
+        # A fault (bench/faults.py) swaps a collaborator of the freshly built service (a full
+        # disk, a crashing recogniser) or changes settings before it starts.
         self.on_service: Callable[[Runtime], None] | None = None
         self.on_settings: Callable[[Settings], None] | None = None
+
+    def mark(self, what: str) -> None:
+        """Note a moment of the run (a fault injected or lifted), in seconds since the first call."""
+        self.marks.append((round(time.perf_counter() - self.calls_started, 3), what))
 
     # -- set-up --------------------------------------------------------------------------
     def sim_config(self) -> SimConfig:
@@ -454,7 +477,7 @@ class Day:
 
     async def run_calls(self, during: dict[int, Callable[[], Awaitable[None]]] | None = None) -> None:
         speech = speech_clip(self.opts.speech_seconds)
-        start = time.perf_counter()
+        start = self.calls_started = time.perf_counter()
         n, i = self.opts.calls, 0
         wave_no = 0
         while i < n:
@@ -543,9 +566,8 @@ class Day:
         first = sorted(received)[0] if received else None
         for ext, messages in received.items():
             for at, msg in messages:
-                if ext == first and msg.get("type") in ("hello", "pbx_state", "resync"):
-                    self.report.shown.append({k: msg.get(k) for k in ("type", "connected", "pbx_connected")
-                                              if k in msg})
+                if ext == first:
+                    self.report.shown.append(shown_entry(msg, at - self.calls_started))
                 if msg.get("type") != "screen_pop" or msg.get("extension") != ext:
                     continue
                 if msg.get("kind") == "resident" and msg.get("stage") != "ringing":

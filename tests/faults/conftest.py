@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.faults import describe_console
 from bench.load_day import Day, DayOptions, DayReport
 
 RunDay = Callable[..., Awaitable[DayReport]]
@@ -22,12 +23,13 @@ async def small_day(tmp_path: Path) -> AsyncIterator[Day]:
 
 
 async def run(day: Day, fault: Callable[[], Awaitable[None]] | None = None) -> DayReport:
-    """Start, place one burst with ``fault`` injected while it is in progress, settle, check."""
+    """Start, place one burst with ``fault`` (from bench/faults.py) injected while it is in
+    progress, settle, check."""
     await day.start()
     await day.run_calls({0: fault} if fault else None)
     report = await day.check()
     print("\n".join(report.lines()))
-    print("shown to dispatcher d101:", report.shown)
+    print("shown to dispatcher d101:", *describe_console(report.shown, day.marks).lines, sep="\n  ")
     return report
 
 

@@ -3,31 +3,12 @@ failed on the ticket with its reason; with no model the jobs wait (durably) for 
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
-
 from sqlalchemy import select
 
+from bench.faults import model_missing, recogniser_crashes
 from bench.load_day import Day
-from cti.runtime import Runtime
-from cti.settings import Settings
-from ivr.asr.base import Transcriber
-from ivr.asr.transcript import Transcript
 from journal.models import Ticket
 from tests.faults.conftest import run
-
-
-class CrashingRecogniser:
-    """Vosk's decoder dying on a file (a segfault in a worker process would look the same to us)."""
-
-    async def transcribe(self, path: Path | str) -> Transcript:
-        raise RuntimeError("recogniser crashed: kaldi decoder aborted")
-
-    async def recognize_choice(self, path: Path | str, phrases: object) -> tuple[str | None, float]:
-        raise RuntimeError("recogniser crashed: kaldi decoder aborted")
-
-    async def close(self) -> None:
-        return None
 
 
 async def tickets(day: Day) -> list[Ticket]:
@@ -37,14 +18,8 @@ async def tickets(day: Day) -> list[Ticket]:
 
 
 async def test_crashing_recogniser_marks_transcripts_failed_with_the_reason(small_day: Day) -> None:
-    def crash(runtime: Runtime) -> None:
-        assert runtime.worker is not None
-        crashing: Transcriber = CrashingRecogniser()
-        runtime.worker.transcriber = crashing
-        runtime.journal.transcription.backoff = timedelta(0)
-
-    small_day.opts.asr = "vosk"
-    small_day.on_service = crash
+    recogniser_crashes(small_day)  # the real model is loaded, then its decoder crashes on every file
+    assert small_day.opts.asr == "vosk"
     report = await run(small_day)
     assert report.ok
     assert small_day.runtime is not None and small_day.runtime.worker is not None
@@ -55,11 +30,8 @@ async def test_crashing_recogniser_marks_transcripts_failed_with_the_reason(smal
     assert all("recogniser crashed" in (t.transcript_error or "") for t in made)
 
 
-async def test_missing_model_keeps_tickets_and_queues_transcripts(small_day: Day, tmp_path: Path) -> None:
-    def no_model(s: Settings) -> None:
-        s.asr.backend, s.asr.model_dir = "local", str(tmp_path / "no-such-model")
-
-    small_day.on_settings = no_model
+async def test_missing_model_keeps_tickets_and_queues_transcripts(small_day: Day) -> None:
+    model_missing(small_day)
     report = await run(small_day)
     assert report.ok
     assert small_day.runtime is not None and small_day.runtime.worker is None

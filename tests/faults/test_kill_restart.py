@@ -60,6 +60,14 @@ async def test_service_killed_mid_burst_loses_and_duplicates_nothing(tmp_path: P
 
     # The restarted service serves as before: the console sees the PBX, new callers get tickets.
     assert report.pbx_connected is True
+    # A console open through it all lost the server at the kill, came back by itself, and then
+    # knew the PBX connected.
+    closed = [m["at"] for m in report.shown if m["type"] == "ws_closed"]
+    assert closed, report.shown
+    back = [m for m in report.shown if m["at"] > closed[0] and m["type"] in ("hello", "pbx_state")]
+    assert back and back[0]["type"] == "hello", report.shown
+    known = [m.get("connected", m.get("pbx_connected")) for m in back]
+    assert [k for k in known if k is not None][-1] is True, report.shown
     after_ticket_callers = sum(1 for i in range(opts.after)
                                if MIX[(opts.calls + opts.while_down + i) % len(MIX)] == "ticket")
     assert report.by_caller["after:ticket -> ticket"] == after_ticket_callers
