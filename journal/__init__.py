@@ -11,7 +11,7 @@ from pathlib import Path
 from .calls import CallLog
 from .db import Database
 from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
-from .errors import ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
+from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
 from .history import Actor
 from .monitoring import Monitor, TicketFilter
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
@@ -56,7 +56,7 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",

@@ -34,5 +34,14 @@ class InvalidValue(JournalError):
         self.field = field
 
 
+class CallAlreadyMissed(JournalError):
+    """A ticket for a call already recorded as missed (the caller hung up first): the call keeps
+    its one record, the missed call with its callback."""
+
+    def __init__(self, call_id: int) -> None:
+        super().__init__(f"call {call_id} is already a missed call")
+        self.call_id = call_id
+
+
 class ConfigError(JournalError):
     """The SLA/category configuration is wrong; the message names the place."""

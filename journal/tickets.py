@@ -17,7 +17,7 @@ from .assignment import pick_executor
 from .clock import utcnow
 from .db import Database
 from .enums import CATEGORIES, CallOutcome, Channel, HistoryKind, Priority, Role, Status, TranscriptStatus
-from .errors import IllegalTransition, InvalidValue, NotFound
+from .errors import CallAlreadyMissed, IllegalTransition, InvalidValue, NotFound
 from .history import Actor
 from .lifecycle import allowed_from, can_change, is_open
 from .models import Building, Call, Recording, Resident, Ticket, TicketHistory, TranscriptionJob, User
@@ -189,6 +189,11 @@ class TicketService:
 
     async def _attach_call(self, s: AsyncSession, ticket: Ticket, new: NewTicket) -> None:
         if new.call_id is not None:
+            # Write transactions are serialised, and record_missed checks the other way round:
+            # a call ends as a ticket or as a missed call, never both.
+            outcome = (await s.execute(select(Call.outcome).where(Call.id == new.call_id))).scalar_one_or_none()
+            if outcome == CallOutcome.MISSED:
+                raise CallAlreadyMissed(new.call_id)
             await s.execute(update(Call).where(Call.id == new.call_id).values(outcome=CallOutcome.TICKET.value))
         for rec_id in new.recording_ids:
             rec = await s.get(Recording, rec_id)

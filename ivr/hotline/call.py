@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy.exc import OperationalError
 
-from journal import Actor, Journal, NewTicket
+from journal import Actor, CallAlreadyMissed, Journal, NewTicket
 from journal.clock import utcnow
 from journal.enums import CallDirection, CallOutcome, Channel
 
@@ -581,7 +581,14 @@ class _Run:
                 return False
             await self._bridge(leg.id)
             self.ctx.dispatcher, self.ctx.answered_leg = ext, leg.id
-            card = await self._ticket_for_dispatcher(ext, card)
+            try:
+                card = await self._ticket_for_dispatcher(ext, card)
+            except CallAlreadyMissed:
+                # The caller hung up as the dispatcher answered: the missed call (with its
+                # callback) is the record; the dispatcher's phone is released.
+                log.info("ivr.answered_after_hangup", dispatcher=ext)
+                await self._cancel_legs()
+                return True
             await self.o.desk.answered(ext, card)
             await self._state("talking", dispatcher=ext, ticket_number=card.ticket_number)
             self.inbox.put_nowait(DispatcherAnswered(ext))

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from journal import Actor, InvalidValue, Journal, NewTicket
+from journal import Actor, CallAlreadyMissed, InvalidValue, Journal, NewTicket, TicketFilter
 from journal.clock import utcnow
 
 
@@ -130,3 +130,16 @@ async def test_ticket_of_a_call_made_or_joined_through_its_recording(journal: Jo
     assert (await journal.calls.ticket_of(again.id)).id == made.id  # type: ignore[union-attr]
     silent = await journal.calls.start(channel_id="c-none", caller_number="79160000026")
     assert await journal.calls.ticket_of(silent.id) is None
+
+
+async def test_a_call_already_missed_does_not_become_a_ticket_too(journal: Journal) -> None:
+    # The caller hangs up as a dispatcher answers: the hang-up is recorded first, the answer's
+    # ticket must not make the call count twice.
+    call = await journal.calls.start(channel_id="c-race", caller_number="79160000041")
+    assert await journal.calls.record_missed(call_id=call.id, caller_number="79160000041", reason="hangup") is not None
+    with pytest.raises(CallAlreadyMissed):
+        await journal.tickets.register(NewTicket(channel="phone_dispatcher", category="other",
+                                                 actor=Actor.system("ivr"), caller_phone="79160000041",
+                                                 call_id=call.id))
+    assert (await journal.calls.get(call.id)).outcome == "missed"
+    assert await journal.monitor.count(TicketFilter(open_only=False), utcnow()) == 0
