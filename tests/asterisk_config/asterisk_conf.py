@@ -5,6 +5,13 @@ the rest, nor of how our files refer to each other. This module parses any of th
 sections of ``key = value`` / ``key => value`` entries (with ``[name](!)`` templates and
 ``[name](tpl)`` inheritance, ``;`` comments, ``;-- --;`` block comments) and checks the
 dialplan's own syntax: ``exten => pattern,priority,App(args)`` with balanced brackets.
+``#include`` / ``#tryinclude`` are followed as Asterisk does (relative to the including
+file's directory, continuing the current section).
+
+For the dialplan it also answers the question cross-reference checks need: which extension
+of a context takes a given number (``pattern_matches``, ``find_extension``, Asterisk's own
+order of patterns), so that a context dialling out through a trunk with an 11-digit pattern
+can be checked number by number instead of being expanded.
 """
 
 from __future__ import annotations
@@ -66,8 +73,22 @@ def _strip_comment(line: str) -> str:
     return "".join(out).strip()
 
 
-def parse(text: str, where: str = "<conf>") -> list[Section]:
-    sections: list[Section] = []
+_INCLUDE = re.compile(r"#(include|tryinclude)\s+\"?([^\"]+?)\"?$")
+
+
+def parse(text: str, where: str = "<conf>", *, base: Path | None = None, section: str | None = None) -> list[Section]:
+    """Sections of ``text``. With ``base``, included files are read from that directory;
+    ``section`` names the section the text continues (a file included inside one)."""
+    sections: list[Section] = [Section(section, 0)] if section else []
+    _parse_into(sections, text, where, base)
+    for s in sections:
+        for parent in s.inherits:
+            if not any(t.name == parent and t.is_template for t in sections):
+                raise ConfError(where, s.line, f"[{s.name}] inherits unknown template {parent!r}")
+    return sections
+
+
+def _parse_into(sections: list[Section], text: str, where: str, base: Path | None, depth: int = 0) -> None:
     in_block_comment = False
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw
@@ -87,6 +108,15 @@ def parse(text: str, where: str = "<conf>") -> list[Section]:
         if line.startswith("#"):
             if not re.match(r"#(include|tryinclude|exec)\s+\S", line):
                 raise ConfError(where, number, f"unknown directive {line!r}")
+            include = _INCLUDE.match(line)
+            if include and base is not None:
+                path = base / include.group(2)
+                if path.exists():
+                    if depth > 8:
+                        raise ConfError(where, number, "#include nested too deep")
+                    _parse_into(sections, path.read_text(encoding="utf-8"), str(path), base, depth + 1)
+                elif include.group(1) == "include":
+                    raise ConfError(where, number, f"#include of missing {path}")
             continue
         if line.startswith("["):
             match = _SECTION.match(line)
@@ -110,15 +140,10 @@ def parse(text: str, where: str = "<conf>") -> list[Section]:
         sections[-1].entries.append(Entry(match.group(1), match.group(3).strip(), number, match.group(2) == "=>"))
     if in_block_comment:
         raise ConfError(where, len(text.splitlines()), "unterminated ;-- block comment")
-    for section in sections:
-        for parent in section.inherits:
-            if not any(s.name == parent and s.is_template for s in sections):
-                raise ConfError(where, section.line, f"[{section.name}] inherits unknown template {parent!r}")
-    return sections
 
 
-def parse_file(path: Path) -> list[Section]:
-    return parse(path.read_text(encoding="utf-8"), str(path))
+def parse_file(path: Path, *, section: str | None = None) -> list[Section]:
+    return parse(path.read_text(encoding="utf-8"), str(path), base=path.parent, section=section)
 
 
 def resolved(sections: list[Section], section: Section) -> dict[str, str]:
@@ -220,23 +245,125 @@ def contexts(sections: list[Section]) -> set[str]:
 
 
 def expand_pattern(pattern: str, limit: int = 100) -> list[str]:
-    """Concrete extensions of a small pattern such as ``_10[123]`` or ``_2X``."""
+    """Concrete extensions of a small pattern such as ``_10[123]`` or ``_2X``: what a
+    cross-reference check needs when ``${EXTEN}`` names a phone. Open-ended or wide patterns
+    are refused; a context that only dials out through a trunk is checked with
+    ``find_extension`` instead."""
     if not pattern.startswith("_"):
         return [pattern]
     results = [""]
-    for token in re.findall(r"\[[^\]]+\]|.", pattern[1:]):
-        if token in ".!":
+    for chars in _pattern_positions(pattern):
+        if chars in (".", "!"):
             raise ValueError(f"pattern {pattern} is open-ended")
-        if token.startswith("["):
-            body, chars = token[1:-1], []
-            for m in re.finditer(r"(\d)-(\d)|(\d)", body):
-                if m.group(3):
-                    chars.append(m.group(3))
-                else:
-                    chars.extend(str(d) for d in range(int(m.group(1)), int(m.group(2)) + 1))
-        else:
-            chars = {"X": list("0123456789"), "Z": list("123456789"), "N": list("23456789")}.get(token, [token])
         results = [r + c for r in results for c in chars]
         if len(results) > limit:
             raise ValueError(f"pattern {pattern} is too wide to expand")
     return results
+
+
+# ---- which extension takes a number -----------------------------------------------------------
+
+_PATTERN_TOKEN = re.compile(r"\[[^\]]*\]|.")
+_CLASSES = {"X": "0123456789", "Z": "123456789", "N": "23456789"}
+# Asterisk's weights for the wildcards (pbx.c ext_cmp_pattern_pos): after any character set.
+_ONE_OR_MORE, _ZERO_OR_MORE = 0x18000, 0x28000
+
+
+def _pattern_positions(pattern: str) -> list[str]:
+    """One entry a position: the characters it accepts, or "." / "!" for the wildcards."""
+    positions = []
+    for token in _PATTERN_TOKEN.findall(pattern[1:]):
+        if token == "-":  # a separator for the eye, ignored by Asterisk
+            continue
+        if token in ".!":
+            positions.append(token)
+        elif token.startswith("["):
+            chars: set[str] = set()
+            body, i = token[1:-1], 0
+            while i < len(body):
+                if i + 2 < len(body) and body[i + 1] == "-":
+                    chars.update(chr(c) for c in range(ord(body[i]), ord(body[i + 2]) + 1))
+                    i += 3
+                else:
+                    chars.add(body[i])
+                    i += 1
+            if not chars:
+                raise ValueError(f"pattern {pattern} has an empty set")
+            positions.append("".join(sorted(chars)))
+        else:
+            positions.append(_CLASSES.get(token.upper(), token))
+    return positions
+
+
+def pattern_matches(pattern: str, number: str) -> bool:
+    """Whether extension ``pattern`` (``_`` X Z N [...] . ! or a literal) takes ``number``."""
+    if not pattern.startswith("_"):
+        return pattern == number
+    regex = "".join(
+        ".+" if p == "." else ".*" if p == "!" else "[" + "".join(re.escape(c) for c in p) + "]"
+        for p in _pattern_positions(pattern)
+    )
+    return re.fullmatch(regex, number) is not None
+
+
+def pattern_order(pattern: str) -> tuple[int, tuple[tuple[int, str], ...], str]:
+    """Asterisk's order of extensions: literals first, then patterns position by position,
+    a narrower set before a wider one, the wildcards last. The first that matches wins."""
+    if not pattern.startswith("_"):
+        return (0, (), pattern)
+    keys = []
+    for p in _pattern_positions(pattern):
+        if p == ".":
+            keys.append((_ONE_OR_MORE, ""))
+        elif p == "!":
+            keys.append((_ZERO_OR_MORE, ""))
+        else:
+            keys.append(((len(p) << 8) | ord(p[0]), p))
+    return (1, tuple(keys), "")
+
+
+def find_extension(sections: list[Section], steps: list[Step], context: str, number: str,
+                   _seen: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(context, extension) that Asterisk runs for ``number`` dialled in ``context``: the
+    context's own extensions first, then its includes in order."""
+    own = sorted({s.exten for s in steps if s.context == context}, key=pattern_order)
+    for exten in own:
+        if pattern_matches(exten, number):
+            return context, exten
+    section = next((s for s in sections if s.name == context), None)
+    for included in section.values("include") if section else []:
+        if included not in _seen:
+            found = find_extension(sections, steps, included, number, _seen | {context})
+            if found:
+                return found
+    return None
+
+
+def dialplan_globals(sections: list[Section]) -> dict[str, str]:
+    """[globals] as Asterisk sets them at load: in order, each value substituted with the
+    globals before it, the last of a name winning."""
+    values: dict[str, str] = {}
+    for section in (s for s in sections if s.name == "globals"):
+        for entry in section.entries:
+            values[entry.key] = substitute(entry.value, values)
+    return values
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::(-?\d+)(?::(-?\d+))?)?\}")
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    """``${NAME}`` and ``${NAME:offset[:length]}`` as Asterisk expands them; unset is empty.
+    Functions (``${CALLERID(num)}``) are left as written."""
+
+    def one(match: re.Match[str]) -> str:
+        value = variables.get(match.group(1), "")
+        if match.group(2) is None:
+            return value
+        offset = int(match.group(2))
+        value = value[offset:]
+        if match.group(3) is not None:
+            value = value[: int(match.group(3))]  # a negative length drops that many from the end
+        return value
+
+    return _VARIABLE.sub(one, text)
