@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 import structlog
@@ -37,12 +38,17 @@ async def callback_result(request: web.Request) -> web.Response:
     return web.json_response(serialize.missed(m, lk))
 
 
+RESIDENT_NUMBER = re.compile(r"7[3489]\d{9}")  # what dialplans/extensions.conf [callback] dials
+
+
 async def call_back(request: web.Request) -> web.Response:
     """Ring the dispatcher's own phone, then the resident (the PBX side does the dialling)."""
     data = await json_body(request)
     number = normalize_phone(req_str(data, "number", max_len=32))
-    if number is None:
-        raise BadRequest("Неверный номер телефона")
+    if number is None or not RESIDENT_NUMBER.fullmatch(number):
+        # A resident's Russian number only: a mis-click must never ring 112 or a service number
+        # (the dialplan's callback context refuses them too).
+        raise BadRequest("Обратный звонок возможен только на российский номер из 11 цифр, например 8 916 123-45-67")
     originate = cast("CallbackOriginator | None", request.app[ORIGINATOR_KEY])
     if originate is None:
         raise Unavailable("АТС не подключена: обратный звонок невозможен")

@@ -155,6 +155,10 @@ async def test_callback_goes_to_the_pbx_from_the_dispatchers_extension(
     s = await browser_session("petrova")
     status, body = await s.api("POST", "/api/callback", {"number": "8 (916) 123-45-67"})
     assert status == 202 and originator.calls == [("101", "79161234567")]
+    for number in ("112", "104", "201", "7916123456", "77012345678"):  # emergency, service, extension, short, KZ
+        status, body = await s.api("POST", "/api/callback", {"number": number})
+        assert status == 400 and "российский номер" in body["error"], number
+    assert len(originator.calls) == 1
     admin = await browser_session("admin")
     status, body = await admin.api("POST", "/api/callback", {"number": "79161234567"})
     assert status == 409 and "внутреннего номера" in body["error"]
