@@ -115,16 +115,25 @@ class TranscriptionWorker:
             path = self.journal.files.path(job.recording_path)
             transcript = await self.transcriber.transcribe(path)
         except Exception as exc:  # any recogniser failure is recorded, never raised
-            reason = f"{type(exc).__name__}: {exc}"
-            await self.journal.transcription.fail(job, reason)
+            await self._fail(job, f"{type(exc).__name__}: {exc}")
+            structlog.contextvars.unbind_contextvars("ticket_id", "recording")
             return
         try:
             await self._file(job, transcript)
         except Exception:
             log.exception("transcription.filing_failed")
-            await self.journal.transcription.fail(job, "не удалось сохранить расшифровку")
+            await self._fail(job, "не удалось сохранить расшифровку")
         finally:
             structlog.contextvars.unbind_contextvars("ticket_id", "recording")
+
+    async def _fail(self, job: ClaimedJob, reason: str) -> None:
+        if await self.journal.transcription.fail(job, reason) or job.ticket_id is None:
+            return  # tried again later
+        # Given up: open cards stop saying "ожидается…" and say why there is no transcript.
+        try:
+            await self.events.transcript_ready(await self.journal.tickets.get(job.ticket_id))
+        except Exception:
+            log.exception("transcription.failure_not_shown")
 
     async def _file(self, job: ClaimedJob, transcript: Transcript) -> None:
         u = self.understand(transcript.text) if transcript.text else None

@@ -107,7 +107,9 @@ async def test_words_fill_address_and_raise_an_emergency(journal: Journal, speec
 
 async def test_missing_model_fails_the_job_not_the_ticket(journal: Journal, speech: dict[str, Path], tmp_path: Path) -> None:
     ticket_id = await _register(journal, speech["yes"])
-    worker = TranscriptionWorker(journal, LocalTranscriber(VoskEngine(tmp_path / "no-model", 1)), poll_seconds=0.05)
+    events = Recorder()
+    worker = TranscriptionWorker(journal, LocalTranscriber(VoskEngine(tmp_path / "no-model", 1)), events=events,
+                                 poll_seconds=0.05)
     await worker.start()
     try:
         await worker.drain(30)
@@ -115,4 +117,5 @@ async def test_missing_model_fails_the_job_not_the_ticket(journal: Journal, spee
         await worker.stop()
     t = await journal.tickets.get(ticket_id)
     assert t.transcript_status == "failed" and "Vosk model not found" in (t.transcript_error or "")
+    assert events.ready == [t.number]  # pushed once, when it gave up: the open card says so
     assert t.status == "new" and len(await journal.tickets.recordings(ticket_id)) == 1
