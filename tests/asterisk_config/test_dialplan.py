@@ -329,3 +329,18 @@ def test_wide_patterns_only_where_checked_number_by_number() -> None:
             assert step.app == "Goto" and _goto_target(step) == ("hotline-in", "112"), f"line {step.line}"
     for context in ("dispatchers", "executors"):
         assert not find_extension(SECTIONS, STEPS, context, "79161234567"), context
+
+
+def test_a_resident_reaches_a_dispatcher_when_the_service_is_down() -> None:
+    # Stasis() fails at once when the application is not connected: no silence, no hang-up.
+    route = _route("hotline-in", "112")
+    stasis = next(i for i, s in enumerate(route) if s.app == "Stasis")
+    check = route[stasis + 1]
+    assert check.app == "GotoIf" and check.args[0] == '$["${STASISSTATUS}" = "FAILED"]?service-down'
+    assert route[stasis + 2].app == "Hangup"  # the service let the call go: it is over
+    branch = route[[s.priority for s in route].index("n(service-down)"):]
+    assert [s.app for s in branch] == ["Log", "Goto"]
+    assert branch[0].args[0] == "WARNING"
+    assert branch[1].args == ["dispatchers", "100", "1"]
+    group = _route("dispatchers", "100")
+    assert any(s.app == "Dial" for s in group)
