@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -95,6 +96,9 @@ class ConsoleHub:
     """
 
     def __init__(self, *, buffer_size: int = 200, queue_size: int = 256) -> None:
+        # Message ids start again at 1 in every process: a console carries the epoch of the ids
+        # it has, so that one reconnecting after a restart is not taken to have seen the new ones.
+        self.epoch = secrets.token_hex(8)
         self._last_id = 0
         self._buffer_size = buffer_size
         self._queue_size = queue_size
@@ -156,18 +160,25 @@ class ConsoleHub:
         """The first message on a connection (id 0: outside the numbered sequence). The calls in
         progress go to those who get ``call_state`` (all of them when ``who`` is None)."""
         calls = list(self._calls.values()) if who is None or not who.mailboxes.isdisjoint(DISPATCHERS) else []
-        return {"id": 0, "type": "hello", "last_id": self._last_id, "pbx_connected": self._pbx_connected,
-                "calls": calls}
+        return {"id": 0, "type": "hello", "epoch": self.epoch, "last_id": self._last_id,
+                "pbx_connected": self._pbx_connected, "calls": calls}
 
-    def attach(self, socket: Socket, who: Subscriber, last_id: int | None) -> Client:
-        """Register a client and queue what it missed since ``last_id``.
+    def attach(self, socket: Socket, who: Subscriber, last_id: int | None, epoch: str | None = None) -> Client:
+        """Register a client and queue what it missed since ``last_id`` (of ``epoch``).
 
         Replay and registration happen without an ``await`` in between, so no message can be
         both replayed and delivered live, and none can fall between the two."""
         client = Client(socket, who, asyncio.Queue(self._queue_size))
         self._offer(client, json.dumps(self.hello(who), ensure_ascii=False))
         if last_id is not None:
-            for text in self._missed(client, last_id):
+            restarted = (epoch is not None and epoch != self.epoch) or last_id > self._last_id
+            texts = self._missed(client, 0) if restarted else self._missed(client, last_id)
+            if restarted:
+                # Ids of another process: replay all this one kept, and have the console reload
+                # what it shows (what happened between the two processes is not in any ring).
+                texts = [t for t in texts if json.loads(t)["type"] != "resync"]
+                texts.insert(0, json.dumps({"id": 0, "type": "resync"}))
+            for text in texts:
                 if not self._offer(client, text):
                     break
         if not client.dropped:

@@ -40,11 +40,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         raise Forbidden("Подключение с чужого сайта запрещено")
     user = request[USER_KEY]
     last_id = opt_int(dict(request.query), "last_id")
+    epoch = request.query.get("epoch") or None
     # No permessage-deflate: it roughly triples latency for small JSON (shared/PITFALLS.md).
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, compress=False, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub = request.app[HUB_KEY]
-    client = hub.attach(ws, Subscriber(user.user_id, user.role, user.extension), last_id)
+    client = hub.attach(ws, Subscriber(user.user_id, user.role, user.extension), last_id, epoch)
     log.info("ws.connected", user_id=user.user_id, extension=user.extension, last_id=last_id, clients=hub.client_count)
     try:
         async for msg in ws:

@@ -91,6 +91,14 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await expect(page.locator(".card")).to_have_count(2)
             await expect(page.locator(".card").first.locator(".executor-tickets")).to_contain_text(ticket.number)
 
+            # The server goes away (a restart): a banner, not just the dot; it clears on reconnect.
+            await expect(page.locator("#ws-banner")).to_be_hidden()
+            await hub.close_all()
+            await expect(page.locator("#ws-banner")).to_be_visible(timeout=3000)
+            await expect(page.locator("#ws-banner")).to_contain_text("Нет связи с сервером АДС")
+            await expect(page.locator("#ws-banner")).to_be_hidden(timeout=10000)
+            await expect(page.locator("#ws-state.up")).to_be_visible()
+
             await page.goto(f"{base}/tickets/{ticket_id}")
             await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
             await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)

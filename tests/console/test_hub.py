@@ -69,3 +69,27 @@ async def test_an_overflowing_client_is_dropped_and_closed() -> None:
     assert [m.get("n") for m in ok.sent[1:]] == list(range(10))
     await hub.close_all()
     assert ok.closed_with == 1001
+
+
+async def test_a_console_from_before_a_restart_gets_what_the_new_process_sent() -> None:
+    old = ConsoleHub()
+    for i in range(5):
+        old.screen_pop("101", {"n": i})
+    epoch, seen = old.hello()["epoch"], old.last_id  # what the console had from the old process
+    for sent_by_new in (1, 7):  # fewer ids than the console saw, and more
+        new = ConsoleHub()
+        for i in range(sent_by_new):
+            new.screen_pop("101", {"n": f"new-{i}"})
+        sock = FakeSocket()
+        client = new.attach(sock, DISPATCHER_101, last_id=seen, epoch=epoch)
+        await asyncio.sleep(0.01)
+        assert [m["type"] for m in sock.sent] == ["hello", "resync", *["screen_pop"] * sent_by_new]
+        assert [m["n"] for m in sock.sent[2:]] == [f"new-{i}" for i in range(sent_by_new)]
+        assert sock.sent[0]["epoch"] == new.epoch != epoch
+        new.detach(client)
+        # Reconnecting to the same process: its own epoch, nothing replayed again.
+        again = FakeSocket()
+        client = new.attach(again, DISPATCHER_101, last_id=new.last_id, epoch=new.epoch)
+        await asyncio.sleep(0.01)
+        assert [m["type"] for m in again.sent] == ["hello"]
+        new.detach(client)

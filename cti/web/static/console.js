@@ -10,6 +10,7 @@ function present(obj) {
 
 const Console = {
   lastId: 0,
+  epoch: "",
   socket: null,
   retry: 1000,
   calls: new Map(),
@@ -23,7 +24,9 @@ const Console = {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = this.lastId ? "?last_id=" + this.lastId : "";
+    // The ids are those of one server process (its epoch): after a restart the server replays
+    // all it has and asks for a reload instead of skipping ids it never sent.
+    const query = this.lastId ? `?last_id=${this.lastId}&epoch=${encodeURIComponent(this.epoch)}` : "";
     const ws = new WebSocket(`${scheme}://${location.host}/ws${query}`);
     this.socket = ws;
     ws.onopen = () => { this.retry = 1000; this.setLink(true); };
@@ -40,12 +43,15 @@ const Console = {
     const el = document.getElementById("ws-state");
     el.classList.toggle("up", up);
     el.title = up ? "Соединение с сервером установлено" : "Нет соединения с сервером, переподключение…";
+    // Not a dot alone: a dispatcher must see at once that the screen has stopped updating.
+    document.getElementById("ws-banner").hidden = up;
   },
 
   onMessage(msg) {
     if (msg.id > this.lastId) this.lastId = msg.id;
     switch (msg.type) {
       case "hello":
+        if (msg.epoch !== this.epoch) { this.epoch = msg.epoch; this.lastId = 0; }
         if (msg.pbx_connected !== null) this.pbx(msg.pbx_connected);
         this.calls.clear();
         for (const c of msg.calls) this.calls.set(c.call_id, c);
