@@ -16,8 +16,12 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
     if not isinstance(numeric, int):
         numeric = logging.INFO
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
+    # Plain tracebacks in the console too: the default (rich, with every frame's locals) takes
+    # a good part of a second per exception on the event loop, and a burst of PBX errors then
+    # stalls the service (bench/faults.py, rest-errors).
     renderer: structlog.types.Processor = (
-        structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer(ensure_ascii=False)
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback) if use_console
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(
         processors=[
