@@ -309,10 +309,10 @@ async def describe_journal(day: Day, out: Shown) -> None:
     failed = [t for t in tickets if t.transcript_status == "failed"]
     if failed:
         reasons = Counter(t.transcript_error or "" for t in failed)
-        out.lines.append(f"{len(failed)} tickets with the transcript failed: a card reads "
-                         f"«не удалось распознать» once reloaded (no live update says so); reason on the ticket: "
+        out.lines.append(f"{len(failed)} tickets with the transcript failed: their cards read "
+                         f"«не удалось распознать» (pushed live when the job gives up); reason on the ticket: "
                          + "; ".join(f"«{r}» ×{n}" for r, n in reasons.most_common(2)))
-        out.brief.append(f"{len(failed)} transcripts failed (not live)")
+        out.brief.append(f"{len(failed)} transcripts failed")
     pending = [t for t in tickets if t.transcript_status == "pending"]
     if pending and day.settings.asr.backend != "none":
         worker = "no recogniser is running" if day.runtime.worker is None else "the worker has them"
@@ -339,8 +339,8 @@ def describe_kill(shown: list[dict[str, Any]], killed_at: float, restart_seconds
     back = next((m for m in hellos if closed and m["at"] > closed[0]), None)
     if closed:
         out.lines.append(f"console websocket closed at {when(closed[0])}: the dot by «Звонки сейчас» turns red "
-                         f"(tooltip «Нет соединения с сервером, переподключение…»); no banner, the dead "
-                         f"service sends nothing; {len(refused)} reconnection attempts refused")
+                         f"and console.js shows the banner «Нет связи с сервером АДС, идёт переподключение…»; "
+                         f"{len(refused)} reconnection attempts refused")
         out.brief.append(f"server link lost {when(closed[0])}")
     if back is not None:
         out.lines.append(f"reconnected at {when(back['at'])} (console.js back-off: 1, 2, 4… s); the hello says "
