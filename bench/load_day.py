@@ -459,18 +459,23 @@ class Day:
 
         async def wait_all() -> list[str]:
             done = [asyncio.ensure_future(h.done.wait()) for _, h in placed]
-            await asyncio.wait(done, timeout=self.opts.wave_timeout)
+            await asyncio.wait(done, timeout=self.opts.wave_timeout * self._slower)
             for f in done:
                 f.cancel()
             return [h.id for _, h in placed if not h.done.is_set()]
 
         self.report.hanging.extend(await self.world.run(wait_all()))
 
+    @property
+    def _slower(self) -> float:
+        """How much longer than at the default clock (0.05) the calls take: the waits scale with it."""
+        return max(1.0, self.opts.time_scale / 0.05)
+
     async def settle(self, timeout: float = 60.0) -> None:
         """Every call flow in the service has finished."""
         assert self.runtime is not None
         loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
+        end = loop.time() + timeout * self._slower
         while self.runtime.ari.dispatcher.sessions and loop.time() < end:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)

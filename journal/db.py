@@ -26,18 +26,21 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(url.database or "")
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int | None = None) -> AsyncEngine:
     parsed = make_url(url)
+    overflow = pool_size if max_overflow is None else max_overflow
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        pool: dict[str, Any] = {} if path is None else {
+            "pool_size": pool_size, "max_overflow": overflow, "pool_timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_async_engine(
-            parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(parsed, echo=echo, pool_size=pool_size, max_overflow=overflow, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -61,16 +64,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """The journal's database: an engine and the two kinds of transaction we use."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, write_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self.write_engine = write_engine or engine
         self.dialect = engine.dialect.name
         self._read = async_sessionmaker(engine, expire_on_commit=False)
         self._write = async_sessionmaker(
-            engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+            self.write_engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and _sqlite_file(parsed) is not None:
+            # SQLite runs one writer at a time. Writers share one connection and wait their turn
+            # in the pool's queue, in order, instead of each holding a connection while SQLite's
+            # busy handler sleeps and polls (up to 100 ms a nap): under a burst that starved the
+            # readers (a screen-pop's card) of connections and gave writers a long tail.
+            return cls(create_engine(url, echo=echo, pool_size=10, max_overflow=10),
+                       create_engine(url, echo=echo, pool_size=1, max_overflow=0))
         return cls(create_engine(url, echo=echo))
 
     @asynccontextmanager
@@ -93,3 +105,5 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
