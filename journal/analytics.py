@@ -37,6 +37,14 @@ class Period:
         if self.start.tzinfo is None or self.end.tzinfo is None or self.end <= self.start:
             raise ValueError("a period needs aware start < end")
 
+    def service_calls(self) -> ColumnElement[bool]:
+        """The period's calls, training calls left out."""
+        return and_(Call.started_at >= self.start, Call.started_at < self.end, Call.direction != CallDirection.TRAINING)
+
+    def service_tickets(self) -> ColumnElement[bool]:
+        """The period's tickets, training tickets left out."""
+        return and_(Ticket.received_at >= self.start, Ticket.received_at < self.end, Ticket.channel != Channel.TRAINING)
+
 
 @dataclass
 class Summary:
@@ -103,11 +111,7 @@ class Analytics:
         async with self.db.read() as s:
             await fn(s, p, out)
 
-    def _tickets_in(self, p: Period) -> ColumnElement[bool]:
-        return and_(Ticket.received_at >= p.start, Ticket.received_at < p.end, Ticket.channel != Channel.TRAINING)
-
     async def _calls(self, s: AsyncSession, p: Period, out: Summary) -> None:
-        in_period = and_(Call.started_at >= p.start, Call.started_at < p.end, Call.direction != CallDirection.TRAINING)
         answer = self._secs(Call.started_at, Call.answered_at)
         bucket = case((Call.answered_at.is_(None), -1),
                       *[(answer < high, i) for i, high in enumerate(ANSWER_BUCKETS)], else_=len(ANSWER_BUCKETS))
@@ -115,7 +119,7 @@ class Analytics:
         buckets = [0] * (len(ANSWER_BUCKETS) + 1)
         answer_sum = 0.0
         for outcome, b, n, total in (await s.execute(select(Call.outcome, bucket, func.count(), func.sum(answer))
-                                                     .where(in_period).group_by(Call.outcome, bucket))).all():
+                                                     .where(p.service_calls()).group_by(Call.outcome, bucket))).all():
             out.calls_received += n
             out.calls_answered += n if outcome in SERVED else 0
             out.calls_missed += n if outcome == CallOutcome.MISSED else 0
@@ -144,7 +148,7 @@ class Analytics:
                 Ticket.category, day, func.count(), func.sum(loc), func.count(Ticket.localized_at), func.sum(fix),
                 func.count(Ticket.done_at), func.sum(case((Ticket.repeat_count > 0, 1), else_=0)),
                 func.sum(Ticket.repeat_count))
-                .where(self._tickets_in(p)).group_by(Ticket.category, day))).all():
+                .where(p.service_tickets()).group_by(Ticket.category, day))).all():
             day_counts[str(d)][c] += int(n)
             acc = cats[c]
             for i, v in enumerate((n, l_sum, l_n, f_sum, f_n, rep_t, rep_n)):
@@ -162,7 +166,7 @@ class Analytics:
 
     async def _ratings(self, s: AsyncSession, p: Period, out: Summary) -> None:
         rows = (await s.execute(select(Ticket.executor_id, func.sum(Ticket.rating), func.count(Ticket.rating))
-                                .where(self._tickets_in(p), Ticket.rating.is_not(None))
+                                .where(p.service_tickets(), Ticket.rating.is_not(None))
                                 .group_by(Ticket.executor_id))).all()
         out.ratings = sorted(((e, round(int(total or 0) / int(n), 2), int(n)) for e, total, n in rows),
                              key=lambda r: (-r[1], r[0] if r[0] is not None else -1))
@@ -173,5 +177,5 @@ class Analytics:
         # the period's range of the covering ix_tickets_received_stats.
         building = (Ticket.building_id + 0).label("building")
         out.by_building = [(b, int(n)) for b, n in (await s.execute(
-            select(building, func.count()).where(self._tickets_in(p)).group_by(building)
+            select(building, func.count()).where(p.service_tickets()).group_by(building)
             .order_by(func.count().desc(), building).limit(15))).all()]

@@ -12,8 +12,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from .analytics import CALLBACK_LIMIT, Period
 from .db import Database
-from .enums import CallDirection, Channel
-from .models import Call, MissedCall, Recording, Ticket
+from .models import Call, MissedCall, Ticket
+from .quality import live_recording_exists
 
 # A month of a big city's calls; the files hold at most this many (the page says so).
 MAX_ROWS = 100_000
@@ -99,8 +99,8 @@ async def compliance(db: Database, p: Period, now: datetime, *, max_calls: int =
 
 
 async def _calls(db: Database, p: Period, report: ComplianceReport, max_calls: int) -> None:
-    has_rec = select(Recording.id).where(Recording.call_id == Call.id, Recording.deleted_at.is_(None)).exists()
-    in_period = and_(Call.started_at >= p.start, Call.started_at < p.end, Call.direction != CallDirection.TRAINING)
+    has_rec = live_recording_exists()
+    in_period = p.service_calls()
     async with db.read_rows() as s:
         # Plain columns, not ORM objects: a month of a big city's calls is tens of thousands of rows.
         # Read off three covering indexes: the calls', tickets' (call_id, number), recordings' (call_id, deleted_at).
@@ -152,8 +152,7 @@ async def _late_tickets(db: Database, p: Period, report: ComplianceReport) -> No
             Ticket.localized_at, Ticket.due_at, Ticket.done_at)
     async with db.read_rows() as s:
         rows = (await s.execute(select(*cols).where(
-            Ticket.received_at >= p.start, Ticket.received_at < p.end, Ticket.status != "cancelled",
-            Ticket.channel != Channel.TRAINING, late)
+            p.service_tickets(), Ticket.status != "cancelled", late)
             .order_by(Ticket.received_at, Ticket.id).limit(MAX_OTHER_ROWS))).all()
     for tid, number, category, received, l_due, l_at, due, done in rows:
         report.late.append(LateLine(tid, number, category, received, l_due, l_at, due, done,

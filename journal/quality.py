@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Exists, Select, and_, func, select
 
 from .checklist import Checklist
 from .clock import utcnow
 from .db import Database
-from .enums import CallDirection
 from .durations import seconds_between
+from .enums import CallDirection
 from .errors import InvalidValue, NotFound
 from .history import Actor
 from .models import Call, Recording, Ticket
@@ -58,6 +58,11 @@ class ScorePoint:
     percent: float
 
 
+def live_recording_exists() -> Exists:
+    """The call has a recording that retention has not deleted (a correlated EXISTS on Call)."""
+    return select(Recording.id).where(Recording.call_id == Call.id, Recording.deleted_at.is_(None)).exists()
+
+
 class QualityService:
     def __init__(self, db: Database, checklist: Checklist) -> None:
         self.db = db
@@ -86,7 +91,7 @@ class QualityService:
         if f.max_seconds is not None:
             c.append(duration <= f.max_seconds)
         if f.with_recording:
-            c.append(select(Recording.id).where(Recording.call_id == Call.id, Recording.deleted_at.is_(None)).exists())
+            c.append(live_recording_exists())
         return c
 
     def _select(self, f: CallFilter) -> Select[Call, Ticket, float]:

@@ -93,7 +93,8 @@ def path_id(request: web.Request, name: str = "id") -> int:
     return number
 
 
-def _day(value: str | None, key: str) -> date | None:
+def opt_day(value: str | None, key: str) -> date | None:
+    """A local date parameter (ГГГГ-ММ-ДД), or None when absent."""
     if not value:
         return None
     try:
@@ -105,8 +106,8 @@ def _day(value: str | None, key: str) -> date | None:
 def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> TicketFilter:
     """The journal filter from a query string. An executor always sees only their own tickets."""
     q = dict(query)
-    start = _day(q.get("from"), "from")
-    end = _day(q.get("to"), "to")
+    start = opt_day(q.get("from"), "from")
+    end = opt_day(q.get("to"), "to")
     executor_id = opt_int(q, "executor_id")
     if user.role == "executor":
         if executor_id not in (None, user.user_id):

@@ -9,23 +9,15 @@ from journal.analytics import Period
 from journal.clock import utcnow
 
 from .errors import BadRequest
+from .params import opt_day
 
 MAX_DAYS = 366
 
 
-def _day(value: str | None, key: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"Параметр «{key}»: дата в формате ГГГГ-ММ-ДД") from None
-
-
 def period_from(query: dict[str, str], tz: ZoneInfo, *, default_days: int = 7) -> tuple[Period, date, date]:
     today = utcnow().astimezone(tz).date()
-    last = _day(query.get("to"), "to") or today
-    first = _day(query.get("from"), "from") or last - timedelta(days=default_days - 1)
+    last = opt_day(query.get("to"), "to") or today
+    first = opt_day(query.get("from"), "from") or last - timedelta(days=default_days - 1)
     if first > last:
         raise BadRequest("Начало периода позже его конца")
     if (last - first).days >= MAX_DAYS:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from yarl import URL
 
@@ -59,3 +62,22 @@ async def running(settings: Settings, **build: Any) -> AsyncIterator[tuple[Runti
     finally:
         await runner.cleanup()
         await runtime.stop()
+
+
+async def messages(ws: aiohttp.ClientWebSocketResponse, seconds: float,
+                   until: Callable[[dict[str, Any]], Any] | None = None) -> list[dict[str, Any]]:
+    """What a console receives within ``seconds`` (or up to the first message ``until`` accepts)."""
+    got: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while (left := end - loop.time()) > 0:
+        try:
+            msg = await ws.receive(timeout=left)
+        except TimeoutError:
+            break
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            break
+        got.append(json.loads(msg.data))
+        if until is not None and until(got[-1]):
+            break
+    return got

@@ -19,7 +19,7 @@ from cti.settings import Settings
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim
 from tests.console.conftest import Session
-from tests.service.running import Served, fast_sim_config, running, service_settings
+from tests.service.running import Served, fast_sim_config, messages, running, service_settings
 
 
 @pytest.fixture
@@ -45,20 +45,7 @@ async def console(served: Served, login: str) -> tuple[Session, aiohttp.ClientWe
 
 
 async def pops(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> list[dict[str, Any]]:
-    got = []
-    loop = asyncio.get_running_loop()
-    end = loop.time() + seconds
-    while (left := end - loop.time()) > 0:
-        try:
-            msg = await ws.receive(timeout=left)
-        except TimeoutError:
-            break
-        if msg.type != aiohttp.WSMsgType.TEXT:
-            break
-        body = json.loads(msg.data)
-        if body["type"] == "screen_pop":
-            got.append(body)
-    return got
+    return [m for m in await messages(ws, seconds) if m["type"] == "screen_pop"]
 
 
 async def until_played(sim: PbxSim, channel: str, media: str) -> None:

@@ -5,10 +5,8 @@ monitoring, and finishing it scores the ticket field by field. The header shows 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -18,7 +16,7 @@ from journal.clock import utcnow
 
 from cti.runtime import Runtime
 from pbxsim import PbxSim
-from tests.service.running import Served, fast_sim_config, running, service_settings
+from tests.service.running import Served, fast_sim_config, messages, running, service_settings
 
 from .test_screen_pop_calls import console
 
@@ -32,23 +30,6 @@ async def training_service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSi
     await sim.start()
     async with running(service_settings(tmp_path), standin=sim) as (runtime, served):
         yield runtime, sim, served
-
-
-async def messages(ws: aiohttp.ClientWebSocketResponse, seconds: float, until: Any = None) -> list[dict[str, Any]]:
-    got: list[dict[str, Any]] = []
-    loop = asyncio.get_running_loop()
-    end = loop.time() + seconds
-    while (left := end - loop.time()) > 0:
-        try:
-            msg = await ws.receive(timeout=left)
-        except TimeoutError:
-            break
-        if msg.type != aiohttp.WSMsgType.TEXT:
-            break
-        got.append(json.loads(msg.data))
-        if until is not None and until(got[-1]):
-            break
-    return got
 
 
 @pytest.mark.slow
