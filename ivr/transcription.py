@@ -110,21 +110,17 @@ class TranscriptionWorker:
         self._wake.set()
 
     async def _process(self, job: ClaimedJob) -> None:
-        structlog.contextvars.bind_contextvars(ticket_id=job.ticket_id, recording=job.recording_name)
-        try:
-            path = self.journal.files.path(job.recording_path)
-            transcript = await self.transcriber.transcribe(path)
-        except Exception as exc:  # any recogniser failure is recorded, never raised
-            await self._fail(job, f"{type(exc).__name__}: {exc}")
-            structlog.contextvars.unbind_contextvars("ticket_id", "recording")
-            return
-        try:
-            await self._file(job, transcript)
-        except Exception:
-            log.exception("transcription.filing_failed")
-            await self._fail(job, "не удалось сохранить расшифровку")
-        finally:
-            structlog.contextvars.unbind_contextvars("ticket_id", "recording")
+        with structlog.contextvars.bound_contextvars(ticket_id=job.ticket_id, recording=job.recording_name):
+            try:
+                transcript = await self.transcriber.transcribe(self.journal.files.path(job.recording_path))
+            except Exception as exc:  # any recogniser failure is recorded, never raised
+                await self._fail(job, f"{type(exc).__name__}: {exc}")
+                return
+            try:
+                await self._file(job, transcript)
+            except Exception:
+                log.exception("transcription.filing_failed")
+                await self._fail(job, "не удалось сохранить расшифровку")
 
     async def _fail(self, job: ClaimedJob, reason: str) -> None:
         if await self.journal.transcription.fail(job, reason) or job.ticket_id is None:

@@ -171,12 +171,11 @@ class ConsoleHub:
         client = Client(socket, who, asyncio.Queue(self._queue_size))
         self._offer(client, json.dumps(self.hello(who), ensure_ascii=False))
         if last_id is not None:
+            # Ids of another process: replay all this one kept, and have the console reload what
+            # it shows (what happened between the two processes is not in any ring).
             restarted = (epoch is not None and epoch != self.epoch) or last_id > self._last_id
-            texts = self._missed(client, 0) if restarted else self._missed(client, last_id)
-            if restarted:
-                # Ids of another process: replay all this one kept, and have the console reload
-                # what it shows (what happened between the two processes is not in any ring).
-                texts = [t for t in texts if json.loads(t)["type"] != "resync"]
+            texts, gap = self._missed(client, 0 if restarted else last_id)
+            if gap or restarted:
                 texts.insert(0, json.dumps({"id": 0, "type": "resync"}))
             for text in texts:
                 if not self._offer(client, text):
@@ -215,7 +214,8 @@ class ConsoleHub:
         return self._last_id
 
     # -- internals ----------------------------------------------------------------------------
-    def _missed(self, client: Client, last_id: int) -> list[str]:
+    def _missed(self, client: Client, last_id: int) -> tuple[list[str], bool]:
+        """The client's messages after ``last_id``, and whether a ring has forgotten some of them."""
         seen: dict[int, str] = {}
         gap = False
         for name in client.mailboxes:
@@ -228,10 +228,7 @@ class ConsoleHub:
             for sent in ring:
                 if sent.id > last_id:
                     seen[sent.id] = sent.text
-        out = [seen[i] for i in sorted(seen)]
-        if gap:
-            out.insert(0, json.dumps({"id": 0, "type": "resync"}))
-        return out
+        return [seen[i] for i in sorted(seen)], gap
 
     def _offer(self, client: Client, text: str) -> bool:
         if client.dropped:
