@@ -142,8 +142,12 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     ami.add_listener(tracker.handle)
     desk = ConsoleDesk(journal, hub, tracker)
     # With a recogniser the caller may also say the category; the keys work either way.
+    ring = settings.dispatchers
     hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
-                          config=FlowConfig(speech_enabled=transcriber is not None), transcriber=transcriber)
+                          config=FlowConfig(speech_enabled=transcriber is not None,
+                                            dispatcher_ring_seconds=ring.ring_seconds),
+                          transcriber=transcriber, dispatcher_endpoint=ring.ring_endpoint,
+                          ring_each_seconds=ring.ring_each_seconds)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)

@@ -98,6 +98,21 @@ class NotifySettings:
 
 
 @dataclass
+class DispatchersSettings:
+    """How the voice menu rings a dispatcher's phone."""
+
+    # The channel the service originates to ring one dispatcher; {ext} is the extension. The
+    # default goes through the `dispatchers` context of dialplans/extensions.conf, so an
+    # Asterisk whose phones are named otherwise only changes its dialplan. "PJSIP/{ext}"
+    # rings the phone directly.
+    ring_endpoint: str = "Local/{ext}@dispatchers"
+    # One phone rings this long before the next free dispatcher is tried...
+    ring_each_seconds: int = 15
+    # ...for at most this long in all, then the caller is offered to leave a message.
+    ring_seconds: int = 60
+
+
+@dataclass
 class LoggingSettings:
     level: str = "info"
     format: str = "auto"  # auto | console | json
@@ -116,6 +131,7 @@ class Settings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    dispatchers: DispatchersSettings = field(default_factory=DispatchersSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

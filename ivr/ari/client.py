@@ -117,8 +117,11 @@ class AriClient:
 
     @staticmethod
     def _error(status: int, payload: bytes, template: str, path: str) -> AriError:
+        # Asterisk's own error bodies carry the reason in ``error`` ({"error": "Allocation
+        # failed"}); some older paths and proxies say ``message``.
         try:
-            message = str(json.loads(payload).get("message", ""))
+            body = json.loads(payload)
+            message = str(body.get("error") or body.get("message") or "")
         except (ValueError, AttributeError):
             message = payload.decode("utf-8", "replace")
         on_channel = template.startswith("/channels/{channelId}")
@@ -168,6 +171,13 @@ class AriClient:
         data = await self.request("channel_record", {"channelId": channel_id}, {
             "name": name, "format": format, "maxDurationSeconds": max_duration, "maxSilenceSeconds": max_silence,
             "beep": beep, "terminateOn": terminate_on, "ifExists": if_exists})
+        return LiveRecording.from_json(data)
+
+    async def record_bridge(self, bridge_id: str, name: str, *, format: str = "wav",
+                            if_exists: str = "overwrite") -> LiveRecording:
+        """Record everything said in a bridge (both voices, mixed) until it is stopped."""
+        data = await self.request("bridge_record", {"bridgeId": bridge_id}, {
+            "name": name, "format": format, "ifExists": if_exists, "terminateOn": "none"})
         return LiveRecording.from_json(data)
 
     async def stop_recording(self, name: str) -> None:

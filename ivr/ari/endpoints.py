@@ -53,6 +53,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "bridge_destroy": _ep("DELETE", "/bridges/{bridgeId}"),
     "bridge_add_channel": _ep("POST", "/bridges/{bridgeId}/addChannel", "channel", "role"),
     "bridge_remove_channel": _ep("POST", "/bridges/{bridgeId}/removeChannel", "channel"),
+    "bridge_record": _ep(
+        "POST", "/bridges/{bridgeId}/record", "name", "format", "maxDurationSeconds", "maxSilenceSeconds",
+        "ifExists", "beep", "terminateOn"),
     "recording_stored_get": _ep("GET", "/recordings/stored/{recordingName}"),
     "recording_stored_file": _ep("GET", "/recordings/stored/{recordingName}/file"),
     "recording_stored_delete": _ep("DELETE", "/recordings/stored/{recordingName}"),

@@ -90,6 +90,11 @@ IVR = Actor.system("ivr")
 # After RecordingFinished, how long to look for the hang-up that Asterisk sends right after it
 # when the caller hung up during the recording (6 ms apart in the recorded trace).
 HANGUP_LOOKAHEAD_SECONDS = 0.3
+# The Dial statuses that end a dispatcher's leg without an answer. A PJSIP leg reports RINGING,
+# PROGRESS and PROCEEDING (and an empty status at the start) on its way to ANSWER: those are
+# not an end. ANSWER itself is seen as the leg's StasisStart.
+LEG_FAILED = frozenset({"BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL", "DONTCALL", "TORTURE",
+                        "INVALIDARGS"})
 
 
 @dataclass
@@ -112,6 +117,8 @@ class CallContext:
     listening: str | None = None  # name of the recording that listens for a spoken choice
     listen_choices: tuple[str, ...] = ()
     listens: int = 0
+    conversation: str | None = None  # name of the live recording of the bridged conversation
+    conversation_error: str | None = None
 
 
 class HotlineCall:
@@ -125,7 +132,7 @@ class HotlineCall:
         config: FlowConfig | None = None,
         on_recording_queued: Callable[[], None] = lambda: None,
         lang: str = "ru",
-        dispatcher_endpoint: str = "PJSIP/{ext}",
+        dispatcher_endpoint: str = "Local/{ext}@dispatchers",
         ring_each_seconds: int = 15,
         ticket_channel: str | None = None,
         transcriber: Transcriber | None = None,
@@ -165,6 +172,8 @@ class _Run:
         self.ctx: CallContext
         # What the flow waits to hear about, to look up after an events websocket gap.
         self.playing: set[str] = set()
+        # Playbacks we stopped ourselves to bridge a dispatcher in: their end is not the flow's.
+        self.silenced: set[str] = set()
         self.recording: str | None = None
         call.on_resync = lambda: self._spawn(self._recover_lost_events(), "resync")
 
@@ -252,8 +261,12 @@ class _Run:
         if isinstance(event, PlaybackFinished):
             prefix = f"{self.call.channel_id}:"
             if event.playback.id.startswith(prefix):
-                self.playing.discard(event.playback.id[len(prefix):])
-                return [PlaybackDone(event.playback.id[len(prefix):])]
+                pid = event.playback.id[len(prefix):]
+                self.playing.discard(pid)
+                if pid in self.silenced:
+                    self.silenced.discard(pid)
+                    return []
+                return [PlaybackDone(pid)]
             return []
         if isinstance(event, ChannelDtmfReceived) and self._is_caller(event):
             if event.digit == "#":
@@ -279,7 +292,7 @@ class _Run:
         if isinstance(event, StasisStart) and event.channel.id in self.ctx.legs:
             self.leg_events.put_nowait((event.channel.id, "answered"))
             return []
-        if isinstance(event, Dial) and event.peer.id in self.ctx.legs and event.dialstatus not in ("", "ANSWER"):
+        if isinstance(event, Dial) and event.peer.id in self.ctx.legs and event.dialstatus in LEG_FAILED:
             self.leg_events.put_nowait((event.peer.id, "ended"))
         return []
 
@@ -472,9 +485,10 @@ class _Run:
             data = await self.client.download_recording(cmd.recording_name)
             recording_ids, note = [], ""
             try:
+                # The file's own length: Asterisk's RecordingFinished says whole seconds.
                 rec = await _with_db_retry(lambda: self.o.journal.calls.add_recording(
                     call_id=self.ctx.call_row_id, name=cmd.recording_name, data=data,
-                    duration_seconds=cmd.recording_seconds,
+                    duration_seconds=_wav_seconds_or(data, cmd.recording_seconds),
                 ))
                 recording_ids = [rec.id]
             except OSError as exc:
@@ -563,8 +577,16 @@ class _Run:
 
     async def _ring(self, ext: str, seconds: int, card: CallCard) -> bool:
         caller_id = f'"{self.ctx.caller_name}" <{self.ctx.caller_number}>'
-        leg = await self.call.originate_leg(self.o.dispatcher_endpoint.format(ext=ext), app_args="dispatcher",
-                                            caller_id=caller_id, timeout=seconds)
+        try:
+            leg = await self.call.originate_leg(self.o.dispatcher_endpoint.format(ext=ext), app_args="dispatcher",
+                                                caller_id=caller_id, timeout=seconds)
+        except ChannelGone:
+            raise
+        except AriError as exc:
+            # One phone that cannot be rung (not registered: 500 "Allocation failed") must not
+            # end the round: the next free dispatcher is tried for the rest of the ring time.
+            log.warning("ivr.dispatcher_unreachable", dispatcher=ext, status=exc.status, error=str(exc))
+            return False
         self.ctx.legs[leg.id] = ext
         await self.o.desk.ringing(ext, card)
         while True:
@@ -595,12 +617,32 @@ class _Run:
             return True
 
     async def _bridge(self, leg_id: str) -> None:
-        bridge = await self.client.create_bridge(type="mixing", name=f"hotline-{self.call.channel_id}")
+        cid = self.call.channel_id
+        bridge = await self.client.create_bridge(type="mixing", name=f"hotline-{cid}")
         self.ctx.bridge_id = bridge.id
+        # Asterisk adds a channel to a bridge only once its playback has ended: the "connecting"
+        # prompt is cut so the dispatcher who answers at once is heard at once.
+        for pid in list(self.playing):
+            self.playing.discard(pid)
+            self.silenced.add(pid)
+            with contextlib.suppress(AriError):
+                await self.client.stop_playback(f"{cid}:{pid}")
         with contextlib.suppress(AriError):
-            await self.client.moh_stop(self.call.channel_id)
-        await self.client.add_channel(bridge.id, self.call.channel_id)
+            await self.client.moh_stop(cid)
+        await self.client.add_channel(bridge.id, cid)
         await self.client.add_channel(bridge.id, leg_id)
+        await self._record_conversation(bridge.id)
+
+    async def _record_conversation(self, bridge_id: str) -> None:
+        """The whole conversation, both voices, for QA and the ПП 416 report."""
+        name = f"conversation-{self.call.channel_id}"
+        try:
+            await self.client.record_bridge(bridge_id, name)
+        except AriError as exc:
+            log.error("ivr.conversation_not_recorded", error=str(exc))
+            self.ctx.conversation_error = str(exc)
+            return
+        self.ctx.conversation = name
 
     async def _ticket_for_dispatcher(self, ext: str, card: CallCard) -> CallCard:
         """The call is now a conversation with a dispatcher: it becomes a ticket (or joins the
@@ -627,10 +669,49 @@ class _Run:
         self.ctx.legs.clear()
 
     async def _cleanup_bridge(self) -> None:
-        await self._cancel_legs()
-        if self.ctx is not None and getattr(self.ctx, "bridge_id", None):
+        ctx: CallContext | None = getattr(self, "ctx", None)
+        if ctx is not None and ctx.conversation:
             with contextlib.suppress(AriError):
-                await self.client.destroy_bridge(self.ctx.bridge_id)  # type: ignore[arg-type]
+                await self.client.stop_recording(ctx.conversation)
+        await self._cancel_legs()
+        if ctx is not None and ctx.bridge_id:
+            with contextlib.suppress(AriError):
+                await self.client.destroy_bridge(ctx.bridge_id)
+        if ctx is not None and (ctx.conversation or ctx.conversation_error):
+            await self._store_conversation(ctx)
+
+    async def _store_conversation(self, ctx: CallContext) -> None:
+        """Fetch the conversation's recording and attach it to the call and its ticket; a
+        recording that could not be made or kept is said on the ticket."""
+        problem = ctx.conversation_error
+        if ctx.conversation is not None:
+            try:
+                data = await self._fetch_finished(ctx.conversation)
+                rec = await _with_db_retry(lambda: self.o.journal.calls.add_recording(
+                    call_id=ctx.call_row_id, name=ctx.conversation or "", data=data,
+                    duration_seconds=_wav_seconds(data)))
+                if ctx.ticket_id is not None:
+                    await self.o.journal.tickets.attach_recording(ctx.ticket_id, rec.id, IVR)
+                with contextlib.suppress(AriError):
+                    await self.client.delete_stored_recording(ctx.conversation)
+                log.info("ivr.conversation_recorded", recording=ctx.conversation, seconds=rec.duration_seconds)
+                return
+            except Exception as exc:  # noqa: BLE001 - said on the ticket below, never lost silently
+                log.exception("ivr.conversation_not_stored")
+                problem = str(exc) or type(exc).__name__
+        if ctx.ticket_id is not None:
+            with contextlib.suppress(Exception):
+                await self.o.journal.tickets.comment(
+                    ctx.ticket_id, IVR, f"Разговор с диспетчером не записан: {problem}", public=False)
+
+    async def _fetch_finished(self, name: str) -> bytes:
+        """A stopped recording's file: Asterisk writes it out a moment after the stop."""
+        for delay in (0.1, 0.3, 0.6, 1.0, 2.0):
+            try:
+                return await self.client.download_recording(name)
+            except AriNotFound:
+                await asyncio.sleep(delay)
+        return await self.client.download_recording(name)
 
 
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
@@ -663,6 +744,16 @@ def _wav_seconds(data: bytes) -> float:
         frames: int = w.getnframes()
         rate: int = w.getframerate() or 8000
     return frames / rate
+
+
+def _wav_seconds_or(data: bytes, fallback: float) -> float:
+    """The WAV file's length; a file that is not WAV keeps Asterisk's whole-second figure."""
+    import wave
+
+    try:
+        return _wav_seconds(data)
+    except (wave.Error, EOFError):
+        return fallback
 
 
 def _description(cmd: RegisterTicket) -> str:

@@ -15,6 +15,7 @@ from journal import Actor, IllegalTransition, Journal
 from journal.models import Ticket, User
 
 from ..ari.errors import AriError
+from ..ari.events import ChannelDtmfReceived, Event, PlaybackFinished
 from ..ari.session import CallSession
 from ..flow.media import digits, prompt
 from .mapping import spoken_number
@@ -29,10 +30,13 @@ SPOKEN_STATUS = {
 
 
 class ExecutorLine:
-    def __init__(self, journal: Journal, *, lang: str = "ru", key_timeout: float = 10.0, attempts: int = 3) -> None:
+    def __init__(self, journal: Journal, *, lang: str = "ru", key_timeout: float = 10.0, attempts: int = 3,
+                 prompt_limit: float = 120.0) -> None:
         self.journal = journal
         self.lang = lang
         self.key_timeout = key_timeout
+        # A prompt that never reports its end (an events gap) still stops waiting after this.
+        self.prompt_limit = prompt_limit
         self.attempts = attempts
 
     async def __call__(self, call: CallSession) -> None:
@@ -85,19 +89,33 @@ class ExecutorLine:
         return [prompt(f"status-{name}")] if name else []
 
     async def _keys(self, call: CallSession, media: list[str], *, until: str = "", single: bool = False) -> str:
-        """Play the prompt and collect keys typed over it (the first key cuts the prompt)."""
+        """Play the prompt and collect keys typed over it (the first key cuts the prompt).
+
+        The key timeout counts from the end of the prompt, not its start: the ticket's status
+        menu alone takes ~9 s to say, and an executor answers after hearing it out."""
         playback = await call.play(media, lang=self.lang)
+        playing = True
         typed = ""
+
+        def wanted(event: Event) -> bool:
+            return ((isinstance(event, ChannelDtmfReceived) and event.channel.id == call.channel_id)
+                    or (isinstance(event, PlaybackFinished) and event.playback.id == playback.id))
+
         try:
             while True:
-                key = await call.wait_dtmf(timeout=self.key_timeout)
-                if not typed:
+                event = await call.wait_for(Event, wanted, self.prompt_limit if playing else self.key_timeout)
+                if isinstance(event, PlaybackFinished):
+                    playing = False
+                    continue
+                assert isinstance(event, ChannelDtmfReceived)
+                if playing:
+                    playing = False
                     with contextlib.suppress(AriError):
                         await call.client.stop_playback(playback.id)
                 if single:
-                    return key
-                if key == until:
+                    return event.digit
+                if event.digit == until:
                     return typed
-                typed += key
+                typed += event.digit
         except TimeoutError:
             return typed
