@@ -618,8 +618,13 @@ class _Run:
 
     async def _bridge(self, leg_id: str) -> None:
         cid = self.call.channel_id
-        bridge = await self.client.create_bridge(type="mixing", name=f"hotline-{cid}")
+        # proxy_media: the audio passes through Asterisk (it is recorded), and the recording is
+        # started before anyone joins, so the bridge mixes from the first frame on. Started
+        # after the two phones, it switched the bridge from native RTP to mixing mid-call:
+        # the RTP sequence a phone receives jumps, and a phone may drop the rest of the call.
+        bridge = await self.client.create_bridge(type="mixing,proxy_media", name=f"hotline-{cid}")
         self.ctx.bridge_id = bridge.id
+        await self._record_conversation(bridge.id)
         # Asterisk adds a channel to a bridge only once its playback has ended: the "connecting"
         # prompt is cut so the dispatcher who answers at once is heard at once.
         for pid in list(self.playing):
@@ -631,7 +636,6 @@ class _Run:
             await self.client.moh_stop(cid)
         await self.client.add_channel(bridge.id, cid)
         await self.client.add_channel(bridge.id, leg_id)
-        await self._record_conversation(bridge.id)
 
     async def _record_conversation(self, bridge_id: str) -> None:
         """The whole conversation, both voices, for QA and the ПП 416 report."""
