@@ -153,7 +153,8 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
     ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal), "training": training_line,
                                                       "rating": RatingLine(journal, quality.feedback)}))
-    app = create_app(settings, journal, hub=hub, callback_originator=AmiCallback(ami), training=training,
+    app = create_app(settings, journal, hub=hub, training=training,
+                     callback_originator=AmiCallback(ami, endpoint=ring.ring_endpoint),
                      quality=quality)
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
                    quality_tasks=QualityTasks(settings, journal, quality, ari.client))

@@ -38,7 +38,7 @@ class Baresip:
 
     def __init__(self, root: Path, asterisk: RealAsterisk, ext: str, *, auto_answer: bool = False,
                  register: bool = True, host: str = "127.0.0.1", user: str | None = None,
-                 password: str | None = None) -> None:
+                 password: str | None = None, listen_port: int | None = None) -> None:
         self.root = root / f"phone-{ext}"
         self.asterisk = asterisk
         self.ext = ext
@@ -47,7 +47,7 @@ class Baresip:
         self.host = host
         self.user = user or ext
         self.password = password if password is not None else asterisk.secrets.phones.get(ext, "")
-        self.sip_port = free_port(socket.SOCK_DGRAM, host)
+        self.sip_port = listen_port or free_port(socket.SOCK_DGRAM, host)
         self.ctrl_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.sock: socket.socket | None = None
