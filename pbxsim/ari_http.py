@@ -20,14 +20,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class AriFail(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    """An ARI error answer. Asterisk says most as ``{"message": ...}``, a few (originate's
+    "Allocation failed") as ``{"error": ...}``: ``field`` is the one it uses."""
+
+    def __init__(self, status: int, message: str, field: str = "message") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.field = field
 
 
-def message(status: int, text: str) -> web.Response:
-    return web.Response(status=status, text=json.dumps({"message": text}), content_type="application/json")
+def message(status: int, text: str, field: str = "message") -> web.Response:
+    return web.Response(status=status, text=json.dumps({field: text}), content_type="application/json")
 
 
 def _authorized(request: web.Request, pbx: Pbx) -> bool:
@@ -60,7 +64,7 @@ async def ari_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         try:
             response = await handler(request)
         except AriFail as fail:
-            response = message(fail.status, fail.message)
+            response = message(fail.status, fail.message, fail.field)
         except web.HTTPNotFound:
             response = message(404, "Resource not found")
         except web.HTTPMethodNotAllowed:

@@ -11,7 +11,7 @@ from aiohttp import web
 from pbxsim import ari_http as h
 from pbxsim import bridges, calls
 from pbxsim.ari_ops import _pbx, channel_of, required
-from pbxsim.model import SimBridge
+from pbxsim.model import SimBridge, SimRecording
 
 
 async def originate(request: web.Request) -> web.Response:
@@ -75,6 +75,24 @@ async def get_bridge(request: web.Request) -> web.Response:
 async def destroy_bridge(request: web.Request) -> web.Response:
     bridges.destroy(_pbx(request), bridge_of(request))
     return web.Response(status=204)
+
+
+async def record_bridge(request: web.Request) -> web.Response:
+    pbx = _pbx(request)
+    bridge = bridge_of(request)
+    name = required(request, "name")
+    fmt = required(request, "format")
+    if name in pbx.recordings_live:
+        raise h.AriFail(409, "A recording with the same name is currently in progress")
+    if pbx.store.path(name) is None:
+        raise h.AriFail(400, "Invalid recording name")
+    if request.query.get("ifExists", "fail") == "fail" and pbx.store.exists(name):
+        raise h.AriFail(409, "A recording with the same name already exists on the system")
+    rec = SimRecording(name=name, format=fmt, channel_id="", max_duration=0, max_silence=0,
+                       terminate_on=request.query.get("terminateOn", "none"), beep=False, bridge_id=bridge.id)
+    body = rec.to_ari()
+    bridges.record(pbx, bridge, rec)
+    return h.json_response(body, 201)
 
 
 async def add_channel(request: web.Request) -> web.Response:
@@ -150,6 +168,7 @@ def add_routes(r: web.UrlDispatcher) -> None:
     r.add_delete(b, destroy_bridge)
     r.add_post(b + "/addChannel", add_channel)
     r.add_post(b + "/removeChannel", remove_channel)
+    r.add_post(b + "/record", record_bridge)
     r.add_get("/ari/recordings/stored", stored_list)
     r.add_get("/ari/recordings/stored/{recordingName}", stored_get)
     r.add_delete("/ari/recordings/stored/{recordingName}", stored_delete)

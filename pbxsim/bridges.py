@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pbxsim.model import SimBridge, SimChannel
+import array
+import asyncio
+
+from pbxsim.media import SAMPLE_RATE
+from pbxsim.model import SimBridge, SimChannel, SimRecording
 
 if TYPE_CHECKING:
     from pbxsim.pbx import Pbx
@@ -41,7 +45,30 @@ def add(pbx: Pbx, bridge: SimBridge, channel: SimChannel) -> None:
     pbx.hub.channel_event("ChannelConnectedLine", channel)
 
 
+def record(pbx: Pbx, bridge: SimBridge, rec: SimRecording) -> None:
+    """A bridge recording: everything said in the bridge until it is stopped or the bridge goes
+    (tests/fixtures/asterisk/dispatcher-pjsip-answers.jsonl: no RecordingStarted reaches the
+    app; RecordingFinished comes at the stop, with whole seconds)."""
+    loop = asyncio.get_running_loop()
+    rec.state, rec.started = "recording", loop.time()
+    pbx.recordings_live[rec.name] = rec
+
+    async def finish() -> None:
+        await rec.stop.wait()
+        elapsed = max(0.0, (loop.time() - rec.started) / max(pbx.config.time_scale, 1e-9))
+        # The stand-in has no audio of the phones' own: the conversation is its length in silence.
+        pbx.store.write(rec.name, array.array("h", [0] * int(elapsed * SAMPLE_RATE)))
+        rec.state = "done"
+        pbx.recordings_live.pop(rec.name, None)
+        pbx.hub.ari("RecordingFinished", {pbx.config.app}, recording=rec.to_ari(duration=int(elapsed)))
+
+    pbx.spawn(finish(), name=f"bridge-recording-{rec.name}")
+
+
 def destroy(pbx: Pbx, bridge: SimBridge) -> None:
+    for rec in list(pbx.recordings_live.values()):
+        if rec.bridge_id == bridge.id:
+            rec.stop.set()
     for cid in list(bridge.channels):
         channel = pbx.channels.get(cid)
         if channel is not None:

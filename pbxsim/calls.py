@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pbxsim.ari_http import AriFail
 from pbxsim.media import Speech
 from pbxsim.model import CAUSE_TXT, SimChannel
 
@@ -148,6 +149,10 @@ def originate_leg(pbx: Pbx, endpoint: str, *, app: str, app_args: str, caller_id
         return None
     ext_number = (local or device).group("ext")  # type: ignore[union-attr]
     ext = pbx.config.extensions.get(ext_number)
+    if device is not None and (ext is None or not ext.registered):
+        # What Asterisk 20 answers for a PJSIP endpoint with no contact (tests/fixtures/asterisk/
+        # dispatcher-pjsip-unregistered.jsonl): no channel is made at all.
+        raise AriFail(500, "Allocation failed", field="error")
     ctx = local.group("ctx") if local else (ext.context if ext else "default")
     name, number = parse_caller_id(caller_id)
     common: dict[str, Any] = dict(caller_name=name, caller_number=number, connected_name=name, connected_number=number,
@@ -187,12 +192,25 @@ async def _leg(pbx: Pbx, one: SimChannel, two: SimChannel | None, ext: Extension
         hub.channel_event("ChannelConnectedLine", two)
     hub.ari("Dial", one.apps, dialstatus="", forward="", dialstring=dialstring, peer=one.to_ari())
     hub.ami("DialBegin", **one.ami_fields("Dest"), DialString=dialstring)
-    if ext is None:
+    if ext is None or not ext.registered:
         await pbx.sleep(0.05)
         _fail_leg(pbx, one, two, 1, "CHANUNAVAIL", dialstring)
         return
+    if two is None:
+        # A phone rings: its state, then Dial RINGING (a PJSIP leg says so; a Local one does not).
+        await pbx.sleep(0.01)
+        pbx.set_state(one, "Ringing")
+        hub.ari("Dial", one.apps, dialstatus="RINGING", forward="", dialstring=dialstring, peer=one.to_ari())
+        if ext.busy:
+            await pbx.sleep(0.05)
+            _busy_leg(pbx, one, dialstring)
+            return
     if ext.answer_after is None or ext.answer_after > timeout:
         await pbx.sleep(timeout)
+        if two is None:
+            # The originate timeout on a phone: the channel goes, with no final Dial status.
+            pbx.teardown(one, cause=19, hangup_request=False, destroyed=True)
+            return
         _fail_leg(pbx, one, two, 19, "NOANSWER", dialstring)
         return
     await pbx.sleep(ext.answer_after)
@@ -243,6 +261,16 @@ def _destroyer(pbx: Pbx, channel: SimChannel) -> Callable[[], None]:
         pbx.kill(channel)
 
     return destroy
+
+
+def _busy_leg(pbx: Pbx, one: SimChannel, dialstring: str) -> None:
+    """The phone refused (486): ChannelHangupRequest, Dial BUSY, ChannelDestroyed."""
+    if not one.alive:
+        return
+    pbx.hub.channel_event("ChannelHangupRequest", one, cause=17)
+    pbx.hub.ari("Dial", one.apps, dialstatus="BUSY", forward="", dialstring=dialstring, peer=one.to_ari())
+    pbx.hub.ami("DialEnd", **one.ami_fields("Dest"), DialStatus="BUSY")
+    pbx.teardown(one, cause=17, hangup_request=False, destroyed=True)
 
 
 def _fail_leg(pbx: Pbx, one: SimChannel, two: SimChannel | None, cause: int, status: str, dialstring: str) -> None:

@@ -11,12 +11,15 @@ from pbxsim.media import DEFAULT_SOUNDS
 @dataclass
 class Extension:
     """A phone on the PBX. ``answer_after`` None: never answers; ``talk_seconds`` None: talks until
-    the other side hangs up."""
+    the other side hangs up; ``registered`` False: no phone behind the account (ringing it as
+    PJSIP/<number> answers 500 "Allocation failed"); ``busy``: the phone refuses the call (486)."""
 
     number: str
     role: str = "dispatcher"  # dispatcher | executor
     answer_after: float | None = 1.0
     talk_seconds: float | None = None
+    registered: bool = True
+    busy: bool = False
 
     @property
     def context(self) -> str:

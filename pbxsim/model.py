@@ -150,7 +150,8 @@ class SimRecording:
     stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     stop_reason: str = ""
     started: float = 0.0
+    bridge_id: str = ""  # a bridge's recording (the conversation), not a channel's
 
     def to_ari(self, **extra: Any) -> dict[str, Any]:
-        return {"name": self.name, "format": self.format, "state": self.state,
-                "target_uri": f"channel:{self.channel_id}", **extra}
+        target = f"bridge:{self.bridge_id}" if self.bridge_id else f"channel:{self.channel_id}"
+        return {"name": self.name, "format": self.format, "state": self.state, "target_uri": target, **extra}
