@@ -29,6 +29,8 @@ TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 ATTACHMENTS_KEY = web.AppKey("attachments", Attachments)
 ORIGINATOR_KEY = web.AppKey("callback_originator", object)  # CallbackOriginator | None
 SECURE_COOKIES_KEY = web.AppKey("secure_cookies", bool)
+TRUSTED_PROXIES_KEY = web.AppKey("trusted_proxies", tuple)  # tuple[clients.Network, ...]
+CALLBACK_LIMITS_KEY = web.AppKey("callback_limits", object)  # callback.CallbackLimits
 
 USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
