@@ -15,8 +15,9 @@ $(BIN)/hotline: pyproject.toml
 
 venv: $(BIN)/hotline
 
+# The demo, asked for explicitly (production is the default of the service itself).
 run: venv
-	$(BIN)/hotline run
+	HOTLINE_SERVER_DEMO=true $(BIN)/hotline run
 
 migrate: venv
 	$(BIN)/hotline migrate

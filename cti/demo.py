@@ -1,5 +1,6 @@
 """Demo mode: a journal a newcomer can use at once (staff with a published demo password,
-buildings, executors on shift). Never runs outside ``server.demo = true``."""
+buildings, executors on shift). Never runs outside ``server.demo = true``, never with a real
+PBX configured, and a journal holding these accounts does not start in production."""
 
 from __future__ import annotations
 
@@ -52,3 +53,13 @@ async def seed(journal: Journal) -> bool:
             await journal.people.set_executor_profile(user.id, categories=EXECUTOR_CATEGORIES[login], shifts=all_week)
     log.info("demo.seeded", users=[s[0] for s in STAFF], password=DEMO_PASSWORD)
     return True
+
+
+async def demo_accounts(journal: Journal) -> list[str]:
+    """Active accounts of the demo staff that still have the published password."""
+    logins = {login for login, *_ in STAFF}
+    found = []
+    for user in await journal.people.users():
+        if user.is_active and user.login in logins and await journal.people.verify_password(user, DEMO_PASSWORD):
+            found.append(user.login)
+    return sorted(found)

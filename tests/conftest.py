@@ -21,6 +21,8 @@ SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("HOTLINE_TEST_REQUIRE_POSTGRES") == "1"
 T = TypeVar("T")
+# A session key as production wants it (at least 32 random characters); every test app uses it.
+TEST_SECRET_KEY = "tk3Zq9rXv0-Lm2Pw8sYb6Nc1Hd5Jf7Gg4Te_Ua0Ri9Oo2Ek"
 
 
 def run_in_thread(fn: Callable[[], T]) -> T:

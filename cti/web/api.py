@@ -7,6 +7,7 @@ from aiohttp import web
 
 from . import api_calls as calls
 from . import api_tickets as tickets
+from . import api_users as users
 from . import openapi
 from .api_training import TRAINING_OPS
 from .auth import require
@@ -73,6 +74,11 @@ API_OPS: tuple[Op, ...] = (
        errors=(400, 409, 503)),
     Op("GET", "/api/executors", calls.executors, "Исполнители", READERS, response=array({"type": "object"})),
     Op("GET", "/api/buildings", calls.buildings, "Дома", READERS, response=array(obj(id=INT, address=STR))),
+    Op("POST", r"/api/users/{id:\d+}/end-sessions", users.end_sessions,
+       "Завершить все сеансы пользователя (его пульты закрываются, нужен повторный вход)", ("admin",), (ID,),
+       response=obj(user={"type": "object"}, consoles_closed=INT), errors=(404,)),
+    Op("PATCH", r"/api/users/{id:\d+}", users.update_user, "Отключить учётную запись или сменить роль", ("admin",),
+       (ID,), body=obj(active=BOOL, role=STR), response={"type": "object"}, errors=(400, 404, 422)),
     Op("GET", "/api/dictionaries", calls.dictionaries, "Справочники: категории, приоритеты, статусы, каналы",
        ALL_ROLES, response=obj(categories=array(ITEM), problems=array(ITEM), priorities=array(ITEM),
                                statuses=array(ITEM), channels=array(ITEM), callback_outcomes=array(ITEM))),

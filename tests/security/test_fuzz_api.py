@@ -16,6 +16,7 @@ from cti.settings import Settings
 from cti.web.app import create_app
 from cti.web.hub import ConsoleHub
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
+from tests.conftest import TEST_SECRET_KEY
 from tests.console.conftest import Session
 
 ST = Path(sys.executable).parent / "st"
@@ -45,6 +46,7 @@ async def served(sqlite_template: Path, sla: SlaPolicy, tmp_path: Path) -> Async
         await journal.tickets.assign(reg.ticket.id, ex.id, Actor("t"))
     await journal.calls.record_missed(call_id=None, caller_number="79160000009", reason="hangup")
     settings = Settings()
+    settings.server.secret_key = TEST_SECRET_KEY
     originated: list[tuple[str, str]] = []
 
     async def originate(extension: str, number: str) -> None:  # the PBX side of "call back"
