@@ -71,7 +71,7 @@ API_OPS: tuple[Op, ...] = (
        response={"type": "object"}, errors=(400, 404, 422)),
     Op("POST", "/api/callback", calls.call_back, "Перезвонить жителю с телефона диспетчера", EDITORS,
        body=obj(("number",), number=STR), response=obj(status=STR, extension=STR, number=STR), status=202,
-       errors=(400, 409, 503)),
+       errors=(400, 409, 429, 503)),
     Op("GET", "/api/executors", calls.executors, "Исполнители", READERS, response=array({"type": "object"})),
     Op("GET", "/api/buildings", calls.buildings, "Дома", READERS, response=array(obj(id=INT, address=STR))),
     Op("POST", r"/api/users/{id:\d+}/end-sessions", users.end_sessions,

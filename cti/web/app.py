@@ -17,6 +17,7 @@ from journal.quality_suite import QualitySuite
 from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
 from . import api, auth, downloads, pages, pages_training, ws
+from .callback_limits import CallbackLimits
 from .clients import parse_networks
 from .csrf import csrf_middleware
 from .errors import error_middleware
@@ -25,7 +26,7 @@ from . import quality_pages, report_pages
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .keys import (
-    ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
+    ATTACHMENTS_KEY, CALLBACK_LIMITS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
     TEMPLATES_KEY, THROTTLE_KEY, TRAINING_KEY, TRUSTED_PROXIES_KEY, CallbackOriginator,
 )
 from .render import build_environment
@@ -115,6 +116,9 @@ def create_app(
     app[TEMPLATES_KEY] = build_environment()
     app[ATTACHMENTS_KEY] = Attachments(journal.db, journal.files)
     app[ORIGINATOR_KEY] = callback_originator
+    cb = settings.callback
+    app[CALLBACK_LIMITS_KEY] = CallbackLimits(per_dispatcher=cb.per_dispatcher_per_hour, total=cb.total_per_hour,
+                                              allowed_numbers=cb.allowed_numbers, allow_any=cb.allow_any_number)
     app[SECURE_COOKIES_KEY] = settings.server.secure_cookies or settings.server.public_url.startswith("https://")
     # Without the stand-in (tests, a real Asterisk) the pages explain that test calls need it.
     app[TRAINING_KEY] = training or TrainingService(
