@@ -12,7 +12,7 @@ from . import openapi
 from .api_training import TRAINING_OPS
 from .auth import require
 from .spec import (
-    ALL_ROLES, BOOL, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
+    ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
 )
 
 TICKET_LIST_PARAMS = (
@@ -21,7 +21,8 @@ TICKET_LIST_PARAMS = (
     Param("executor_id", schema=INT, description="Исполнитель"), Param("overdue", schema=BOOL, description="Просроченные"),
     Param("unassigned", schema=BOOL, description="Без исполнителя"),
     Param("open_only", schema=BOOL, description="Только открытые (по умолчанию — да, если статус не задан)"),
-    Param("from", description="Поступили с (ГГГГ-ММ-ДД)"), Param("to", description="Поступили по (ГГГГ-ММ-ДД)"),
+    Param("from", schema=DATE, description="Поступили с (ГГГГ-ММ-ДД)"),
+    Param("to", schema=DATE, description="Поступили по (ГГГГ-ММ-ДД)"),
     Param("limit", schema=INT), Param("offset", schema=INT),
 )
 NEW_TICKET = obj(("channel", "category"), channel=STR, category=STR, priority=NSTR, problem=NSTR, caller_phone=NSTR,
