@@ -114,6 +114,19 @@ async def journal(db_url: str, sla: SlaPolicy, tmp_path: Path) -> AsyncIterator[
     await j.close()
 
 
+@pytest.fixture(autouse=True)
+def _logging_left_as_found(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that runs a `hotline` command configures structlog for the process (to a captured
+    stderr that closes with the test): no logger may cache that, and the defaults come back after."""
+    import structlog
+
+    from cti import logs
+
+    monkeypatch.setattr(logs, "_configured", True)
+    yield
+    structlog.reset_defaults()
+
+
 REQUIRE_ALL = os.environ.get("HOTLINE_TEST_REQUIRE_ALL") == "1"
 
 

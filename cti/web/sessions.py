@@ -33,10 +33,10 @@ class SessionUser:
     issued: float = 0.0
 
 
-def derive_key(secret: bytes, *, info: bytes, length: int = 32) -> bytes:
+def derive_key(secret: bytes, *, info: bytes, length: int = 32, salt: bytes = b"hotline-hkdf-salt-v1") -> bytes:
     """HKDF-SHA256 (RFC 5869) of the configured secret: the signing key is never the secret
     itself nor a bare hash of it."""
-    prk = hmac.new(b"hotline-hkdf-salt-v1", secret, hashlib.sha256).digest()
+    prk = hmac.new(salt, secret, hashlib.sha256).digest()
     out, block, counter = b"", b"", 1
     while len(out) < length:
         block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
