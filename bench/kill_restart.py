@@ -352,7 +352,7 @@ class KillRestart:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
         # The code of this checkout, whatever an editable install of another one says.
         env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", HOTLINE_CONFIG=str(self.workdir / "hotline.toml"),
-                   HOTLINE_ARI_PASSWORD=SECRET, HOTLINE_AMI_PASSWORD=SECRET)
+                   HOTLINE_ARI_PASSWORD=SECRET, HOTLINE_AMI_PASSWORD=SECRET, PBXSIM_CONTROL_TOKEN=SECRET)
         return env
 
     def write_config(self, ari_port: int, ami_port: int) -> None:
@@ -441,12 +441,13 @@ format = "json"
         """One resident's whole call (the stand-in answers when they have hung up)."""
         await asyncio.sleep(delay)
         kind, body = caller(i, self.say)
-        async with http.post(f"{self.sim_url}/_sim/calls", params={"wait": "1"}, json=body) as r:
+        async with http.post(f"{self.sim_url}/_sim/calls", params={"wait": "1"}, json=body,
+                             headers={"X-Sim-Token": SECRET}) as r:
             assert r.status == 201, await r.text()
             return str((await r.json())["channel_id"]), f"{wave}:{kind}"
 
     async def sim_report(self, http: aiohttp.ClientSession) -> dict[str, Any]:
-        async with http.get(f"{self.sim_url}/_sim/report") as r:
+        async with http.get(f"{self.sim_url}/_sim/report", headers={"X-Sim-Token": SECRET}) as r:
             data: dict[str, Any] = await r.json()
             return data
 

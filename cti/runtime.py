@@ -124,7 +124,8 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
         from ivr.prompts import PROMPTS_DIR
 
         config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
-                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port)
+                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
+                           control_token_file=settings.path("var/pbxsim-token"))
         config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
         sim = PbxSim(config)
         await sim.start()
