@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -22,7 +21,7 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(nets)
 
 
-def _trusted(address: str | None, proxies: Sequence[Network]) -> bool:
+def _trusted(address: str | None, proxies: tuple[Network, ...]) -> bool:
     if not address or not proxies:
         return False
     try:
@@ -32,7 +31,7 @@ def _trusted(address: str | None, proxies: Sequence[Network]) -> bool:
     return any(ip in net for net in proxies)
 
 
-def client_address(request: web.Request, proxies: Sequence[Network]) -> str:
+def client_address(request: web.Request, proxies: tuple[Network, ...]) -> str:
     """The peer address, or behind a trusted proxy the last address it was not told by a
     trusted proxy (X-Forwarded-For read from the right: the left part is the client's to forge)."""
     peer = request.remote or "?"
@@ -48,7 +47,7 @@ def client_address(request: web.Request, proxies: Sequence[Network]) -> str:
     return hops[0] if hops else peer
 
 
-def came_over_tls(request: web.Request, proxies: Sequence[Network]) -> bool:
+def came_over_tls(request: web.Request, proxies: tuple[Network, ...]) -> bool:
     if request.secure:
         return True
     if _trusted(request.remote, proxies):

@@ -93,4 +93,4 @@ class LoginThrottle:
     def _trim(self) -> None:
         for entries in (self._pairs, self._spread):
             while len(entries) > MAX_KEYS:
-                entries.popitem(last=False)  # type: ignore[arg-type]
+                entries.popitem(last=False)
