@@ -232,3 +232,21 @@ async def test_cookies_are_secure_behind_a_tls_proxy(server: object, staff: obje
         await s.close()
 
 
+
+
+async def test_run_on_an_empty_production_journal_makes_the_admin_from_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = service_settings(tmp_path, lambda s: setattr(s.server, "demo", False))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    await cli._first_admin_at_start(settings)  # nothing in the environment: starts, with a warning
+    monkeypatch.setenv("HOTLINE_ADMIN_LOGIN", "chief")
+    monkeypatch.setenv("HOTLINE_ADMIN_PASSWORD", STRONG)
+    await cli._first_admin_at_start(settings)
+    journal = cli.build_journal(settings)
+    try:
+        [admin] = await journal.people.users()
+        assert admin.login == "chief" and admin.role == "admin"
+        assert await journal.people.authenticate("chief", STRONG) is not None
+        assert await journal.people.authenticate("chief", DEMO_PASSWORD) is None
+    finally:
+        await journal.close()
