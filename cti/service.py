@@ -45,11 +45,11 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
         log.info("service.started", url=url, demo=settings.server.demo,
                  pbx="stand-in" if runtime.sim else redact_url(settings.ari.url))
         if settings.server.demo:
+            # The demo accounts exist only with the stand-in (never with a real PBX).
             sys.stdout.write(
                 f"\nАДС hotline is running: {url}\n"
-                f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
-                f"plumber, electrician, qa, admin.\n"
-                + (_standin_hint(runtime.sim) if runtime.sim else "")
+                + (f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
+                   f"plumber, electrician, qa, admin.\n" + _standin_hint(runtime.sim) if runtime.sim else "")
             )
             sys.stdout.flush()
         if stop is None:

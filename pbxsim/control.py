@@ -108,10 +108,11 @@ def control_token(config: Any) -> str:
     path = config.control_token_file
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.unlink(missing_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(token + "\n")
+        os.replace(tmp, path)  # whole or not at all, even with two stand-ins starting
     return str(token)
 
 
