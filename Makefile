@@ -4,19 +4,22 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate bench clean
+.PHONY: run test venv migrate bench clean lock audit
 
-$(BIN)/hotline: pyproject.toml
+# Dependencies from the pinned lock files (SECURITY.md, "Dependencies"), then the package itself.
+$(BIN)/hotline: pyproject.toml requirements.lock requirements-test.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -r requirements-test.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
 venv: $(BIN)/hotline
 
+# The demo, asked for explicitly (production is the default of the service itself).
 run: venv
-	$(BIN)/hotline run
+	HOTLINE_SERVER_DEMO=true $(BIN)/hotline run
 
 migrate: venv
 	$(BIN)/hotline migrate
@@ -29,3 +32,11 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var
+
+# Re-pin the dependency closure after changing pyproject.toml (needs the package index).
+lock: venv
+	$(BIN)/python scripts/lock_deps.py
+
+# Known vulnerabilities of the pinned runtime closure (needs pip-audit and its database online).
+audit:
+	pip-audit -r requirements.lock

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+SIM_TOKEN = secrets.token_urlsafe(24)  # the stand-in's control API wants it
 sys.path.insert(0, str(ROOT))
 
 from cti.logs import configure_logging  # noqa: E402
@@ -46,7 +49,8 @@ async def run(n: int) -> None:
         sim = subprocess.Popen(
             [sys.executable, "-m", "pbxsim", "pbx-sim", "--ari-port", str(ari_port), "--ami-port", str(ami_port),
              "--password", "bench", "--recordings-dir", recordings, "--time-scale", str(TIME_SCALE)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PBXSIM_CONTROL_TOKEN": SIM_TOKEN})
         assert sim.stdout is not None
         sim.stdout.readline()  # "pbx-sim: ARI ... AMI ..." once listening
         try:
@@ -68,13 +72,13 @@ async def bench(n: int, url: str) -> None:
         async def one(i: int) -> None:
             data = json.dumps({**body, "from": f"7916{i:07d}"})
             async with http.post(url + "/_sim/calls?wait=1", data=data,
-                                 headers={"Content-Type": "application/json"}) as resp:
+                                 headers={"Content-Type": "application/json", "X-Sim-Token": SIM_TOKEN}) as resp:
                 assert resp.status == 201, await resp.text()
 
         await asyncio.gather(*(one(i) for i in range(n)))
         await ari.dispatcher.drain(30)
         wall = time.perf_counter() - started
-        async with http.get(url + "/_sim/report") as resp:
+        async with http.get(url + "/_sim/report", headers={"X-Sim-Token": SIM_TOKEN}) as resp:
             report = await resp.json()
         events = ari.dispatcher.events_handled
         failures = ari.dispatcher.failures

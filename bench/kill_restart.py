@@ -42,13 +42,16 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from cti.demo import DEMO_PASSWORD  # noqa: E402
 from journal import Database  # noqa: E402
 from journal.models import Call, MissedCall, Ticket, TranscriptionJob  # noqa: E402
 
 RUNNING = re.compile(r"АДС hotline is running: (http://\S+)")
 SIM_LISTENING = re.compile(r"pbx-sim: ARI http://[\d.]+:(\d+)/ari\s+AMI [\d.]+:(\d+)")
 SECRET = "kill-restart-secret"
+SESSION_KEY = "kill-restart-session-key-0123456789-abcdefghijklmnop"
+# A PBX of its own (the stand-in in another process) gets no demo accounts: the same staff is
+# seeded with this password before the first start.
+STAFF_PASSWORD = "kill-restart-staff-42"
 Placed = tuple[str, str]  # channel id, "wave:kind" of the caller
 KEY_AT = 13.0  # simulated seconds: the greeting (10.6 s) is over, the category menu plays
 # One resident in ten of each kind, in this order (every caller hangs up at last: a caller the
@@ -221,7 +224,7 @@ def caller(i: int, say: Path) -> tuple[str, dict[str, Any]]:
 
 
 class Console:
-    """A dispatcher (demo login dispatcher1, extension 101) at the console, over HTTP."""
+    """A dispatcher (the demo staff's dispatcher1, extension 101) at the console, over HTTP."""
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -241,7 +244,7 @@ class Console:
             token = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())
         assert token, "no log-in form"
         async with self.http.post(f"{self.base}/login", allow_redirects=False, data={
-                "login": "dispatcher1", "password": DEMO_PASSWORD, "csrf_token": token.group(1)}) as r:
+                "login": "dispatcher1", "password": STAFF_PASSWORD, "csrf_token": token.group(1)}) as r:
             assert r.status == 302, f"log-in refused: {r.status}"
         async with self.http.get(f"{self.base}/missed") as r:
             meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', await r.text())
@@ -352,7 +355,7 @@ class KillRestart:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
         # The code of this checkout, whatever an editable install of another one says.
         env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", HOTLINE_CONFIG=str(self.workdir / "hotline.toml"),
-                   HOTLINE_ARI_PASSWORD=SECRET, HOTLINE_AMI_PASSWORD=SECRET)
+                   HOTLINE_ARI_PASSWORD=SECRET, HOTLINE_AMI_PASSWORD=SECRET, PBXSIM_CONTROL_TOKEN=SECRET)
         return env
 
     def write_config(self, ari_port: int, ami_port: int) -> None:
@@ -365,7 +368,7 @@ url = "sqlite+aiosqlite:///{self.db_path}"
 host = "127.0.0.1"
 port = {self.port}
 demo = true
-secret_key = "{SECRET}-sessions"   # as in production: a restart keeps dispatchers logged in
+secret_key = "{SESSION_KEY}"   # as in production: a restart keeps dispatchers logged in
 [ari]
 url = "http://127.0.0.1:{ari_port}"
 reconnect_max_seconds = 0.5
@@ -385,8 +388,24 @@ level = "info"
 format = "json"
 """, encoding="utf-8")
 
+    async def seed_staff(self) -> None:
+        from cti.compose import build_journal
+        from cti.demo import seed
+        from cti.settings import load_settings
+        from journal.migrate import upgrade
+
+        settings = load_settings(self.workdir / "hotline.toml", environ=self.env())
+        await asyncio.to_thread(upgrade, settings.database_url())
+        journal = build_journal(settings)
+        try:
+            await seed(journal, STAFF_PASSWORD)
+        finally:
+            await journal.close()
+
     async def start_service(self) -> None:
         n = len(self.services) + 1
+        if n == 1:
+            await self.seed_staff()
         service = Process(f"service #{n}", [sys.executable, "-m", "cti.cli", "run"], self.env(),
                           self.workdir / f"service-{n}.log")
         self.services.append(service)
@@ -441,12 +460,13 @@ format = "json"
         """One resident's whole call (the stand-in answers when they have hung up)."""
         await asyncio.sleep(delay)
         kind, body = caller(i, self.say)
-        async with http.post(f"{self.sim_url}/_sim/calls", params={"wait": "1"}, json=body) as r:
+        async with http.post(f"{self.sim_url}/_sim/calls", params={"wait": "1"}, json=body,
+                             headers={"X-Sim-Token": SECRET}) as r:
             assert r.status == 201, await r.text()
             return str((await r.json())["channel_id"]), f"{wave}:{kind}"
 
     async def sim_report(self, http: aiohttp.ClientSession) -> dict[str, Any]:
-        async with http.get(f"{self.sim_url}/_sim/report") as r:
+        async with http.get(f"{self.sim_url}/_sim/report", headers={"X-Sim-Token": SECRET}) as r:
             data: dict[str, Any] = await r.json()
             return data
 

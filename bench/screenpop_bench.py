@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -103,7 +104,7 @@ async def run(n_clients: int, n_pops: int, interval: float) -> None:
         await journal.people.create_user(login, f"Диспетчер {i}", "dispatcher", PASSWORD, extension=str(100 + i))
         logins.append(login)
     settings = Settings()
-    settings.server.secret_key = "bench-secret-key-0123456789"
+    settings.server.secret_key = secrets.token_urlsafe(48)
     hub = ConsoleHub()
     runner = web.AppRunner(create_app(settings, journal, hub=hub), access_log=None)
     await runner.setup()

@@ -7,13 +7,15 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
 
-from journal import JournalError
+from journal import Journal, JournalError
 from journal.migrate import upgrade
+from journal.models import User
+from journal.passwords import password_problem
 
 from .compose import build_journal
 from .logs import configure_logging
@@ -35,9 +37,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(login: str, variable: str = "HOTLINE_NEW_PASSWORD") -> str:
+    """A password from the environment or typed twice; refused (with the reason) if weak."""
+    password = os.environ.get(variable)
+    if not password:
+        if not sys.stdin.isatty():
+            raise JournalError(f"нет пароля: задайте {variable} или запустите команду в терминале")
+        password = getpass.getpass("Пароль: ")
+        if getpass.getpass("Пароль ещё раз: ") != password:
+            raise JournalError("пароли не совпадают")
+    if problem := password_problem(password, login):
+        raise JournalError(f"пароль отклонён: {problem}")
+    return password
+
+
 def cmd_create_user(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    password = os.environ.get("HOTLINE_NEW_PASSWORD") or getpass.getpass("Пароль: ")
+    password = _new_password(args.login)
 
     async def go() -> int:
         journal = build_journal(settings)
@@ -52,6 +68,86 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
     upgrade(settings.database_url())
     return asyncio.run(go())
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    password = _new_password(args.login)
+
+    async def go() -> int:
+        journal = build_journal(settings)
+        try:
+            user = await journal.people.user_by_login(args.login)
+            await journal.people.set_password(user.id, password)
+            log.warning("user.password_set", login=user.login, user_id=user.id)
+            sys.stdout.write(f"password of {user.login} changed; their sessions are ended\n")
+            return 0
+        finally:
+            await journal.close()
+
+    upgrade(settings.database_url())
+    return asyncio.run(go())
+
+
+def cmd_end_sessions(args: argparse.Namespace) -> int:
+    """Log a user out everywhere (a lost phone, a dismissal); with --disable the account is
+    switched off too. Open consoles close within seconds (they re-check their session)."""
+    settings = _settings(args)
+
+    async def go() -> int:
+        journal = build_journal(settings)
+        try:
+            user = await journal.people.user_by_login(args.login)
+            await journal.sessions.end_all(user.id)
+            if args.disable:
+                await journal.people.update_user(user.id, active=False)
+            log.warning("sessions.ended", login=user.login, user_id=user.id, by="cli", disabled=args.disable)
+            sys.stdout.write(f"sessions of {user.login} ended{' and the account disabled' if args.disable else ''}\n")
+            return 0
+        finally:
+            await journal.close()
+
+    upgrade(settings.database_url())
+    return asyncio.run(go())
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """The first administrator of an empty journal, from HOTLINE_ADMIN_LOGIN and
+    HOTLINE_ADMIN_PASSWORD or typed in; never a known password."""
+    settings = _settings(args)
+    upgrade(settings.database_url())
+
+    async def go() -> int:
+        journal = build_journal(settings)
+        try:
+            user = await create_first_admin(journal, interactive=sys.stdin.isatty())
+            if user is None:
+                sys.stdout.write("the journal already has users: nothing to do\n")
+            else:
+                sys.stdout.write(f"administrator {user.login} created, id {user.id}\n")
+            return 0
+        finally:
+            await journal.close()
+
+    return asyncio.run(go())
+
+
+async def create_first_admin(journal: Journal, *, interactive: bool,
+                             environ: Mapping[str, str] | None = None) -> User | None:
+    """None if the journal has users already; else the new administrator."""
+    environ = os.environ if environ is None else environ
+    if await journal.people.users():
+        return None
+    login = environ.get("HOTLINE_ADMIN_LOGIN", "")
+    if not login and interactive:
+        login = input("Логин администратора: ").strip()
+    if not login or not environ.get("HOTLINE_ADMIN_PASSWORD") and not interactive:
+        raise JournalError("в журнале нет пользователей: задайте HOTLINE_ADMIN_LOGIN и HOTLINE_ADMIN_PASSWORD "
+                           "(или запустите `hotline init` в терминале), чтобы создать первого администратора")
+    password = _new_password(login, "HOTLINE_ADMIN_PASSWORD")
+    user = await journal.people.create_user(login, "Администратор", "admin", password)
+    log.warning("user.first_admin_created", login=login, user_id=user.id)
+    return user
 
 
 def cmd_add_building(args: argparse.Namespace) -> int:
@@ -79,8 +175,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.port:
         settings.server.port = args.port
     upgrade(settings.database_url())
+    if not settings.server.demo:
+        asyncio.run(_first_admin_at_start(settings))
     asyncio.run(run_service(settings))
     return 0
+
+
+async def _first_admin_at_start(settings: Settings) -> None:
+    """Production on an empty journal: the first administrator from the environment or typed in
+    (never a known password); without either the service starts and says how to make one."""
+    journal = build_journal(settings)
+    try:
+        if await journal.people.users():
+            return
+        if not os.environ.get("HOTLINE_ADMIN_LOGIN") and not sys.stdin.isatty():
+            log.warning("service.no_users", hint="create the first administrator: HOTLINE_ADMIN_LOGIN=... "
+                        "HOTLINE_ADMIN_PASSWORD=... hotline init")
+            return
+        await create_first_admin(journal, interactive=sys.stdin.isatty())
+    finally:
+        await journal.close()
 
 
 def _safe_url(url: str) -> str:
@@ -110,6 +224,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--role", required=True, choices=["dispatcher", "executor", "qa", "admin"])
     p.add_argument("--extension")
     handlers["create-user"] = cmd_create_user
+
+    sub.add_parser("init", help="create the first administrator (HOTLINE_ADMIN_LOGIN / HOTLINE_ADMIN_PASSWORD or prompt)")
+    handlers["init"] = cmd_init
+
+    p = sub.add_parser("set-password", help="change a user's password (HOTLINE_NEW_PASSWORD or prompt); ends their sessions")
+    p.add_argument("login")
+    handlers["set-password"] = cmd_set_password
+
+    p = sub.add_parser("end-sessions", help="log a user out everywhere")
+    p.add_argument("login")
+    p.add_argument("--disable", action="store_true", help="and switch the account off")
+    handlers["end-sessions"] = cmd_end_sessions
 
     p = sub.add_parser("add-building", help="add a building the company serves")
     p.add_argument("--street", required=True)

@@ -1,5 +1,6 @@
 """Demo mode: a journal a newcomer can use at once (staff with a published demo password,
-buildings, executors on shift). Never runs outside ``server.demo = true``."""
+buildings, executors on shift). Never runs outside ``server.demo = true``, never with a real
+PBX configured, and a journal holding these accounts does not start in production."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ BUILDINGS = [
 ]
 
 
-async def seed(journal: Journal) -> bool:
-    """Fill an empty journal; True if it did."""
+async def seed(journal: Journal, password: str = DEMO_PASSWORD) -> bool:
+    """Fill an empty journal; True if it did. (Tests of a real-PBX set-up seed the same staff
+    with a password of their own: the demo password never meets a PBX.)"""
     if await journal.people.users():
         return False
     ids = []
@@ -47,8 +49,20 @@ async def seed(journal: Journal) -> bool:
         await journal.people.save_resident(phone, name=name, building_id=ids[index], apartment=apartment)
     all_week = [Shift(day, 0, 1440) for day in range(7)]
     for login, name, role, ext in STAFF:
-        user = await journal.people.create_user(login, name, role, DEMO_PASSWORD, extension=ext)
+        user = await journal.people.create_user(login, name, role, password, extension=ext)
         if login in EXECUTOR_CATEGORIES:
             await journal.people.set_executor_profile(user.id, categories=EXECUTOR_CATEGORIES[login], shifts=all_week)
-    log.info("demo.seeded", users=[s[0] for s in STAFF], password=DEMO_PASSWORD)
+    # The published demo password may be printed; any other never is.
+    log.info("demo.seeded", users=[s[0] for s in STAFF],
+             password=DEMO_PASSWORD if password == DEMO_PASSWORD else "***")
     return True
+
+
+async def demo_accounts(journal: Journal) -> list[str]:
+    """Active accounts of the demo staff that still have the published password."""
+    logins = {login for login, *_ in STAFF}
+    found = []
+    for user in await journal.people.users():
+        if user.is_active and user.login in logins and await journal.people.verify_password(user, DEMO_PASSWORD):
+            found.append(user.login)
+    return sorted(found)

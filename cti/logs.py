@@ -30,7 +30,10 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),
             # The console renderer formats exceptions itself (and warns if they are pre-formatted).
-            *([] if use_console else [structlog.processors.dict_tracebacks]),
+            # Never the frames' local variables: they hold passwords being checked, the
+            # database URL and the settings with every key (SECURITY.md, "Credentials in logs").
+            *([] if use_console else [structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False))]),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

@@ -105,8 +105,11 @@ class Runtime:
 async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
     journal = build_journal(settings)
-    if settings.server.demo:
-        await demo.seed(journal)
+    try:
+        await _check_accounts(settings, journal)
+    except BaseException:
+        await journal.close()
+        raise
     ari_settings, ami_settings, sim = settings.ari, settings.ami, standin
     if standin is not None:
         ari_settings, ami_settings = standin.ari_settings(), standin.ami_settings()
@@ -121,7 +124,8 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
         from ivr.prompts import PROMPTS_DIR
 
         config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
-                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port)
+                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
+                           control_token_file=settings.path("var/pbxsim-token"))
         config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
         sim = PbxSim(config)
         await sim.start()
@@ -158,6 +162,22 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
                      quality=quality)
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
                    quality_tasks=QualityTasks(settings, journal, quality, ari.client))
+
+
+async def _check_accounts(settings: Settings, journal: Journal) -> None:
+    """Demo accounts (a published password) exist only in demo mode without a real PBX."""
+    if settings.server.demo and settings.ari.url:
+        log.warning("demo.not_seeded", reason="a PBX is configured (ari.url): no demo accounts with a real PBX")
+    elif settings.server.demo:
+        await demo.seed(journal)
+    if settings.server.demo and not settings.ari.url:
+        return
+    if found := await demo.demo_accounts(journal):
+        raise SettingsError(
+            f"the journal holds demo accounts with the published password ({', '.join(found)}); "
+            "they must not reach production or a real PBX. Give each a password of its own "
+            "(`hotline set-password LOGIN`), switch them off (`hotline end-sessions LOGIN --disable`), "
+            "or start on a fresh database")
 
 
 async def _transcriber(settings: Settings) -> Transcriber | None:

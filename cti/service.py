@@ -10,6 +10,8 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from journal.redacted import redact_url
+
 from .demo import DEMO_PASSWORD
 from .runtime import build_runtime
 from .settings import Settings
@@ -24,28 +26,37 @@ def _standin_hint(sim: Any) -> str:
             f"(or --text \"...\"), or from the console's pages Тестовый звонок and Тренировка.\n")
 
 
-async def run_service(settings: Settings) -> None:
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The HTTP server of the console: no access log, and a connection that has not sent a
+    whole request (headers included) within server.idle_timeout_seconds is closed, so slow
+    or idle sockets cannot pile up."""
+    return web.AppRunner(app, access_log=None, keepalive_timeout=settings.server.idle_timeout_seconds)
+
+
+async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> None:
     runtime = await build_runtime(settings)
-    runner = web.AppRunner(runtime.app, access_log=None)
+    runner = make_runner(runtime.app, settings)
     try:
         await runtime.start()
         await runner.setup()
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()
         url = f"http://{settings.server.host}:{settings.server.port}/"
-        log.info("service.started", url=url, demo=settings.server.demo, pbx="stand-in" if runtime.sim else settings.ari.url)
+        log.info("service.started", url=url, demo=settings.server.demo,
+                 pbx="stand-in" if runtime.sim else redact_url(settings.ari.url))
         if settings.server.demo:
+            # The demo accounts exist only with the stand-in (never with a real PBX).
             sys.stdout.write(
                 f"\nАДС hotline is running: {url}\n"
-                f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
-                f"plumber, electrician, qa, admin.\n"
-                + (_standin_hint(runtime.sim) if runtime.sim else "")
+                + (f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
+                   f"plumber, electrician, qa, admin.\n" + _standin_hint(runtime.sim) if runtime.sim else "")
             )
             sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        if stop is None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
         log.info("service.stopping")

@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from ivr.config import AmiSettings, AriSettings, AsrSettings
+from journal.redacted import Secret, SecretUrl
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.toml"
 
 
 # HOTLINE_* variables that are not settings of the service.
-NOT_SETTINGS = frozenset({"HOTLINE_CONFIG", "HOTLINE_NEW_PASSWORD"})
+NOT_SETTINGS = frozenset({"HOTLINE_CONFIG", "HOTLINE_NEW_PASSWORD", "HOTLINE_ADMIN_LOGIN", "HOTLINE_ADMIN_PASSWORD"})
 
 
 class SettingsError(Exception):
@@ -34,7 +35,7 @@ class SettingsError(Exception):
 
 @dataclass
 class DatabaseSettings:
-    url: str = "sqlite+aiosqlite:///var/hotline.sqlite3"
+    url: str = SecretUrl("sqlite+aiosqlite:///var/hotline.sqlite3")
     echo: bool = False
 
 
@@ -43,8 +44,22 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
-    secret_key: str = ""
-    demo: bool = True
+    secret_key: str = Secret("")
+    # Production by default: demo mode (published passwords, the stand-in PBX) is asked for
+    # explicitly (`make run` does, with HOTLINE_SERVER_DEMO=true).
+    demo: bool = False
+    # A session outlives a 24-hour shift (with time to log in before it starts).
+    session_hours: float = 26.0
+    # Addresses (or networks, "10.0.0.0/8") of reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; empty: the peer address is the client.
+    trusted_proxies: str = ""
+    # Secure cookies even without an https public_url (a TLS proxy that sends no X-Forwarded-Proto).
+    secure_cookies: bool = False
+    # Websockets: at most this many per user and in all.
+    ws_per_user: int = 10
+    ws_total: int = 1000
+    # A connection that sends no complete request (headers included) within this time is closed.
+    idle_timeout_seconds: float = 15.0
     # The Asterisk stand-in started in demo mode when no ari.url is set; `hotline call` finds it
     # on standin_ari_port (0: any free port).
     standin_ari_port: int = 8088
@@ -91,7 +106,7 @@ class FeedbackSettings:
 class NotifySettings:
     """Status notifications to residents through an outbound webhook (an SMS gateway, a bot)."""
 
-    webhook_url: str = ""
+    webhook_url: str = SecretUrl("")
     min_interval_seconds: int = 600
     timeout_seconds: float = 5.0
     poll_seconds: float = 5.0
@@ -110,6 +125,18 @@ class DispatchersSettings:
     ring_each_seconds: int = 15
     # ...for at most this long in all, then the caller is offered to leave a message.
     ring_seconds: int = 60
+
+
+@dataclass
+class CallbackSettings:
+    """A dispatcher's "call back" to a resident: who may be dialled and how often."""
+
+    # Only numbers the journal knows as residents' (a ticket's caller, a missed call) unless
+    # this is true; allowed_numbers adds single numbers ("79161234567, 74951234567").
+    allow_any_number: bool = False
+    allowed_numbers: str = ""
+    per_dispatcher_per_hour: int = 30
+    total_per_hour: int = 200
 
 
 @dataclass
@@ -132,6 +159,7 @@ class Settings:
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     dispatchers: DispatchersSettings = field(default_factory=DispatchersSettings)
+    callback: CallbackSettings = field(default_factory=CallbackSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""
@@ -170,9 +198,9 @@ def _convert(key: str, raw: Any, default: Any) -> Any:
                 return float(raw)
             except ValueError:
                 pass
-    elif kind is str:
+    elif issubclass(kind, str):
         if isinstance(raw, str):
-            return raw
+            return kind(raw)  # Secret / SecretUrl stay redacted in any repr
     raise SettingsError(f"setting {key!r}: expected {kind.__name__}, got {raw!r}")
 
 
@@ -241,4 +269,23 @@ def _validate(settings: Settings) -> None:
     if settings.ami.host and not settings.ami.password:
         raise SettingsError("setting 'ami.password' is missing (set HOTLINE_AMI_PASSWORD) while 'ami.host' is set")
     if not settings.server.demo and not settings.server.secret_key:
-        raise SettingsError("setting 'server.secret_key' is missing (set HOTLINE_SERVER_SECRET_KEY) outside demo mode")
+        raise SettingsError("setting 'server.secret_key' is missing (set HOTLINE_SERVER_SECRET_KEY) outside demo mode; "
+                            f"make one with: {MAKE_KEY}")
+    if settings.server.secret_key and (problem := weak_secret_key(settings.server.secret_key)):
+        raise SettingsError(f"setting 'server.secret_key' {problem}; make one with: {MAKE_KEY}")
+    if settings.server.session_hours <= 0:
+        raise SettingsError("setting 'server.session_hours': expected more than 0")
+
+
+MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MIN_KEY_CHARS = 32
+
+
+def weak_secret_key(key: str) -> str | None:
+    """Why a session key is too weak to sign sessions, or None. The key is not the signing key
+    itself (that is derived with HKDF) but a guessable one makes every cookie an offline oracle."""
+    if len(key) < MIN_KEY_CHARS:
+        return f"is too short ({len(key)} characters; at least {MIN_KEY_CHARS} random ones)"
+    if len(set(key)) < 12:
+        return "is not random (too few different characters)"
+    return None

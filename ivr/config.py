@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from journal.redacted import Secret, SecretUrl
+
 
 @dataclass
 class AriSettings:
     # Empty url: no Asterisk configured; the service starts the stand-in (demo mode).
-    url: str = ""
+    url: str = SecretUrl("")
     username: str = "hotline"
-    password: str = ""
+    password: str = Secret("")
     app: str = "hotline"
     reconnect_max_seconds: float = 30.0
     request_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        # Built in code too (the stand-in's settings): secrets stay redacted in any repr.
+        self.url, self.password = SecretUrl(self.url), Secret(self.password)
 
 
 @dataclass
@@ -22,9 +28,12 @@ class AmiSettings:
     host: str = ""
     port: int = 5038
     username: str = "hotline"
-    password: str = ""
+    password: str = Secret("")
     ping_interval_seconds: float = 10.0
     action_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.password = Secret(self.password)
 
 
 @dataclass

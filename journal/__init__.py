@@ -16,6 +16,7 @@ from .history import Actor
 from .monitoring import Monitor, TicketFilter
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .people import Directory, Shift
+from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy
 from .storage import FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
@@ -37,6 +38,7 @@ class Journal:
     monitor: Monitor
     transcription: TranscriptionQueue
     training: TrainingRuns
+    sessions: StaffSessions
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
@@ -49,6 +51,7 @@ class Journal:
             monitor=Monitor(db),
             transcription=TranscriptionQueue(db),
             training=TrainingRuns(db),
+            sessions=StaffSessions(db),
         )
 
     async def close(self) -> None:
@@ -58,6 +61,6 @@ class Journal:
 __all__ = [
     "CATEGORIES", "OPEN_STATUSES", "Actor", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
-    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
+    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "StaffSessions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]

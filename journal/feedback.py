@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from .clock import utcnow
 from .db import Database
+from .dialing import called_in, dialable
+from .enums import Channel
 from .models import Ticket
 from .quality_models import FeedbackCall
 
@@ -65,6 +67,15 @@ class FeedbackCalls:
             ticket = await s.get(Ticket, ticket_id)
             if ticket is None or not ticket.caller_phone:
                 return None
+        # A voice-menu ticket's phone is the caller id the PBX gave (nobody can edit it); a manual
+        # ticket's is whatever was typed: dialled back only if that number has called us in, and
+        # never a paid range, or a ticket could be made to call anywhere.
+        phone = dialable(ticket.caller_phone)
+        if phone is None or (ticket.channel != Channel.PHONE_IVR and not await called_in(self.db, phone)):
+            log.warning("feedback.number_refused", ticket_id=ticket_id,
+                        reason="not a resident's number" if phone else "not dialable")
+            return None
+        async with self.db.write() as s:
             exists = (await s.execute(select(FeedbackCall.id).where(FeedbackCall.ticket_id == ticket_id).limit(1))
                       ).scalar_one_or_none()
             if exists is not None:

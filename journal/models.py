@@ -85,6 +85,19 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sessions issued before this are void (sessions ended by an administrator, a new password).
+    sessions_valid_after: Mapped[datetime | None] = mapped_column()
+
+
+class SessionRevocation(Base):
+    """A logged-out session id, kept until the session would have expired anyway."""
+
+    __tablename__ = "session_revocations"
+    __table_args__ = (Index("ix_session_revocations_expires", "expires_at"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId)
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 class ExecutorCategory(Base):

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from .addresses import STREET_TYPES, address_key, normalize_phone, normalize_street
+from .clock import utcnow
 from .db import Database
 from .enums import CATEGORIES, Role
 from .errors import InvalidValue, NotFound
@@ -166,6 +167,47 @@ class Directory:
         if user is None:
             raise NotFound("user", user_id)
         return user
+
+    async def user_by_login(self, login: str) -> User:
+        async with self.db.read() as s:
+            user = (await s.execute(select(User).where(User.login == login))).scalar_one_or_none()
+        if user is None:
+            raise NotFound("user", login)
+        return user
+
+    async def set_password(self, user_id: int, password: str) -> None:
+        """A new password; every session of the user issued before it is void."""
+        if len(password) < 8:
+            raise InvalidValue("password", "must be at least 8 characters")
+        async with self._hash_slots:
+            password_hash = await asyncio.to_thread(_hasher.hash, password)
+        async with self.db.write() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                raise NotFound("user", user_id)
+            user.password_hash = password_hash
+            user.sessions_valid_after = utcnow()
+
+    async def update_user(self, user_id: int, *, role: str | None = None, active: bool | None = None) -> User:
+        """Change a user's role or switch the account off; their open sessions see it at once
+        (the console checks the user on every request)."""
+        if role is not None and role not in {r.value for r in Role}:
+            raise InvalidValue("role", f"unknown role {role!r}")
+        async with self.db.write() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                raise NotFound("user", user_id)
+            if role is not None:
+                user.role = role
+            if active is not None:
+                user.is_active = active
+            await s.flush()
+            return user
+
+    async def verify_password(self, user: User, password: str) -> bool:
+        """Whether this user's password is ``password`` (argon2 off the event loop)."""
+        async with self._hash_slots:
+            return await asyncio.to_thread(_verify, user.password_hash, password)
 
     async def user_by_extension(self, extension: str) -> User | None:
         async with self.db.read() as s:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from pbxsim.config import SimConfig
+from pbxsim.control import TOKEN_ENV, TOKEN_HEADER
 from pbxsim.sim import PbxSim
 
 COMMANDS = ("pbx-sim", "call")
@@ -40,6 +42,8 @@ def add_subcommands(subparsers: Any) -> None:
     call.add_argument("--text", default=None, help="Russian text the caller says (spoken by espeak-ng), instead of --say")
     call.add_argument("--hangup-after", type=float, default=None)
     call.add_argument("--sim-url", default="http://127.0.0.1:8088")
+    call.add_argument("--sim-token-file", default="var/pbxsim-token",
+                      help="the stand-in's control token (written there by demo mode; or PBXSIM_CONTROL_TOKEN)")
     call.add_argument("--no-wait", action="store_true", help="return at once instead of waiting for the hang-up")
 
 
@@ -54,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     config = SimConfig(host=args.host, ari_port=args.ari_port, ami_port=args.ami_port, ari_user=args.user,
                        ari_password=args.password, ami_user=args.user, ami_password=args.password,
-                       recordings_dir=Path(args.recordings_dir), time_scale=args.time_scale)
+                       recordings_dir=Path(args.recordings_dir), time_scale=args.time_scale,
+                       control_token_file=Path("var/pbxsim-token"))
     # The hotline's prompts play as long as they would on Asterisk (as in demo mode).
     from ivr.prompts import PROMPTS_DIR
     from pbxsim.media import sounds_from_dir
@@ -77,11 +82,20 @@ async def _call(args: argparse.Namespace) -> int:
     body = {"from": args.from_number, "name": args.name, "keys": args.keys, "first_key_at": args.first_key_at,
             "say": say, "hangup_after": args.hangup_after}
     url = args.sim_url.rstrip("/") + "/_sim/calls" + ("" if args.no_wait else "?wait=1")
+    token = os.environ.get(TOKEN_ENV) or _read_token(Path(args.sim_token_file))
     async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}) as resp:
+        async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json",
+                                                                     TOKEN_HEADER: token}) as resp:
             text = await resp.text()
     sys.stdout.write(text + "\n")
     return 0 if resp.status == 201 else 1
+
+
+def _read_token(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return ""
 
 
 def _speak(text: str) -> str:

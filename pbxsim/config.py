@@ -50,3 +50,7 @@ class SimConfig:
     sounds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SOUNDS))
     extensions: dict[str, Extension] = field(default_factory=default_extensions)
     keep_logs: bool = True
+    # The /_sim/* control API answers loopback peers with this token (X-Sim-Token) only; empty:
+    # PBXSIM_CONTROL_TOKEN or a random one, written to control_token_file (mode 0600) if set.
+    control_token: str = ""
+    control_token_file: Path | None = None

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
+import os
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +96,42 @@ async def get_report(request: web.Request) -> web.Response:
         "timings": pbx.timings,
         "activity": {c.id: activity(c) for c in pbx.channels.values() if c.alive and c.stasis_app},
     })
+
+
+TOKEN_HEADER = "X-Sim-Token"
+TOKEN_ENV = "PBXSIM_CONTROL_TOKEN"
+
+
+def control_token(config: Any) -> str:
+    """The control API's token: configured, from the environment, or new (and written down)."""
+    token = config.control_token or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)
+    path = config.control_token_file
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(token + "\n")
+        os.replace(tmp, path)  # whole or not at all, even with two stand-ins starting
+    return str(token)
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+@web.middleware
+async def control_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    """/_sim/* places and hangs up calls: loopback peers with the token only."""
+    if request.path.startswith("/_sim/"):
+        given = request.headers.get(TOKEN_HEADER, "")
+        if not _loopback(request.remote) or not hmac.compare_digest(given, _sim(request).control_token):
+            return web.json_response({"error": "control API: loopback and X-Sim-Token only"}, status=403)
+    result: web.StreamResponse = await handler(request)
+    return result
 
 
 def add_control_routes(app: web.Application) -> None:

@@ -19,7 +19,7 @@ from pbxsim import ari_http, calls, sipcalls
 from pbxsim.ami_server import AmiServer
 from pbxsim.calls import CallHandle, CallScript
 from pbxsim.config import SimConfig
-from pbxsim.control import add_control_routes
+from pbxsim.control import add_control_routes, control_guard, control_token
 from pbxsim.pbx import Pbx
 
 
@@ -31,6 +31,7 @@ class PbxSim:
         self._runner: web.AppRunner | None = None
         self.ari_port = 0
         self.ami_port = 0
+        self.control_token = ""
 
     @property
     def core(self) -> Pbx:
@@ -41,7 +42,8 @@ class PbxSim:
     async def start(self) -> None:
         if self.pbx is None:
             self.pbx = Pbx(self.config)
-        app = web.Application(middlewares=[ari_http.ari_middleware])
+        self.control_token = control_token(self.config)
+        app = web.Application(middlewares=[control_guard, ari_http.ari_middleware])
         app[ari_http.PBX_KEY] = self.pbx
         app[SIM_KEY] = self
         ari_http.add_ari_routes(app)

@@ -21,6 +21,8 @@ SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("HOTLINE_TEST_REQUIRE_POSTGRES") == "1"
 T = TypeVar("T")
+# A session key as production wants it (at least 32 random characters); every test app uses it.
+TEST_SECRET_KEY = "tk3Zq9rXv0-Lm2Pw8sYb6Nc1Hd5Jf7Gg4Te_Ua0Ri9Oo2Ek"
 
 
 def run_in_thread(fn: Callable[[], T]) -> T:
@@ -110,6 +112,19 @@ async def journal(db_url: str, sla: SlaPolicy, tmp_path: Path) -> AsyncIterator[
     j = Journal.build(Database.from_url(db_url), sla, JournalConfig(), tmp_path / "files")
     yield j
     await j.close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that runs a `hotline` command configures structlog for the process (to a captured
+    stderr that closes with the test): no logger may cache that, and the defaults come back after."""
+    import structlog
+
+    from cti import logs
+
+    monkeypatch.setattr(logs, "_configured", True)
+    yield
+    structlog.reset_defaults()
 
 
 REQUIRE_ALL = os.environ.get("HOTLINE_TEST_REQUIRE_ALL") == "1"

@@ -7,11 +7,12 @@ from aiohttp import web
 
 from . import api_calls as calls
 from . import api_tickets as tickets
+from . import api_users as users
 from . import openapi
 from .api_training import TRAINING_OPS
 from .auth import require
 from .spec import (
-    ALL_ROLES, BOOL, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
+    ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
 )
 
 TICKET_LIST_PARAMS = (
@@ -20,7 +21,8 @@ TICKET_LIST_PARAMS = (
     Param("executor_id", schema=INT, description="Исполнитель"), Param("overdue", schema=BOOL, description="Просроченные"),
     Param("unassigned", schema=BOOL, description="Без исполнителя"),
     Param("open_only", schema=BOOL, description="Только открытые (по умолчанию — да, если статус не задан)"),
-    Param("from", description="Поступили с (ГГГГ-ММ-ДД)"), Param("to", description="Поступили по (ГГГГ-ММ-ДД)"),
+    Param("from", schema=DATE, description="Поступили с (ГГГГ-ММ-ДД)"),
+    Param("to", schema=DATE, description="Поступили по (ГГГГ-ММ-ДД)"),
     Param("limit", schema=INT), Param("offset", schema=INT),
 )
 NEW_TICKET = obj(("channel", "category"), channel=STR, category=STR, priority=NSTR, problem=NSTR, caller_phone=NSTR,
@@ -70,9 +72,14 @@ API_OPS: tuple[Op, ...] = (
        response={"type": "object"}, errors=(400, 404, 422)),
     Op("POST", "/api/callback", calls.call_back, "Перезвонить жителю с телефона диспетчера", EDITORS,
        body=obj(("number",), number=STR), response=obj(status=STR, extension=STR, number=STR), status=202,
-       errors=(400, 409, 503)),
+       errors=(400, 409, 429, 503)),
     Op("GET", "/api/executors", calls.executors, "Исполнители", READERS, response=array({"type": "object"})),
     Op("GET", "/api/buildings", calls.buildings, "Дома", READERS, response=array(obj(id=INT, address=STR))),
+    Op("POST", r"/api/users/{id:\d+}/end-sessions", users.end_sessions,
+       "Завершить все сеансы пользователя (его пульты закрываются, нужен повторный вход)", ("admin",), (ID,),
+       response=obj(user={"type": "object"}, consoles_closed=INT), errors=(404,)),
+    Op("PATCH", r"/api/users/{id:\d+}", users.update_user, "Отключить учётную запись или сменить роль", ("admin",),
+       (ID,), body=obj(active=BOOL, role=STR), response={"type": "object"}, errors=(400, 404, 422)),
     Op("GET", "/api/dictionaries", calls.dictionaries, "Справочники: категории, приоритеты, статусы, каналы",
        ALL_ROLES, response=obj(categories=array(ITEM), problems=array(ITEM), priorities=array(ITEM),
                                statuses=array(ITEM), channels=array(ITEM), callback_outcomes=array(ITEM))),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import cast
 
 import structlog
@@ -10,14 +9,20 @@ from aiohttp import web
 
 from journal import CATEGORIES
 from journal.addresses import format_address, normalize_phone
+from journal.dialing import dialable, known_resident_number
 
 from . import labels, serialize
 from .api_tickets import actor
-from .errors import BadRequest, Conflict, Unavailable
-from .keys import JOURNAL_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
+from .callback_limits import CallbackLimits
+from .errors import BadRequest, Conflict, Unavailable, WebError
+from .keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
 from .params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str
 
 log = structlog.get_logger(__name__)
+
+
+class TooManyCallbacks(WebError):
+    status = 429
 
 
 async def missed_calls(request: web.Request) -> web.Response:
@@ -38,29 +43,48 @@ async def callback_result(request: web.Request) -> web.Response:
     return web.json_response(serialize.missed(m, lk))
 
 
-RESIDENT_NUMBER = re.compile(r"7[3489]\d{9}")  # what dialplans/extensions.conf [callback] dials
+def masked(number: str) -> str:
+    """A number for the log: enough to see a paid range or a pattern, not the whole of it."""
+    return number[:4] + "*" * max(0, len(number) - 6) + number[-2:]
 
 
 async def call_back(request: web.Request) -> web.Response:
-    """Ring the dispatcher's own phone, then the resident (the PBX side does the dialling)."""
+    """Ring the dispatcher's own phone, then the resident (the PBX side does the dialling).
+    Only a resident's number the journal knows (a ticket's caller, a missed call), never a paid
+    range, within the hourly limits; every request is logged with who asked."""
     data = await json_body(request)
-    number = normalize_phone(req_str(data, "number", max_len=32))
-    if number is None or not RESIDENT_NUMBER.fullmatch(number):
-        # A resident's Russian number only: a mis-click must never ring 112 or a service number
-        # (the dialplan's callback context refuses them too).
-        raise BadRequest("Обратный звонок возможен только на российский номер из 11 цифр, например 8 916 123-45-67")
+    user = request[USER_KEY]
+    raw = req_str(data, "number", max_len=32)
+    number = dialable(raw)
+    limits = cast(CallbackLimits, request.app[CALLBACK_LIMITS_KEY])
+    digits = normalize_phone(raw) or ""
+    log.info("callback.requested", user_id=user.user_id, login=user.login, extension=user.extension,
+             number=masked(digits))
+    if number is None:
+        # A resident's Russian number only: a mis-click must never ring 112, a service number or
+        # a paid range (the dialplan's callback context refuses them too).
+        log.warning("callback.refused", login=user.login, number=masked(digits), reason="not dialable")
+        raise BadRequest("Обратный звонок возможен только на российский номер жителя из 11 цифр, например "
+                         "8 916 123-45-67 (платные номера 8-80x не набираются)")
+    journal = request.app[JOURNAL_KEY]
+    if not limits.allow_any and number not in limits.allowed and not await known_resident_number(journal.db, number):
+        log.warning("callback.refused", login=user.login, number=masked(number), reason="unknown number")
+        raise BadRequest("Перезвонить можно только на номер жителя из журнала (заявка или пропущенный вызов)")
     originate = cast("CallbackOriginator | None", request.app[ORIGINATOR_KEY])
     if originate is None:
         raise Unavailable("АТС не подключена: обратный звонок невозможен")
-    user = request[USER_KEY]
     if not user.extension:
         raise Conflict("У вашей учётной записи нет внутреннего номера")
+    if (why := limits.take(user.user_id)) is not None:
+        log.warning("callback.refused", login=user.login, number=masked(number), reason="rate limit")
+        raise TooManyCallbacks(why)
     try:
         await originate(user.extension, number)
     except Exception:
         log.exception("callback.originate_failed", extension=user.extension)
         raise Unavailable("АТС не приняла вызов, попробуйте ещё раз") from None
-    log.info("callback.originated", extension=user.extension)
+    log.info("callback.originated", user_id=user.user_id, login=user.login, extension=user.extension,
+             number=masked(number))
     return web.json_response({"status": "calling", "extension": user.extension, "number": number}, status=202)
 
 

@@ -3,7 +3,7 @@ root hands in (settings, the journal, the hub, the PBX's callback originator).""
 
 from __future__ import annotations
 
-import hashlib
+import os
 import secrets
 from pathlib import Path
 
@@ -14,9 +14,11 @@ from journal import Journal
 from journal.attachments import Attachments
 from journal.quality_suite import QualitySuite
 
-from ..settings import Settings
+from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
 from . import api, auth, downloads, pages, pages_training, ws
+from .callback_limits import CallbackLimits
+from .clients import parse_networks
 from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
@@ -24,11 +26,11 @@ from . import quality_pages, report_pages
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .keys import (
-    ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
-    TEMPLATES_KEY, THROTTLE_KEY, TRAINING_KEY, CallbackOriginator,
+    ATTACHMENTS_KEY, CALLBACK_LIMITS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
+    TEMPLATES_KEY, THROTTLE_KEY, TRAINING_KEY, TRUSTED_PROXIES_KEY, CallbackOriginator,
 )
 from .render import build_environment
-from .sessions import DEFAULT_TTL, SessionCodec
+from .sessions import SessionCodec, derive_key
 from .throttle import LoginThrottle
 
 log = structlog.get_logger(__name__)
@@ -48,19 +50,41 @@ SECURITY_HEADERS = {
 
 
 def session_key(settings: Settings) -> bytes:
-    secret = settings.server.secret_key
+    """The signing key of sessions, derived (HKDF-SHA256) from ``server.secret_key``; in demo mode
+    without one, from a random key made once and kept in ``var/secret_key`` (mode 0600)."""
+    secret = str(settings.server.secret_key)
     if not secret:
         if not settings.server.demo:
-            raise ValueError("server.secret_key is required outside demo mode")
-        # Demo: a key per process; a restart logs everyone out, which is fine for a demo.
-        log.warning("web.session_key_random", reason="demo mode without server.secret_key")
-        return secrets.token_bytes(32)
-    return hashlib.sha256(secret.encode()).digest()
+            raise SettingsError(f"setting 'server.secret_key' is missing outside demo mode; make one with: {MAKE_KEY}")
+        secret = _demo_key(settings.path("var/secret_key"))
+    if problem := weak_secret_key(secret):
+        raise SettingsError(f"setting 'server.secret_key' {problem}; make one with: {MAKE_KEY}")
+    return derive_key(secret.encode(), info=b"hotline session signing v1")
+
+
+def _demo_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    log.info("web.session_key_created", path=str(path), reason="demo mode without server.secret_key")
+    return key
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    # Pages, API answers, recordings and photos hold residents' data: never kept by the browser
+    # or a proxy, so Back after log-out shows nothing. Only our own static files are cached.
+    if not request.path.startswith(("/static/", "/favicon.ico")):
+        response.headers["Cache-Control"] = "no-store"
+    # No versions for a scanner to look up.
+    response.headers["Server"] = "hotline"
 
 
 async def _close_consoles(app: web.Application) -> None:
@@ -73,7 +97,7 @@ def create_app(
     *,
     hub: ConsoleHub | None = None,
     callback_originator: CallbackOriginator | None = None,
-    session_ttl: float = DEFAULT_TTL,
+    session_ttl: float | None = None,
     throttle: LoginThrottle | None = None,
     training: TrainingService | None = None,
     quality: QualitySuite | None = None,
@@ -83,12 +107,19 @@ def create_app(
     app[JOURNAL_KEY] = journal
     app[SETTINGS_KEY] = settings
     app[HUB_KEY] = hub or ConsoleHub()
-    app[SESSIONS_KEY] = SessionCodec(session_key(settings), ttl=session_ttl)
+    app[SESSIONS_KEY] = SessionCodec(session_key(settings), ttl=session_ttl or settings.server.session_hours * 3600)
     app[THROTTLE_KEY] = throttle or LoginThrottle()
+    try:
+        app[TRUSTED_PROXIES_KEY] = parse_networks(settings.server.trusted_proxies)
+    except ValueError as exc:
+        raise SettingsError(f"setting 'server.trusted_proxies': {exc}") from None
     app[TEMPLATES_KEY] = build_environment()
     app[ATTACHMENTS_KEY] = Attachments(journal.db, journal.files)
     app[ORIGINATOR_KEY] = callback_originator
-    app[SECURE_COOKIES_KEY] = settings.server.public_url.startswith("https://")
+    cb = settings.callback
+    app[CALLBACK_LIMITS_KEY] = CallbackLimits(per_dispatcher=cb.per_dispatcher_per_hour, total=cb.total_per_hour,
+                                              allowed_numbers=cb.allowed_numbers, allow_any=cb.allow_any_number)
+    app[SECURE_COOKIES_KEY] = settings.server.secure_cookies or settings.server.public_url.startswith("https://")
     # Without the stand-in (tests, a real Asterisk) the pages explain that test calls need it.
     app[TRAINING_KEY] = training or TrainingService(
         journal, TestCalls(NoCalls(), settings.path("var/test-calls")), settings.path("config/training"))

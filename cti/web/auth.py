@@ -6,13 +6,17 @@ import functools
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import structlog
 from aiohttp import web
+from yarl import URL
 
-
+from .clients import came_over_tls, client_address
 from .errors import Forbidden, Handler, Unauthorized
-from .keys import JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, USER_KEY
+from .keys import (
+    HUB_KEY, JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, TRUSTED_PROXIES_KEY, USER_KEY,
+)
 from .params import form_body
 from .render import render
 from .sessions import COOKIE, SessionUser
@@ -33,9 +37,28 @@ def current_user(request: web.Request) -> SessionUser:
     return request[USER_KEY]
 
 
+def remote_address(request: web.Request) -> str:
+    return client_address(request, request.app[TRUSTED_PROXIES_KEY])
+
+
+async def session_user(request: web.Request) -> SessionUser | None:
+    """The session of the request if its cookie is good AND the journal still agrees: the user
+    exists and is active, their sessions were not ended (nor the password changed) since it was
+    issued, and it was not logged out. Role, name and extension are today's, not the cookie's."""
+    cookie = request.app[SESSIONS_KEY].read(request.cookies.get(COOKIE))
+    if cookie is None:
+        return None
+    issued = datetime.fromtimestamp(cookie.issued, UTC)
+    user = await request.app[JOURNAL_KEY].sessions.current_user(cookie.user_id, cookie.sid, issued)
+    if user is None:
+        return None
+    return SessionUser(user.id, user.login, user.full_name, user.role, user.extension, cookie.sid, cookie.expires,
+                       cookie.issued)
+
+
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    user = request.app[SESSIONS_KEY].read(request.cookies.get(COOKIE))
+    user = await session_user(request) if request.cookies.get(COOKIE) else None
     if user is not None:
         request[USER_KEY] = user
         structlog.contextvars.bind_contextvars(user_id=user.user_id)
@@ -63,19 +86,28 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
 
 
 def _safe_next(value: str | None) -> str:
-    # Only paths on this site: "//evil.example" and "https://..." would be open redirects.
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """Only a path on this site. Checked on the URL as it will be sent: "//evil.example",
+    "https://...", a backslash, or control characters that the URL library strips later
+    (a TAB in "/%09/evil.example" becomes "//evil.example") are refused."""
+    if not value or not value.startswith("/") or any(c < " " or c in "\\\x7f" for c in value):
+        return "/"
+    try:
+        url = URL(value)
+    except ValueError:
+        return "/"
+    text = str(url)
+    if url.absolute or url.scheme or url.raw_authority or not text.startswith("/") or text.startswith("//"):
+        return "/"
+    return text
 
 
 def _set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Lax",
-                        secure=request.app[SECURE_COOKIES_KEY])
+    secure = request.app[SECURE_COOKIES_KEY] or came_over_tls(request, request.app[TRUSTED_PROXIES_KEY])
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="Lax", secure=secure)
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
-    if request.app[SESSIONS_KEY].read(request.cookies.get(COOKIE)) is not None:
+    if request.cookies.get(COOKIE) and await session_user(request) is not None:
         raise web.HTTPFound(_safe_next(request.query.get("next")))
     return _login_form(request, error=None, status=200)
 
@@ -102,10 +134,10 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if not token or not cookie or not hmac.compare_digest(token, cookie):
         raise Forbidden("Форма входа устарела. Обновите страницу и попробуйте снова.")
     throttle = request.app[THROTTLE_KEY]
-    ip = request.remote or "?"
+    ip = remote_address(request)
     wait = throttle.retry_after(login, ip)
     if wait > 0:
-        log.warning("login.locked", login=login, ip=ip)
+        log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
         seconds = int(wait) + 1
         locked = _login_form(request, error=f"Слишком много неудачных попыток входа. Повторите через {seconds} с.",
                              status=429, login=login)
@@ -115,10 +147,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     people = request.app[JOURNAL_KEY].people
     user = await people.authenticate(login, password) if login and password else None
     if user is None:
-        throttle.failed(login, ip)
+        alert = throttle.failed(login, ip)
         log.info("login.failed", login=login, ip=ip)
+        if alert is not None:
+            # Somebody is guessing: nobody is locked out, the administrator is told.
+            log.warning("login.guessing", pattern=alert, login=login, ip=ip)
+            request.app[HUB_KEY].publish("security_alert", {
+                "kind": "login_guessing", "login": login, "address": ip,
+                "message": f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})"}, to="role:admin")
         return _login_form(request, error="Неверный логин или пароль", status=401, login=login)
-    throttle.succeeded(login)
+    throttle.succeeded(login, ip)
     codec = request.app[SESSIONS_KEY]
     _, cookie_value = codec.issue(user_id=user.id, login=user.login, name=user.full_name, role=user.role,
                                   extension=user.extension)
@@ -131,7 +169,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     user = request[USER_KEY]
-    request.app[SESSIONS_KEY].revoke(user.sid, user.expires)
+    # Kept in the journal: the cookie stays void after a restart too.
+    await request.app[JOURNAL_KEY].sessions.revoke(user.sid, user.user_id, datetime.fromtimestamp(user.expires, UTC))
     log.info("logout", user_id=user.user_id)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")

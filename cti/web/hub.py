@@ -196,6 +196,17 @@ class ConsoleHub:
             self.detach(client)
             await client.socket.close(code=1001, message=b"server shutdown")
 
+    async def close_user(self, user_id: int, *, code: int = 4401, message: bytes = b"session ended") -> int:
+        """Close every console of one user (their sessions were ended); how many were open."""
+        mine = [c for c in self._clients if c.who.user_id == user_id]
+        for client in mine:
+            self.detach(client)
+            await client.socket.close(code=code, message=message)
+        return len(mine)
+
+    def user_client_count(self, user_id: int) -> int:
+        return sum(1 for c in self._clients if c.who.user_id == user_id)
+
     def online_extensions(self) -> set[str]:
         """Extensions of dispatchers with a console open: who is on shift right now."""
         return {c.who.extension for c in self._clients if c.who.extension and c.who.role == "dispatcher"}

@@ -12,6 +12,7 @@ from journal.attachments import Attachments
 
 from ..settings import Settings
 from ..training.service import TrainingService
+from .clients import Network
 from .hub import ConsoleHub
 from .sessions import SessionCodec, SessionUser
 from .throttle import LoginThrottle
@@ -29,6 +30,8 @@ TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 ATTACHMENTS_KEY = web.AppKey("attachments", Attachments)
 ORIGINATOR_KEY = web.AppKey("callback_originator", object)  # CallbackOriginator | None
 SECURE_COOKIES_KEY = web.AppKey("secure_cookies", bool)
+TRUSTED_PROXIES_KEY: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
+CALLBACK_LIMITS_KEY = web.AppKey("callback_limits", object)  # callback.CallbackLimits
 
 USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)

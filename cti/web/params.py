@@ -15,14 +15,36 @@ from .errors import BadRequest, Forbidden
 from .sessions import SessionUser
 
 
+MAX_JSON_DEPTH = 16  # our bodies are flat objects; deeper is an attack on the parser
+# Dates a journal can hold: anything outside is a typo or a probe (9999-12-31 + 1 day overflows).
+MIN_DAY, MAX_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("Тело запроса должно быть JSON-объектом") from None
+    except RecursionError:
+        raise BadRequest(f"Слишком глубокая вложенность JSON (не больше {MAX_JSON_DEPTH} уровней)") from None
     if not isinstance(data, dict):
         raise BadRequest("Тело запроса должно быть JSON-объектом")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise BadRequest(f"Слишком глубокая вложенность JSON (не больше {MAX_JSON_DEPTH} уровней)")
     return data
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def opt_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str | None:
@@ -98,9 +120,13 @@ def opt_day(value: str | None, key: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise BadRequest(f"Параметр «{key}»: дата в формате ГГГГ-ММ-ДД") from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise BadRequest(f"Параметр «{key}»: дата вне допустимого диапазона "
+                         f"({MIN_DAY:%d.%m.%Y} — {MAX_DAY:%d.%m.%Y})")
+    return day
 
 
 def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> TicketFilter:

@@ -1,15 +1,23 @@
 """HTML to PDF with headless Chromium (Debian's chromium package, also installed in CI): the
-printable report is the same HTML the browser shows, so the two cannot disagree."""
+printable report is the same HTML the browser shows, so the two cannot disagree.
+
+The page is served to Chromium from memory, by a one-request server on loopback under a random
+path (never a file:// page, which may read other local files), with a policy that runs no
+script of the page and fetches nothing: a resident's words in a report are text, never a
+script that runs in the printer."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import structlog
+from aiohttp import web
 
 log = structlog.get_logger(__name__)
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
@@ -17,6 +25,32 @@ CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 
 class PdfUnavailable(Exception):
     pass
+
+
+@contextlib.asynccontextmanager
+async def _served(html: str) -> AsyncIterator[str]:
+    """The page at a random URL on loopback for as long as Chromium needs it; nothing else."""
+    path = f"/{secrets.token_urlsafe(16)}/report.html"
+    body = html.encode()
+
+    async def handler(request: web.BaseRequest) -> web.StreamResponse:
+        if request.path != path:
+            return web.Response(status=404)
+        # Scripts off for the page (Chromium's own print machinery needs its JavaScript, so the
+        # switch is the page's policy, not a command-line flag), and nothing fetched from anywhere.
+        return web.Response(body=body, content_type="text/html", charset="utf-8", headers={
+            "Content-Security-Policy": "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
+                                       "img-src data:; font-src data:"})
+
+    runner = web.ServerRunner(web.Server(handler), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{port}{path}"
+    finally:
+        await runner.cleanup()
 
 
 class PdfPrinter:
@@ -29,14 +63,14 @@ class PdfPrinter:
     async def print(self, html: str) -> bytes:
         if self.binary is None:
             raise PdfUnavailable("chromium is not installed")
-        async with self._limit:
+        async with self._limit, _served(html) as url:
             with tempfile.TemporaryDirectory(prefix="hotline-pdf-") as tmp:
-                src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
-                await asyncio.to_thread(src.write_text, html, "utf-8")
+                out = Path(tmp) / "report.pdf"
                 proc = await asyncio.create_subprocess_exec(
                     self.binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer", "--no-first-run",
-                    f"--print-to-pdf={out}", src.as_uri(),
+                    "--disable-extensions", "--no-proxy-server",
+                    f"--print-to-pdf={out}", url,
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
                 try:
                     _, err = await asyncio.wait_for(proc.communicate(), self.timeout)

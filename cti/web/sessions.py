@@ -1,7 +1,9 @@
 """Sessions in signed cookies: ``base64(json).base64(hmac-sha256)``, HttpOnly, SameSite=Lax.
 
-Nothing is stored on the server, so a restart keeps dispatchers logged in (with a configured
-key). The payload carries an absolute expiry; a random session id binds the CSRF token.
+The cookie says who and until when; the journal says whether that still holds (the user
+active, sessions not ended, the session not logged out: journal.sessions), checked on every
+request. The payload carries its issue time and an absolute expiry; a random session id binds
+the CSRF token.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 COOKIE = "hotline_session"
-DEFAULT_TTL = 12 * 3600  # one dispatcher shift
+DEFAULT_TTL = 26 * 3600  # a 24-hour shift and time to log in before it (server.session_hours)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,19 @@ class SessionUser:
     extension: str | None
     sid: str
     expires: float
+    issued: float = 0.0
+
+
+def derive_key(secret: bytes, *, info: bytes, length: int = 32, salt: bytes = b"hotline-hkdf-salt-v1") -> bytes:
+    """HKDF-SHA256 (RFC 5869) of the configured secret: the signing key is never the secret
+    itself nor a bare hash of it."""
+    prk = hmac.new(salt, secret, hashlib.sha256).digest()
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
 
 
 def _b64(data: bytes) -> str:
@@ -44,9 +59,6 @@ class SessionCodec:
             raise ValueError("session key must be at least 16 bytes")
         self._key = key
         self.ttl = ttl
-        # Log-out revokes a session id until its expiry (per process: a restart forgets, the
-        # expiry still holds).
-        self._revoked: dict[str, float] = {}
 
     def _mac(self, purpose: str, data: bytes) -> bytes:
         return hmac.new(self._key, purpose.encode() + b"\0" + data, hashlib.sha256).digest()
@@ -54,9 +66,9 @@ class SessionCodec:
     def issue(self, *, user_id: int, login: str, name: str, role: str, extension: str | None,
               now: float | None = None) -> tuple[SessionUser, str]:
         now = time.time() if now is None else now
-        user = SessionUser(user_id, login, name, role, extension, secrets.token_urlsafe(16), now + self.ttl)
+        user = SessionUser(user_id, login, name, role, extension, secrets.token_urlsafe(16), now + self.ttl, now)
         body = json.dumps({"u": user_id, "l": login, "n": name, "r": role, "x": extension, "s": user.sid,
-                           "e": int(user.expires)}, separators=(",", ":")).encode()
+                           "e": int(user.expires), "i": now}, separators=(",", ":")).encode()
         return user, f"{_b64(body)}.{_b64(self._mac('session', body))}"
 
     def read(self, cookie: str | None, now: float | None = None) -> SessionUser | None:
@@ -71,18 +83,13 @@ class SessionCodec:
             return None
         try:
             d = json.loads(body)
-            user = SessionUser(int(d["u"]), str(d["l"]), str(d["n"]), str(d["r"]), d["x"], str(d["s"]), float(d["e"]))
+            user = SessionUser(int(d["u"]), str(d["l"]), str(d["n"]), str(d["r"]), d["x"], str(d["s"]), float(d["e"]),
+                               float(d["i"]))
         except (ValueError, KeyError, TypeError):
             return None
-        if user.expires <= (time.time() if now is None else now) or user.sid in self._revoked:
+        if user.expires <= (time.time() if now is None else now):
             return None
         return user
-
-    def revoke(self, sid: str, expires: float) -> None:
-        now = time.time()
-        for old in [s for s, e in self._revoked.items() if e <= now]:
-            del self._revoked[old]
-        self._revoked[sid] = expires
 
     def csrf_token(self, sid: str) -> str:
         """The CSRF token of a session: derived from its id, so it needs no storage."""

@@ -51,6 +51,8 @@ NSTR: Schema = {"type": "string", "nullable": True}
 INT: Schema = {"type": "integer"}
 NINT: Schema = {"type": "integer", "nullable": True}
 BOOL: Schema = {"type": "boolean"}
+# A local date; the format makes the fuzzer try the extremes (0001-01-01, 9999-12-31).
+DATE: Schema = {"type": "string", "format": "date"}
 ID = Param("id", "path", INT, "Идентификатор", required=True)
 
 TICKET: Schema = {"$ref": "#/components/schemas/Ticket"}

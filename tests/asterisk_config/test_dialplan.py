@@ -227,6 +227,18 @@ def test_emergency_numbers_are_refused_by_name(context: str, number: str) -> Non
     assert route[1].args == ["21"]  # call rejected
 
 
+PREMIUM = ["88091234567", "78091234567", "88031234567", "78031234567", "88011234567", "88061234567"]
+
+
+@pytest.mark.parametrize("context", RESIDENT_CONTEXTS)
+@pytest.mark.parametrize("number", PREMIUM)
+def test_paid_ranges_are_refused(context: str, number: str) -> None:
+    """8-803, 8-809 and the rest of the paid non-geographic ranges: toll fraud, never dialled."""
+    route = _route(context, number)
+    assert [s.app for s in route] == ["Log", "Hangup"], number
+    assert route[0].args[0] == "WARNING" and "paid" in route[0].args[1]
+
+
 @pytest.mark.parametrize("context", RESIDENT_CONTEXTS)
 def test_anything_else_is_refused_with_a_warning(context: str) -> None:
     route = [s for s in STEPS if (s.context, s.exten) == find_extension(SECTIONS, STEPS, context, "i")]

@@ -17,6 +17,7 @@ from cti.settings import Settings
 from cti.web import ConsoleHub, create_app
 from cti.web.throttle import LoginThrottle
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
+from tests.conftest import TEST_SECRET_KEY
 
 PASSWORD = "password1"
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
@@ -77,7 +78,7 @@ async def staff(web_journal: Journal) -> Staff:
 @pytest.fixture
 def settings() -> Settings:
     s = Settings()
-    s.server.secret_key = "test-secret-key-for-console-tests"
+    s.server.secret_key = TEST_SECRET_KEY
     return s
 
 

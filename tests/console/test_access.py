@@ -150,8 +150,10 @@ async def test_an_unexpected_error_shows_no_trace(
 
 
 async def test_callback_goes_to_the_pbx_from_the_dispatchers_extension(
-    browser_session: Callable[[str], Awaitable[Session]], originator: Originator
+    browser_session: Callable[[str], Awaitable[Session]], originator: Originator, web_journal: Journal
 ) -> None:
+    # A resident who called and hung up: the journal knows the number (only such are called back).
+    await web_journal.calls.record_missed(call_id=None, caller_number="79161234567", reason="hangup")
     s = await browser_session("petrova")
     status, body = await s.api("POST", "/api/callback", {"number": "8 (916) 123-45-67"})
     assert status == 202 and originator.calls == [("101", "79161234567")]

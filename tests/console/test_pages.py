@@ -141,6 +141,7 @@ async def test_callback_without_a_pbx_is_503(
     settings: Settings, web_journal: Journal, staff: Staff, aiohttp_server: Callable[..., Awaitable[TestServer]]
 ) -> None:
     s = Session(await aiohttp_server(create_app(settings, web_journal)))
+    await web_journal.calls.record_missed(call_id=None, caller_number="79161234567", reason="hangup")
     try:
         assert (await s.login("petrova")).status == 302
         status, body = await s.api("POST", "/api/callback", {"number": "79161234567"})

@@ -109,6 +109,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/executors"): r(READERS),
     ("GET", "/api/buildings"): r(READERS),
     ("GET", "/api/dictionaries"): r(ALL),
+    ("POST", "/api/users/{id}/end-sessions"): r(frozenset({"admin"}), "/api/users/{nobody}/end-sessions", 404),
+    ("PATCH", "/api/users/{id}"): r(frozenset({"admin"}), "/api/users/{nobody}", 404),
     # Without the stand-in the console answers 503 "test calls need the stand-in", to allowed roles only.
     ("POST", "/api/test-calls"): r(EDITORS, "/api/test-calls", 503),
     ("GET", "/api/training/scenarios"): r(EDITORS),

@@ -14,12 +14,13 @@ from aiohttp import web
 from yarl import URL
 
 from cti.runtime import Runtime, build_runtime
+from cti.service import make_runner
 from cti.settings import Settings
 from ivr.prompts import PROMPTS_DIR
 from journal.migrate import upgrade
 from pbxsim import SimConfig
 from pbxsim.media import sounds_from_dir
-from tests.conftest import run_in_thread
+from tests.conftest import TEST_SECRET_KEY, run_in_thread
 
 
 class Served:
@@ -42,6 +43,10 @@ def service_settings(tmp_path: Path, configure: Callable[[Settings], None] = lam
     settings.database.url = f"sqlite+aiosqlite:///{tmp_path}/journal.sqlite3"
     settings.recordings.dir = str(tmp_path / "files")
     settings.asr.backend = "none"
+    # The demo against a stand-in (its staff, the published password); a test of production
+    # turns it off in ``configure``.
+    settings.server.demo = True
+    settings.server.secret_key = TEST_SECRET_KEY
     configure(settings)
     run_in_thread(lambda: upgrade(settings.database_url()))
     return settings
@@ -52,7 +57,7 @@ async def running(settings: Settings, **build: Any) -> AsyncIterator[tuple[Runti
     runtime = await build_runtime(settings, **build)
     await runtime.start()
     await runtime.ari.state.wait_connected(5)
-    runner = web.AppRunner(runtime.app)
+    runner = make_runner(runtime.app, settings)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

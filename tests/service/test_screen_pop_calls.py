@@ -13,13 +13,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cti.demo import DEMO_PASSWORD
+from cti.compose import build_journal
+from cti.demo import seed
 from cti.runtime import Runtime
 from cti.settings import Settings
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim
 from tests.console.conftest import Session
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
+
+STAFF_PASSWORD = "Смена-на-стенде-2026"
 
 
 @pytest.fixture
@@ -30,13 +33,19 @@ async def service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSim, Served
             ami = sim.ami_settings()
             settings.ami.host, settings.ami.port, settings.ami.password = ami.host, ami.port, ami.password
 
-        async with running(service_settings(tmp_path, external_pbx)) as (runtime, served):
+        settings = service_settings(tmp_path, external_pbx)
+        # A real PBX gets no demo accounts: the same staff, seeded with a password of the test's.
+        journal = build_journal(settings)
+        await seed(journal, STAFF_PASSWORD)
+        await journal.close()
+        async with running(settings) as (runtime, served):
             yield runtime, sim, served
 
 
-async def console(served: Served, login: str) -> tuple[Session, aiohttp.ClientWebSocketResponse]:
+async def console(served: Served, login: str,
+                  password: str = STAFF_PASSWORD) -> tuple[Session, aiohttp.ClientWebSocketResponse]:
     s = Session(served)  # type: ignore[arg-type]
-    r = await s.login(login, DEMO_PASSWORD)
+    r = await s.login(login, password)
     assert r.status == 302
     ws = await s.ws()
     hello = json.loads((await ws.receive()).data)

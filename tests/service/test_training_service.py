@@ -14,6 +14,7 @@ import pytest
 from journal import TicketFilter
 from journal.clock import utcnow
 
+from cti.demo import DEMO_PASSWORD
 from cti.runtime import Runtime
 from pbxsim import PbxSim
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
@@ -37,8 +38,8 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
     training_service: tuple[Runtime, PbxSim, Served],
 ) -> None:
     runtime, _, served = training_service
-    s1, ws1 = await console(served, "dispatcher1")
-    s2, ws2 = await console(served, "dispatcher2")
+    s1, ws1 = await console(served, "dispatcher1", DEMO_PASSWORD)
+    s2, ws2 = await console(served, "dispatcher2", DEMO_PASSWORD)
     try:
         status, run = await s1.api("POST", "/api/training/runs", {"scenario": "burst-pipe-night"})
         assert status == 201, run
@@ -88,7 +89,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
 @pytest.mark.slow
 async def test_a_test_call_from_the_page_goes_through_the_ivr(training_service: tuple[Runtime, PbxSim, Served]) -> None:
     runtime, _, served = training_service
-    s1, _ = await console(served, "dispatcher1")
+    s1, _ = await console(served, "dispatcher1", DEMO_PASSWORD)
     try:
         form = aiohttp.FormData()
         for k, v in {"number": "79169990011", "keys": "1", "first_key_at": "12",
@@ -111,7 +112,7 @@ async def test_a_test_call_from_the_page_goes_through_the_ivr(training_service: 
 
 async def test_the_header_shows_the_pbx_state_in_both_states(training_service: tuple[Runtime, PbxSim, Served]) -> None:
     runtime, _, served = training_service
-    s1, _ = await console(served, "dispatcher1")
+    s1, _ = await console(served, "dispatcher1", DEMO_PASSWORD)
     try:
         async with s1.http.get(s1.url("/tickets")) as page:
             html = await page.text()

@@ -31,12 +31,23 @@ const Console = {
     this.socket = ws;
     ws.onopen = () => { this.retry = 1000; this.setLink(true); };
     ws.onmessage = (ev) => this.onMessage(JSON.parse(ev.data));
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
+      // 4401: the session was ended (log-out elsewhere, account switched off): log in again.
+      if (ev.code === 4401) { location.reload(); return; }
       this.setLink(false);
       // Back off up to 10 s; the hub replays what was missed since lastId.
       setTimeout(() => this.connect(), this.retry);
       this.retry = Math.min(this.retry * 2, 10000);
     };
+  },
+
+  alert(text) {
+    // Text, never HTML (the login in it is an attacker's string).
+    const el = document.createElement("div");
+    el.className = "banner security-alert";
+    el.setAttribute("role", "alert");
+    el.textContent = text;
+    document.querySelector("main, body").prepend(el);
   },
 
   setLink(up) {
@@ -56,6 +67,10 @@ const Console = {
         this.calls.clear();
         for (const c of msg.calls) this.calls.set(c.call_id, c);
         this.renderCalls();
+        break;
+      case "security_alert":
+        // Administrators only (the hub sends it to them): a pattern of password guessing.
+        this.alert(msg.message);
         break;
       case "resync":
         for (const key of this.cards.keys()) this.refreshCard(key);
