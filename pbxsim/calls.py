@@ -169,6 +169,7 @@ def originate_leg(pbx: Pbx, endpoint: str, *, app: str, app_args: str, caller_id
         two = None
     one.linkedid = one.id
     one.variables.update(variables)
+    one.originated_by = app
     for ch in (one, two):
         if ch is not None:
             ch.linkedid = one.id

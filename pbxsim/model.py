@@ -59,6 +59,9 @@ class SimChannel:
     variables: dict[str, str] = field(default_factory=dict)
     alive: bool = True
     peer: SimChannel | None = None  # other half of a Local pair
+    # Originated by an app (POST /channels): the app stays subscribed to it after StasisEnd and
+    # hears its ChannelDestroyed, unlike a channel that came in through the dialplan.
+    originated_by: str | None = None
     # runtime
     ops: asyncio.Queue[Any] = field(default_factory=asyncio.Queue, repr=False)
     current: Any = None  # the playback or recording now running

@@ -171,7 +171,9 @@ class Pbx:
             self.hub.ami_channel("VarSet", channel, "dialplan,all", Variable="STASISSTATUS", Value="SUCCESS")
             self.hub.channel_event("StasisEnd", channel)
             channel.stasis_app = None
-            channel.apps.clear()  # a channel that left Stasis is no longer reported to the app
+            channel.apps.clear()  # a channel that left Stasis is no longer reported to the app...
+            if channel.originated_by:  # ...unless the app made it (its ChannelDestroyed still comes)
+                channel.apps.add(channel.originated_by)
         self.hub.ami_channel("SoftHangupRequest", channel, Cause=str(cause))
         self.hub.ami_channel("Hangup", channel, Cause=str(cause), **{"Cause-txt": CAUSE_TXT.get(cause, "Unknown")})
         if destroyed:
@@ -202,8 +204,10 @@ class Pbx:
         self.teardown(channel, cause=cause)
 
     def app_hangup(self, channel: SimChannel, cause: int = 16) -> None:
-        """DELETE /channels/{id}: the app hangs up one channel; a Local partner follows."""
-        self.teardown(channel, cause=cause, hangup_request=False, destroyed=True)
+        """DELETE /channels/{id}: the app hangs up one channel; a Local partner follows. A phone's
+        channel says ChannelHangupRequest first (tests/fixtures/asterisk/executor-line.jsonl,
+        dispatcher-pjsip-answers.jsonl); a Local half goes without one."""
+        self.teardown(channel, cause=cause, hangup_request=channel.peer is None, destroyed=True)
         peer = channel.peer
         if peer is not None and peer.alive:
             self.teardown(peer, cause=cause, destroyed=bool(peer.apps))
