@@ -143,7 +143,9 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     desk = ConsoleDesk(journal, hub, tracker)
     # With a recogniser the caller may also say the category; the keys work either way.
     hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
-                          config=FlowConfig(speech_enabled=transcriber is not None), transcriber=transcriber)
+                          config=FlowConfig(speech_enabled=transcriber is not None,
+                                            confirm_understanding=transcriber is not None and settings.asr.confirm_understanding),
+                          transcriber=transcriber)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)

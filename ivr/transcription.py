@@ -21,6 +21,7 @@ from journal.models import Building, Ticket
 
 from .asr import Transcriber, Transcript
 from .nlu import Address, Understanding, match_building, understand
+from .nlu import load as load_understanding
 
 log = structlog.get_logger(__name__)
 ASR = Actor.system("asr")
@@ -69,6 +70,9 @@ class TranscriptionWorker:
         self._wake.set()
 
     async def start(self) -> None:
+        if self.understand is understand:
+            # Morphology, word vectors and weights: about a second and ~150 MB, once, in a thread.
+            await asyncio.to_thread(load_understanding)
         recovered = await self.journal.transcription.recover()
         if recovered:
             log.info("transcription.recovered", jobs=recovered)
@@ -132,7 +136,7 @@ class TranscriptionWorker:
             log.exception("transcription.failure_not_shown")
 
     async def _file(self, job: ClaimedJob, transcript: Transcript) -> None:
-        u = self.understand(transcript.text) if transcript.text else None
+        u = await asyncio.to_thread(self.understand, transcript.text) if transcript.text else None
         ticket = await self.journal.transcription.complete(
             job, text=transcript.text, words=[asdict(w) for w in transcript.words],
             suggested_category=u.category if u and u.category_confidence > 0 else None,

@@ -171,6 +171,7 @@ Command = (
     | ListenForChoice
     | StopListening
     | StartRecording
+    | UnderstandRecording
     | RegisterTicket
     | RecordMissedCall
     | ConnectToDispatcher

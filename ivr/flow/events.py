@@ -166,6 +166,7 @@ Event = (
     | Timeout
     | SpokenChoice
     | RecordingDone
+    | RecordingUnderstood
     | TicketRegistered
     | DispatcherAnswered
     | NoDispatcher

@@ -26,11 +26,12 @@ from ivr.flow.transitions import register
 
 
 def enter_understanding(state: State, config: FlowConfig, spoken: float) -> Transition:
-    assert state.recording_name is not None
+    name = state.recording_name
+    assert name is not None
     state = replace(state, recorded_seconds=spoken)
     state, cmds = play(state, (prompt("one-moment"),), Step.UNDERSTANDING)
     state, timer = start_timer(state, config.understand_timeout_seconds)
-    return state, [*cmds, UnderstandRecording(state.recording_name), *timer]
+    return state, [*cmds, UnderstandRecording(name), *timer]
 
 
 def on_understanding(state: State, event: Event, config: FlowConfig) -> Transition:
