@@ -17,10 +17,12 @@ from typing import Protocol
 import structlog
 
 from journal import Actor, ClaimedJob, Journal
+from journal.addresses import format_address
 from journal.models import Building, Ticket
 
 from .asr import Transcriber, Transcript
 from .nlu import Address, Understanding, match_building, understand
+from .nlu.buildings import rank_buildings
 from .nlu import load as load_understanding
 
 log = structlog.get_logger(__name__)
@@ -161,7 +163,13 @@ class TranscriptionWorker:
                 if u.address.apartment and not ticket.apartment:
                     changes["apartment"] = u.address.apartment
             if not ticket.address_text:
-                changes["address_text"] = _address_text(u.address)
+                text = _address_text(u.address)
+                ranked = rank_buildings(u.address, buildings) if match is None else []
+                if len(ranked) > 1:
+                    # Two of our buildings are equally near what was heard: the dispatcher picks.
+                    options = "; ".join(format_address(b.street_type, b.street, b.house, b.building) for _, b in ranked[:3])
+                    text = f"{text} (уточнить: {options})"
+                changes["address_text"] = text
         if ticket.category == "other" and u.category != "other" and u.category_confidence >= 0.5:
             # Nobody chose a category (an emergency put straight through): the words choose it.
             changes["category"] = u.category
