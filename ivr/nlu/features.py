@@ -70,11 +70,11 @@ class Featurizer:
 
     @property
     def size(self) -> int:
-        return DIM + N_CATEGORY_SEEDS + N_EMERGENCY_SEEDS + len(self.categories) + 2
+        return 2 * DIM + N_CATEGORY_SEEDS + N_EMERGENCY_SEEDS + len(self.categories) + 2
 
     def nearest_seed(self, x: Features) -> float:
         """How close the call's nearest word came to any service's seed words (0 when none)."""
-        return float(x[DIM:DIM + N_CATEGORY_SEEDS].max())
+        return float(x[2 * DIM:2 * DIM + N_CATEGORY_SEEDS].max())
 
     def content_vectors(self, tokens: Sequence[str], lemmas: Sequence[str]) -> list[Vector]:
         out: list[Vector] = []
@@ -99,11 +99,13 @@ class Featurizer:
             norm = float(np.linalg.norm(mean))
             if norm > 0:
                 x[:DIM] = mean / norm
-            at = DIM
+            # The strongest word on each dimension: one telling word in a long call still counts.
+            x[DIM:2 * DIM] = m.max(axis=0)
+            at = 2 * DIM
             for seeds in self._cat_seeds + self._em_seeds:
                 x[at] = float((m @ seeds.T).max())
                 at += 1
-        at = DIM + N_CATEGORY_SEEDS + N_EMERGENCY_SEEDS
+        at = 2 * DIM + N_CATEGORY_SEEDS + N_EMERGENCY_SEEDS
         for i, c in enumerate(self.categories):
             x[at + i] = min(1.0, rule_scores.get(c, 0.0) / 6.0)
         x[-2] = 1.0 if rule_emergency else 0.0
