@@ -23,6 +23,7 @@ from .model import Weights
 from .morph import analyzer, lemmas, repair
 from .problems import problem_for
 from .text import tokens
+from .vectors import EmbeddingsMissing
 from .vectors import load as load_vectors
 
 log = structlog.get_logger(__name__)
@@ -68,31 +69,36 @@ class _Engine:
 
 _lock = threading.Lock()
 _engine: _Engine | None = None
+_unavailable: str | None = None  # why the models could not be loaded (rules alone then)
 
 
 def load() -> None:
-    """Load the morphology, vectors and weights (about a second): call once at start, in a thread."""
-    global _engine
-    if _engine is None:
+    """Load the morphology, vectors and weights (about a second): call once at start, in a thread.
+
+    Without the vectors or the weights (an install step missed) the service still answers calls:
+    the rules alone decide, as before the models, and the logged error says what to install."""
+    global _engine, _unavailable
+    if _engine is None and _unavailable is None:
         with _lock:
-            if _engine is None:
-                _engine = _Engine()
+            if _engine is None and _unavailable is None:
+                try:
+                    _engine = _Engine()
+                except (EmbeddingsMissing, OSError, RuntimeError, KeyError) as exc:
+                    _unavailable = str(exc)
+                    log.error("nlu.models_unavailable", error=_unavailable)
+                    return
                 log.info("nlu.loaded")
 
 
-def _get_engine() -> _Engine:
-    if _engine is None:
-        load()
-    assert _engine is not None
-    return _engine
-
-
 def understand(text: str) -> Understanding:
-    engine = _get_engine()
+    load()
     toks = repair(tokens(text))
-    lems = lemmas(toks)
     rules = classify(toks)
     reasons = list(detect(toks))
+    engine = _engine
+    if engine is None:
+        return _rules_alone(toks, rules.category, rules.confidence, dict(rules.scores), reasons)
+    lems = lemmas(toks)
     x = engine.featurizer.features(toks, lems, dict(rules.scores), bool(reasons))
     probs = engine.weights.category_probabilities(x[None, :].astype(np.float64))[0]
     p_em = float(engine.weights.emergency_probability(x[None, :].astype(np.float64))[0])
@@ -126,3 +132,18 @@ def understand(text: str) -> Understanding:
     log.debug("nlu.understood", category=result.category, confidence=result.category_confidence,
               emergency=result.emergency, problem=result.problem)
     return result
+
+
+def _rules_alone(toks: list[str], category: str, confidence: float, scores: dict[str, float], reasons: list[str]) -> Understanding:
+    sure = next((_SURE[r] for r in reasons if r in _SURE), None)
+    return Understanding(
+        category=sure or category,
+        # The rules' own measure, as before the models (margin over the runner-up, damped when thin).
+        category_confidence=confidence if sure is None else 1.0,
+        scores=scores,
+        emergency=bool(reasons),
+        emergency_reasons=tuple(reasons),
+        problem=problem_for(sure or category, toks),
+        address=parse_address(toks),
+        rule_category=category,
+    )

@@ -87,3 +87,23 @@ def test_confidence_and_possible_emergency() -> None:
     assert clear.confident and not clear.possibly_emergency
     vague = understand("у нас опять что-то случилось")
     assert not vague.confident
+
+
+def test_without_the_vectors_the_rules_alone_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from ivr.nlu.vectors import EmbeddingsMissing
+
+    u = importlib.import_module("ivr.nlu.understand")  # the module (the package re-exports a function of that name)
+
+    def missing() -> None:
+        raise EmbeddingsMissing("нет файла векторов navec")
+
+    monkeypatch.setattr(u, "_engine", None)
+    monkeypatch.setattr(u, "_unavailable", None)
+    monkeypatch.setattr(u, "load_vectors", missing)
+    result = u.understand("прорвало трубу в ванной квартира пять")
+    assert u._unavailable == "нет файла векторов navec"
+    assert (result.category, result.emergency, result.emergency_reasons) == ("water", True, ("burst_pipe",))
+    assert result.address is not None and result.address.apartment == "5"
+    assert u.understand("сильно пахнет газом").category_confidence == 1.0
