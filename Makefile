@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate bench clean lock audit
+.PHONY: run test venv migrate bench clean lock audit nlu-corpus nlu-model nlu-bench
 
 # Dependencies from the pinned lock files (SECURITY.md, "Dependencies"), then the package itself.
 $(BIN)/hotline: pyproject.toml requirements.lock requirements-test.lock
@@ -13,6 +13,8 @@ $(BIN)/hotline: pyproject.toml requirements.lock requirements-test.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-test.lock
 	$(BIN)/pip install -q --no-deps -e .
+	# Only the data of natasha (navec word vectors); its dependencies would bring pymorphy2.
+	$(BIN)/pip install -q --no-deps natasha==1.6.0
 	@touch $@
 
 venv: $(BIN)/hotline
@@ -29,6 +31,15 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/journal_bench.py
+
+nlu-corpus: venv
+	$(BIN)/python scripts/nlu_corpus.py
+
+nlu-model: venv
+	$(BIN)/python scripts/nlu_model.py
+
+nlu-bench: venv
+	$(BIN)/python bench/nlu_bench.py
 
 clean:
 	rm -rf $(VENV) var

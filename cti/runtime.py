@@ -149,7 +149,9 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     ring = settings.dispatchers
     hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
                           config=FlowConfig(speech_enabled=transcriber is not None,
-                                            dispatcher_ring_seconds=ring.ring_seconds),
+                                            dispatcher_ring_seconds=ring.ring_seconds,
+                                            confirm_understanding=transcriber is not None
+                                            and settings.asr.confirm_understanding),
                           transcriber=transcriber, dispatcher_endpoint=ring.ring_endpoint,
                           ring_each_seconds=ring.ring_each_seconds)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))

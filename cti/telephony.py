@@ -17,6 +17,7 @@ from journal import Journal, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
 
+from .web import labels
 from .web.hub import ConsoleHub
 
 log = structlog.get_logger(__name__)
@@ -91,7 +92,8 @@ class ConsoleTicketEvents:
 
     async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
         self.hub.screen_pop(None, {**ticket_card(ticket), "emergency": True, "kind": "emergency_detected",
-                                   "reasons": list(reasons), "caller_number": ticket.caller_phone,
+                                   "reasons": [labels.EMERGENCY_REASON.get(r, r) for r in reasons],
+                                   "caller_number": ticket.caller_phone,
                                    "caller_name": ticket.caller_name})
 
 

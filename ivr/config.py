@@ -48,3 +48,6 @@ class AsrSettings:
     max_active: int = 0
     beam: float = 0.0
     lattice_beam: float = 0.0
+    # Understand the recording during the call: one confirming question when the words are
+    # unclear, a dispatcher when they may tell of an emergency (ivr/flow/understanding.py).
+    confirm_understanding: bool = False

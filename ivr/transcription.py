@@ -17,10 +17,13 @@ from typing import Protocol
 import structlog
 
 from journal import Actor, ClaimedJob, Journal
+from journal.addresses import format_address
 from journal.models import Building, Ticket
 
 from .asr import Transcriber, Transcript
 from .nlu import Address, Understanding, match_building, understand
+from .nlu.buildings import rank_buildings
+from .nlu import load as load_understanding
 
 log = structlog.get_logger(__name__)
 ASR = Actor.system("asr")
@@ -69,6 +72,9 @@ class TranscriptionWorker:
         self._wake.set()
 
     async def start(self) -> None:
+        if self.understand is understand:
+            # Morphology, word vectors and weights: about a second and ~150 MB, once, in a thread.
+            await asyncio.to_thread(load_understanding)
         recovered = await self.journal.transcription.recover()
         if recovered:
             log.info("transcription.recovered", jobs=recovered)
@@ -132,7 +138,7 @@ class TranscriptionWorker:
             log.exception("transcription.failure_not_shown")
 
     async def _file(self, job: ClaimedJob, transcript: Transcript) -> None:
-        u = self.understand(transcript.text) if transcript.text else None
+        u = await asyncio.to_thread(self.understand, transcript.text) if transcript.text else None
         ticket = await self.journal.transcription.complete(
             job, text=transcript.text, words=[asdict(w) for w in transcript.words],
             suggested_category=u.category if u and u.category_confidence > 0 else None,
@@ -157,7 +163,13 @@ class TranscriptionWorker:
                 if u.address.apartment and not ticket.apartment:
                     changes["apartment"] = u.address.apartment
             if not ticket.address_text:
-                changes["address_text"] = _address_text(u.address)
+                text = _address_text(u.address)
+                ranked = rank_buildings(u.address, buildings) if match is None else []
+                if len(ranked) > 1:
+                    # Two of our buildings are equally near what was heard: the dispatcher picks.
+                    options = "; ".join(format_address(b.street_type, b.street, b.house, b.building) for _, b in ranked[:3])
+                    text = f"{text} (уточнить: {options})"
+                changes["address_text"] = text
         if ticket.category == "other" and u.category != "other" and u.category_confidence >= 0.5:
             # Nobody chose a category (an emergency put straight through): the words choose it.
             changes["category"] = u.category

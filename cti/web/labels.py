@@ -27,6 +27,14 @@ HISTORY_KIND = {
     "comment": "Комментарий", "attachment": "Вложение", "repeat": "Повторное обращение",
     "transcript": "Расшифровка", "feedback": "Отзыв", "handover": "Передача",
 }
+# Why the words of a call make it an emergency (ivr/nlu/emergency.py; "meaning": the model alone).
+EMERGENCY_REASON = {
+    "flooding": "затопление", "burst_pipe": "прорыв трубы", "hot_water_leak": "течь горячей воды",
+    "sparking": "искрение", "smoke": "дым, возгорание", "exposed_wires": "оголённые или оборванные провода",
+    "lift_person_stuck": "человек в лифте", "gas_smell": "запах газа", "falling_ice": "падение льда или снега",
+    "falling_roofing": "падение кровли, частей здания", "sewage_overflow": "излив канализации",
+    "meaning": "похоже на аварию по смыслу слов",
+}
 CALL_STATE = {"ringing": "Звонок", "ivr": "Автоответчик", "queued": "В очереди", "answered": "Разговор", "ended": "Завершён"}
 FIELDS = {
     "category": "категория", "priority": "приоритет", "problem": "проблема", "status": "статус",

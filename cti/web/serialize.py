@@ -14,7 +14,14 @@ from journal.clock import utcnow
 from journal.lifecycle import allowed_from
 from journal.models import Attachment, Building, MissedCall, Recording, Ticket, TicketHistory, User
 
+from ivr.nlu import CONFIDENT
+
 from . import labels
+
+
+def is_guess(confidence: float | None) -> bool:
+    """The understanding was unsure of the category it suggests: show it as a guess."""
+    return confidence is not None and confidence < CONFIDENT
 
 
 def iso(value: datetime | None) -> str | None:
@@ -69,6 +76,7 @@ def ticket(t: Ticket, lk: Lookups, now: datetime | None = None) -> dict[str, Any
         "description": t.description, "transcript": t.transcript, "transcript_status": t.transcript_status,
         "suggested_category": t.suggested_category,
         "suggested_category_label": lk.category(t.suggested_category) if t.suggested_category else None,
+        "suggested_guess": is_guess(t.suggested_category_confidence),
         "executor_id": t.executor_id, "executor_name": lk.user_name(t.executor_id),
         "received_at": iso(t.received_at), "next_due_at": iso(t.next_due_at), "due_at": iso(t.due_at),
         "localize_due_at": iso(t.localize_due_at), "localized_at": iso(t.localized_at),

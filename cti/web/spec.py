@@ -61,7 +61,7 @@ TICKET_SCHEMA: Schema = obj(
     problem=NSTR, problem_label=NSTR, priority=STR, priority_label=STR, channel=STR, channel_label=STR,
     caller_phone=NSTR, caller_name=NSTR, building_id=NINT, apartment=NSTR, address_text=NSTR, address=STR,
     description=NSTR, transcript=NSTR, transcript_status=STR, suggested_category=NSTR,
-    suggested_category_label=NSTR, executor_id=NINT, executor_name=NSTR, received_at=STR, next_due_at=NSTR,
+    suggested_category_label=NSTR, suggested_guess=BOOL, executor_id=NINT, executor_name=NSTR, received_at=STR, next_due_at=NSTR,
     due_at=NSTR, localize_due_at=NSTR, localized_at=NSTR, done_at=NSTR, closed_at=NSTR, overdue=BOOL,
     result=NSTR, handover_to=NSTR, repeat_count=INT,
     allowed_statuses={"type": "array", "items": obj(value=STR, label=STR)},

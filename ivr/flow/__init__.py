@@ -33,6 +33,7 @@ from ivr.flow.commands import (
     StopListening,
     StopMusicOnHold,
     StopPlayback,
+    UnderstandRecording,
 )
 from ivr.flow.config import DEFAULT_MENU_KEYS, FlowConfig
 from ivr.flow.events import (
@@ -51,6 +52,7 @@ from ivr.flow.events import (
     PlaybackDone,
     RecordingDone,
     RecordingEnd,
+    RecordingUnderstood,
     SpokenChoice,
     TicketRegistered,
     Timeout,
@@ -93,6 +95,7 @@ __all__ = [
     "RecordMissedCall",
     "RecordingDone",
     "RecordingEnd",
+    "RecordingUnderstood",
     "RegisterTicket",
     "ReportOutcome",
     "Special",
@@ -108,6 +111,7 @@ __all__ = [
     "TicketStatus",
     "Timeout",
     "Transition",
+    "UnderstandRecording",
     "parse_choice",
     "step",
 ]

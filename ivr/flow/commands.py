@@ -18,6 +18,7 @@ class DispatcherReason(StrEnum):
     REPEAT_CALLER = "repeat_caller"  # open ticket, key 1
     NO_INPUT = "no_input"  # menu retries exhausted
     NO_DESCRIPTION = "no_description"  # the caller stayed silent at every recording
+    UNSURE_EMERGENCY = "unsure_emergency"  # the words may tell of an emergency: a person decides
 
 
 class MissedReason(StrEnum):
@@ -84,6 +85,14 @@ class StartRecording:
     max_seconds: int
     max_silence_seconds: int
     terminate_on: str = "#"
+
+
+@dataclass(frozen=True)
+class UnderstandRecording:
+    """Transcribe and understand the recording now, during the call; answer with
+    RecordingUnderstood (topic None when it could not be done)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,7 @@ Command = (
     | ListenForChoice
     | StopListening
     | StartRecording
+    | UnderstandRecording
     | RegisterTicket
     | RecordMissedCall
     | ConnectToDispatcher

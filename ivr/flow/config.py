@@ -48,9 +48,16 @@ class FlowConfig:
     # After a hang-up during recording Asterisk sends RecordingFinished first; if it never
     # comes within this time, the call is logged as missed rather than left open.
     recording_grace_seconds: float = 5.0
+    # Understand the recording during the call (needs a recogniser): when the words are unclear
+    # the caller confirms the guess with a key, or is put through if it may be an emergency.
+    confirm_understanding: bool = False
+    understand_timeout_seconds: float = 20.0
+    confirm_yes_key: str = "1"
+    confirm_no_key: str = "2"
 
     def __post_init__(self) -> None:
-        keys = [*self.menu_keys, self.open_ticket_dispatcher_key, self.open_ticket_new_request_key]
+        keys = [*self.menu_keys, self.open_ticket_dispatcher_key, self.open_ticket_new_request_key,
+                self.confirm_yes_key, self.confirm_no_key]
         bad = [k for k in keys if k not in DTMF_KEYS]
         if bad:
             raise ValueError(f"flow config: not DTMF keys: {bad}")
@@ -58,10 +65,12 @@ class FlowConfig:
             raise ValueError("flow config: open-ticket keys must differ")
         if "#" in self.menu_keys:
             raise ValueError("flow config: '#' ends recordings and cannot be a menu key")
+        if self.confirm_yes_key == self.confirm_no_key:
+            raise ValueError("flow config: confirmation keys must differ")
         if self.max_repeats < 0:
             raise ValueError("flow config: max_repeats must be >= 0")
         for name in ("input_timeout_seconds", "listen_seconds", "max_recording_seconds",
-                     "max_silence_seconds", "dispatcher_ring_seconds"):
+                     "max_silence_seconds", "dispatcher_ring_seconds", "understand_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"flow config: {name} must be positive")
 

@@ -95,6 +95,22 @@ class RecordingDone:
 
 
 @dataclass(frozen=True)
+class RecordingUnderstood:
+    """What the words of the recording said (UnderstandRecording's answer).
+
+    ``topic`` is the understanding's category code ("water", "roof", ...; None when nothing
+    was understood), ``category`` the menu category it belongs to. ``possibly_emergency``:
+    not flagged, but close enough that a person should hear the caller when unsure.
+    """
+
+    topic: str | None
+    category: Category | None
+    confident: bool
+    emergency: bool = False
+    possibly_emergency: bool = False
+
+
+@dataclass(frozen=True)
 class DeadlineWithin:
     """Normative deadline as a duration from now, e.g. 2 hours."""
 
@@ -150,6 +166,7 @@ Event = (
     | Timeout
     | SpokenChoice
     | RecordingDone
+    | RecordingUnderstood
     | TicketRegistered
     | DispatcherAnswered
     | NoDispatcher

@@ -25,6 +25,7 @@ from ivr.flow.menus import on_greeting, on_menu
 from ivr.flow.recording import on_hangup_while_recording, on_record_prompt, on_recording, on_registering
 from ivr.flow.state import State, Step, Transition
 from ivr.flow.transitions import begin
+from ivr.flow.understanding import on_confirming, on_understanding, register_now
 
 DEFAULT_CONFIG = FlowConfig()
 
@@ -47,6 +48,8 @@ _HANDLERS: dict[Step, Handler] = {
     Step.CATEGORY_MENU: on_menu,
     Step.RECORD_PROMPT: on_record_prompt,
     Step.RECORDING: on_recording,
+    Step.UNDERSTANDING: on_understanding,
+    Step.CONFIRMING: on_confirming,
     Step.REGISTERING: on_registering,
     Step.WAITING_DISPATCHER: on_waiting,
     Step.WITH_DISPATCHER: _ignore,
@@ -81,6 +84,11 @@ def _on_hangup(state: State, config: FlowConfig) -> Transition:
     if state.step is Step.REGISTERING:
         # The ticket is being made from the recording; its outcome still comes.
         return replace(state, hung_up=True), []
+    if state.step in (Step.UNDERSTANDING, Step.CONFIRMING):
+        # What they said is the request: register it without them.
+        state, cmds = drop(replace(state, hung_up=True))
+        state, more = register_now(state)
+        return state, cmds + more
     state = replace(state, hung_up=True)
     if state.step is Step.ENDING:
         # The last words were cut off; what the call achieved stands.
@@ -107,6 +115,11 @@ def _on_error(state: State, event: Error, config: FlowConfig) -> Transition:
     if state.step is Step.WAITING_DISPATCHER:
         # Ringing the dispatchers failed: same as nobody answering.
         return no_dispatcher(state, config)
+    if state.step in (Step.UNDERSTANDING, Step.CONFIRMING):
+        # The question failed to play, or the understanding broke: the recording still stands.
+        state, cmds = quiet(state)
+        state, more = register_now(state)
+        return state, cmds + more
     if state.step is Step.REGISTERING:
         # The recording exists but no ticket does: the missed call carries the recording,
         # so a dispatcher calls back and nothing half-made lands in the journal.

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ivr.flow.actions import finish, missed, note, start_timer
-from ivr.flow.commands import CancelTimer, Command, MissedReason, Outcome
+from ivr.flow.commands import CancelTimer, Command, DispatcherReason, MissedReason, Outcome
 from ivr.flow.config import FlowConfig
 from ivr.flow.events import Event, PlaybackDone, RecordingDone, RecordingEnd, TicketRegistered, Timeout
 from ivr.flow.state import State, Transition
-from ivr.flow.transitions import announce, recording_failed, register, start_recording
+from ivr.flow.transitions import announce, enter_dispatcher, recording_failed, register, start_recording
+from ivr.flow.understanding import enter_understanding
 
 
 def on_record_prompt(state: State, event: Event, config: FlowConfig) -> Transition:
@@ -45,7 +46,9 @@ def _recording_done(state: State, event: RecordingDone, config: FlowConfig) -> T
         state = replace(state, timer_token=None)
     hung_up = state.hung_up or event.reason is RecordingEnd.HANGUP
     state = replace(state, hung_up=hung_up)
-    if spoken >= config.min_recording_seconds:
+    if spoken >= config.min_recording_seconds and config.confirm_understanding and not hung_up and not state.leaving_message:
+        state, more = enter_understanding(state, config, spoken)
+    elif spoken >= config.min_recording_seconds:
         # Registered even when the caller has gone: what they said is the request.
         state, more = register(state, spoken)
     elif hung_up:
@@ -63,4 +66,8 @@ def on_registering(state: State, event: Event, config: FlowConfig) -> Transition
     state = note(state, f"ticket:{event.number}")
     if state.hung_up:
         return finish(state, Outcome.TICKET_REGISTERED)
+    if state.then_dispatcher:
+        # The words may tell of an emergency: the ticket exists, a person hears the caller now.
+        state = replace(state, then_dispatcher=False)
+        return enter_dispatcher(state, config, DispatcherReason.UNSURE_EMERGENCY, related=event.number)
     return announce(state, event)

@@ -17,6 +17,8 @@ class Step(StrEnum):
     CATEGORY_MENU = "category_menu"
     RECORD_PROMPT = "record_prompt"  # "describe the problem" + beep playing
     RECORDING = "recording"
+    UNDERSTANDING = "understanding"  # the recording is being transcribed and understood
+    CONFIRMING = "confirming"  # "Вы сообщаете о протечке воды? 1 — да, 2 — нет"
     REGISTERING = "registering"  # waiting for TicketRegistered
     WAITING_DISPATCHER = "waiting_dispatcher"
     WITH_DISPATCHER = "with_dispatcher"
@@ -48,6 +50,9 @@ class State:
     leaving_message: bool = False
     recording_name: str | None = None
     recordings: int = 0
+    recorded_seconds: float = 0.0  # speech in the recording the ticket will carry
+    guess: Category | None = None  # the understanding's unsure category, while confirming
+    then_dispatcher: bool = False  # after registering, put the caller through (unsure emergency)
     hung_up: bool = False
     # What the call will have been if it ends while ENDING plays its last words.
     pending_outcome: Outcome | None = None

@@ -135,10 +135,12 @@ def recording_failed(state: State, config: FlowConfig) -> Transition:
     return enter_dispatcher(state, config, DispatcherReason.NO_DESCRIPTION)
 
 
-def enter_dispatcher(state: State, config: FlowConfig, reason: DispatcherReason) -> Transition:
-    emergency = reason is DispatcherReason.EMERGENCY
+def enter_dispatcher(
+    state: State, config: FlowConfig, reason: DispatcherReason, related: str | None = None
+) -> Transition:
+    emergency = reason in (DispatcherReason.EMERGENCY, DispatcherReason.UNSURE_EMERGENCY)
     state = note(replace(state, dispatcher_reason=reason), f"dispatcher:{reason.value}")
-    related = _related_ticket(state)
+    related = related or _related_ticket(state)
     state, cmds = play(
         state, (prompt("connecting-emergency" if emergency else "connecting"),), Step.WAITING_DISPATCHER
     )

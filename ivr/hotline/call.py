@@ -76,12 +76,14 @@ from ..flow import (
     SpokenChoice,
     TicketRegistered,
     Timeout,
+    UnderstandRecording,
     parse_choice,
     step,
 )
 from ..flow.events import Event as FlowEvent
 from .desk import CallCard, DispatcherDesk
 from .speech import DEFAULT_CHOICE_PHRASES, phrases_for
+from .understanding import understand_recording
 from .mapping import JOURNAL_TO_FLOW, STATUS_TO_FLOW, deadline_for, deadline_text, journal_category, spoken_number
 
 log = structlog.get_logger(__name__)
@@ -143,6 +145,8 @@ class HotlineCall:
         self.config = config or FlowConfig()
         if self.config.speech_enabled and transcriber is None:
             raise ValueError("the flow listens for spoken choices but no recogniser was given")
+        if self.config.confirm_understanding and transcriber is None:
+            raise ValueError("the flow understands recordings but no recogniser was given")
         self.transcriber = transcriber
         self.choice_phrases = choice_phrases
         self.on_recording_queued = on_recording_queued
@@ -373,6 +377,10 @@ class _Run:
                 await self.client.record(cid, name, max_duration=max_s, max_silence=silence, terminate_on=term,
                                          beep=False, if_exists="overwrite")
                 self.recording = name
+            case UnderstandRecording(name=name) if self.o.transcriber is not None:
+                transcriber = self.o.transcriber
+                self._spawn(self._answer(understand_recording(self.client.download_recording, transcriber, name)),
+                            "understand")
             case RegisterTicket():
                 self._spawn(self._register(command), "register")
             case RecordMissedCall():
@@ -431,6 +439,9 @@ class _Run:
             log.exception("ivr.choice_recognition_failed")
         log.info("ivr.spoken_choice", choice=choice.value if choice else None, confidence=round(confidence, 2))
         self.inbox.put_nowait(SpokenChoice(choice, confidence))
+
+    async def _answer(self, event: Awaitable[FlowEvent]) -> None:
+        self.inbox.put_nowait(await event)
 
     async def _recover_lost_events(self) -> None:
         """After the events websocket came back: a playback or recording that Asterisk no longer

@@ -7,16 +7,18 @@ from .emergency import detect as detect_emergency
 from .numbers import parse_number
 from .problems import problem_for
 from .text import tokens
-from .understand import Understanding, understand
+from .understand import CONFIDENT, Understanding, load, understand
 
 __all__ = [
     "CATEGORIES",
+    "CONFIDENT",
     "Address",
     "CategoryResult",
     "KnownBuilding",
     "Understanding",
     "classify",
     "detect_emergency",
+    "load",
     "match_building",
     "normalize_street",
     "parse_address",

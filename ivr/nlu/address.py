@@ -203,7 +203,9 @@ def _untyped_street(tokens: Sequence[str]) -> _Street | None:
         nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
         shaped = tok.endswith(_NAME_ENDINGS + _GENITIVE) and not tok.endswith(_VERB_ENDINGS)
         if nxt in HOUSE_WORDS and _house_at(tokens, k + 2) is not None and shaped:
-            return _Street(nominative(tok, None, False), None, k + 1)
+            # "на молодежной дом три": after "на"/"по" an adjectival name is declined.
+            declined = k >= 1 and tokens[k - 1] in {"на", "по"}
+            return _Street(nominative(tok, None, declined), None, k + 1)
         if _looks_like_street(tok) and _house_at(tokens, k + 1) is not None:
             n = parse_number(tokens, k + 1)
             if n is not None and not n.ordinal:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .morph import lemma
+
 NEGATIONS = frozenset({"не", "нет", "ни", "нету", "без"})
 # Words that may stand between a negation and what it negates: "не очень сильно искрит".
 _FILLERS = frozenset({"уже", "больше", "сильно", "особо", "совсем", "так", "очень", "то", "вроде", "пока", "еще", "вообще", "было", "и"})
@@ -23,11 +25,18 @@ class Stem:
     exclude: tuple[str, ...] = ()
 
     def matches(self, token: str) -> bool:
+        """The word form, or its lemma for prefixes ("потекла" -> "потечь" for "потек")."""
+        if self._matches(token, exact=True):
+            return True
+        base = lemma(token)
+        return base != token and self._matches(base, exact=False)
+
+    def _matches(self, token: str, *, exact: bool) -> bool:
         if any(token.startswith(x) for x in self.exclude):
             return False
         for p in self.prefixes:
             if p.startswith("="):
-                if token == p[1:]:
+                if exact and token == p[1:]:
                     return True
             elif token.startswith(p):
                 return True

@@ -119,3 +119,19 @@ async def test_missing_model_fails_the_job_not_the_ticket(journal: Journal, spee
     assert t.transcript_status == "failed" and "Vosk model not found" in (t.transcript_error or "")
     assert events.ready == [t.number]  # pushed once, when it gave up: the open card says so
     assert t.status == "new" and len(await journal.tickets.recordings(ticket_id)) == 1
+
+
+async def test_two_equally_near_buildings_are_offered_not_guessed(journal: Journal, speech: dict[str, Path]) -> None:
+    await journal.people.add_building("Лесная", "16")
+    await journal.people.add_building("Лесной", "16", street_type="переулок")
+    ticket_id = await _register(journal, speech["yes"], category="water")
+    worker = TranscriptionWorker(journal, FixedText("кран течёт улица лесн дом шестнадцать квартира два"), poll_seconds=0.1)
+    await worker.start()
+    try:
+        await worker.drain(30)
+    finally:
+        await worker.stop()
+    t = await journal.tickets.get(ticket_id)
+    assert t.building_id is None
+    assert t.address_text is not None and "уточнить:" in t.address_text
+    assert "улица Лесная, д. 16" in t.address_text and "переулок Лесной, д. 16" in t.address_text

@@ -73,6 +73,16 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await web_journal.tickets.set_transcript(ticket_id, text=said, status="done")
             hub.ticket_updated(ticket_id, transcript=said)
             await expect(card.locator('[data-f="transcript"]')).to_have_text(said, timeout=5000)
+            # What the words say, read with little confidence, shows as a guess.
+            from journal.models import Ticket
+
+            async with web_journal.db.write() as sess:
+                row = await sess.get(Ticket, ticket_id)
+                assert row is not None
+                row.suggested_category, row.suggested_category_confidence = "sewer", 0.42
+            hub.ticket_updated(ticket_id, suggested_category="sewer")
+            await expect(card.locator('[data-f="suggested"]')).to_contain_text("возможно, ", timeout=5000)
+            await expect(card.locator('[data-f="suggested"]')).to_contain_text("? (не уверено)")
 
             await card.locator('select[name="executor_id"]').select_option(str(staff["sidorov"]))
             await card.locator('[data-act="assign"]').click()

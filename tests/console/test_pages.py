@@ -148,3 +148,21 @@ async def test_callback_without_a_pbx_is_503(
         assert status == 503 and body["error"].startswith("АТС не подключена")
     finally:
         await s.close()
+
+
+async def test_an_unsure_reading_of_the_words_is_shown_as_a_guess(browser_session: MakeSession, web_journal: Journal) -> None:
+    from journal.models import Ticket
+
+    t = await make_ticket(web_journal)
+    s = await browser_session("petrova")
+    for confidence, guess in ((0.41, True), (0.93, False)):
+        async with web_journal.db.write() as sess:
+            row = await sess.get(Ticket, t)
+            assert row is not None
+            row.suggested_category, row.suggested_category_confidence = "water", confidence
+        status, body = await s.api("GET", f"/api/tickets/{t}")
+        assert status == 200 and body["ticket"]["suggested_guess"] is guess
+        html = await page(s, f"/tickets/{t}")
+        label = body["ticket"]["suggested_category_label"]
+        assert (f"возможно, {label}? (не уверено)" in html) is guess
+        assert "По словам" in html

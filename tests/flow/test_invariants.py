@@ -26,6 +26,7 @@ from ivr.flow import (
     PlaybackDone,
     RecordingDone,
     RecordingEnd,
+    RecordingUnderstood,
     RecordMissedCall,
     RegisterTicket,
     ReportOutcome,
@@ -68,6 +69,10 @@ def random_event(rng: random.Random, state: State) -> Event:
         return HungUp()
     if kind == 10 and rng.random() < 0.05:
         return Error("boom")
+    if kind == 11 and rng.random() < 0.5:
+        topic = rng.choice(["water", "roof", "gas", "other", None])
+        category = rng.choice([*Category, None]) if topic not in (None, "other") else None
+        return RecordingUnderstood(topic, category, rng.random() < 0.5, rng.random() < 0.2, rng.random() < 0.3)
     stale: list[Event] = [PlaybackDone("stale"), Timeout(-1), Dtmf(rng.choice("123"))]
     return rng.choice(stale)
 
@@ -77,6 +82,8 @@ def drain(call: Call) -> None:
     call.send(HungUp())
     for _ in range(3):
         if call.state.step is Step.RECORDING and call.state.timer_token is not None:
+            call.timeout()
+        elif call.state.step in (Step.UNDERSTANDING, Step.CONFIRMING) and call.state.timer_token is not None:
             call.timeout()
         elif call.state.step is Step.REGISTERING:
             call.send(TicketRegistered("999999", None))
@@ -102,11 +109,11 @@ def check_invariants(log: list[Command], state: State) -> None:
             assert not missed
 
 
-@pytest.mark.parametrize("speech", [False, True])
-def test_random_walks_keep_the_invariants(speech: bool) -> None:
-    rng = random.Random(20261123 + speech)
+@pytest.mark.parametrize(("speech", "confirm"), [(False, False), (True, False), (True, True)])
+def test_random_walks_keep_the_invariants(speech: bool, confirm: bool) -> None:
+    rng = random.Random(20261123 + speech + 2 * confirm)
     for _ in range(WALKS):
-        call = Call(FlowConfig(speech_enabled=speech, max_repeats=rng.randrange(3)))
+        call = Call(FlowConfig(speech_enabled=speech, max_repeats=rng.randrange(3), confirm_understanding=confirm))
         ticket = rng.choice([None, OpenTicket("000777", rng.choice(list(TicketStatus)))])
         call.start(ticket)
         for _ in range(rng.randrange(60)):
@@ -124,7 +131,7 @@ def collect_media(walks: int = 200) -> set[str]:
     rng = random.Random(7)
     media: set[str] = set()
     for i in range(walks):
-        call = Call(FlowConfig(speech_enabled=bool(i % 2)))
+        call = Call(FlowConfig(speech_enabled=bool(i % 2), confirm_understanding=i % 4 == 1))
         call.start(rng.choice([None, OpenTicket("12", rng.choice(list(TicketStatus)))]))
         for _ in range(80):
             call.send(random_event(rng, call.state))

@@ -26,6 +26,9 @@ def referenced_prompts() -> set[str]:
     # ...and the families built from values.
     names |= {f"category-{c.value}" for c in Category}
     names |= {f"status-{s.value}" for s in TicketStatus}
+    from ivr.nlu import CATEGORIES
+
+    names |= {f"confirm-{c}" for c in CATEGORIES if c != "other"}
     from ivr.hotline.executor_line import SPOKEN_STATUS
 
     names |= {f"status-{s}" for s in SPOKEN_STATUS.values()}

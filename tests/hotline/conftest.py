@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr.ari import AriService
+from ivr.asr import Phrases, Transcript
 from ivr.flow import FlowConfig
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, StaticDesk
 from journal import Database, Journal, JournalConfig, SlaPolicy
@@ -58,6 +59,23 @@ class Hotline:
             await asyncio.sleep(0.01)
 
 
+class FixedTranscript:
+    """A recogniser that hears the same words in every recording."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    async def transcribe(self, path: Path | str) -> Transcript:
+        assert Path(path).stat().st_size > 44  # a real wav came from the stand-in
+        return Transcript(self.text, (), 3.0, "fixed", "fixed")
+
+    async def recognize_choice(self, path: Path | str, phrases: Phrases) -> tuple[str | None, float]:
+        return None, 0.0
+
+    async def close(self) -> None:
+        return None
+
+
 @pytest.fixture
 def speech_wav(tmp_path: Path) -> Path:
     target = tmp_path / "problem.wav"
@@ -86,8 +104,14 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
         # Grammar recognition of the spoken category, with the phrases the test gives.
         extra = {"transcriber": LocalTranscriber(VoskEngine(request.getfixturevalue("loaded_model"), 1)),
                  "choice_phrases": speech.args[0]}
+    understanding = request.node.get_closest_marker("understanding")
+    if understanding is not None:
+        # The recogniser "hears" the marker's text: what follows is the real understanding.
+        extra = {"transcriber": FixedTranscript(understanding.args[0])}
     async with PbxSim(config) as sim:
         flow = replace(FAST_FLOW, speech_enabled=True, listen_seconds=3.0) if speech is not None else FAST_FLOW
+        if understanding is not None:
+            flow = replace(flow, confirm_understanding=True, understand_timeout_seconds=5.0)
         handler = LineRouter(HotlineCall(journal, desk, config=flow, ring_each_seconds=2, **extra),  # type: ignore[arg-type]
                              {"executor": ExecutorLine(journal, key_timeout=2.0)})
         async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:

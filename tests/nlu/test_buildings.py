@@ -53,3 +53,39 @@ def test_no_match_or_ambiguous() -> None:
     assert match_building(None, BUILDINGS) is None
     # "лесн" is two edits from both "лесная" and "лесной": no guessing between them.
     assert match_building(Address(street="лесн", house="16"), BUILDINGS) is None
+
+
+def test_one_normaliser_for_the_journal_and_for_speech() -> None:
+    from journal.addresses import normalize_street as journal_normalize
+
+    for street in ("ул. Ленина", "Садовая улица", "пр-т Мира", "Зелёная"):
+        assert normalize_street(street) == journal_normalize(street)
+    assert normalize_street("на проспекте мира") == normalize_street("на мира")
+
+
+def test_declined_names_match_on_lemmas() -> None:
+    assert match_building(Address(street="садовой", house="7", building="2"), BUILDINGS) == BUILDINGS[2]
+    assert match_building(Address(street="строителям", house="20"), BUILDINGS) == BUILDINGS[7]
+
+
+def test_a_name_said_for_the_avenue_named_after_it() -> None:
+    avenue = Building("Ленинский проспект", "5")
+    assert match_building(Address(street="ленина", house="5"), [avenue]) == avenue
+    # Both exist: the street the caller named exactly wins over the avenue.
+    both = [avenue, Building("ул. Ленина", "5")]
+    assert match_building(Address(street="ленина", house="5"), both) == both[1]
+    assert match_building(Address(street="ленинский", house="5"), both) == avenue
+
+
+def test_a_missing_title_word() -> None:
+    marshal = Building("ул. Маршала Жукова", "7")
+    assert match_building(Address(street="жукова", house="7"), [marshal, *BUILDINGS]) == marshal
+
+
+def test_ambiguity_gives_a_ranked_choice() -> None:
+    from ivr.nlu.buildings import rank_buildings
+
+    ranked = rank_buildings(Address(street="лесн", house="16"), BUILDINGS)
+    assert {b.street for _, b in ranked[:2]} == {"Лесная", "Лесной переулок"}
+    assert ranked[0][0] == ranked[1][0]
+    assert match_building(Address(street="лесная", house="16"), BUILDINGS) == BUILDINGS[5]

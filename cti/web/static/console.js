@@ -189,6 +189,9 @@ const Console = {
       address: d.address || "не указан", category_label: d.category_label || "—", problem_label: d.problem_label || "",
       status_label: d.status_label || "—", executor_name: d.executor_name || "не назначен",
       description: d.description || "—", transcript: d.transcript || (d.transcript_status === "failed" ? "не удалось распознать" : "ожидается…"),
+      // What the words say: an unsure reading is shown as a guess, not as a fact.
+      suggested: !d.suggested_category_label ? "—"
+        : d.suggested_guess ? "возможно, " + d.suggested_category_label + "? (не уверено)" : d.suggested_category_label,
     };
     for (const [f, v] of Object.entries(text)) {
       const node = el.querySelector(`[data-f="${f}"]`);
