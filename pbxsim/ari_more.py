@@ -88,6 +88,8 @@ async def record_bridge(request: web.Request) -> web.Response:
         raise h.AriFail(400, "Invalid recording name")
     if request.query.get("ifExists", "fail") == "fail" and pbx.store.exists(name):
         raise h.AriFail(409, "A recording with the same name already exists on the system")
+    if pbx.fail_recordings:
+        raise h.AriFail(500, "Internal Server Error")
     rec = SimRecording(name=name, format=fmt, channel_id="", max_duration=0, max_silence=0,
                        terminate_on=request.query.get("terminateOn", "none"), beep=False, bridge_id=bridge.id)
     body = rec.to_ari()

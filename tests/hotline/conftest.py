@@ -112,6 +112,9 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
         flow = replace(FAST_FLOW, speech_enabled=True, listen_seconds=3.0) if speech is not None else FAST_FLOW
         if understanding is not None:
             flow = replace(flow, confirm_understanding=True, understand_timeout_seconds=5.0)
+        ring = request.node.get_closest_marker("ring_endpoint")
+        if ring is not None:
+            extra["dispatcher_endpoint"] = ring.args[0]
         handler = LineRouter(HotlineCall(journal, desk, config=flow, ring_each_seconds=2, **extra),  # type: ignore[arg-type]
                              {"executor": ExecutorLine(journal, key_timeout=2.0)})
         async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:

@@ -30,6 +30,8 @@ PREFIX = Path(os.environ.get("HOTLINE_ASTERISK_PREFIX", "/opt/asterisk"))
 BINARY = PREFIX / "sbin" / "asterisk"
 HOW_TO_GET_ONE = ("no Asterisk 20.20.1 at {prefix}: build one with `bash ../shared/asterisk/build.sh` "
                   "(about 7 minutes; PREFIX=... and HOTLINE_ASTERISK_PREFIX=... to put it elsewhere)")
+# As many media ports as the shipped rtp.conf has (two a channel), moved where they are free.
+RTP_PORTS = 1000
 PHONES = ("101", "102", "103", "201", "202", "203", "300")
 
 
@@ -79,10 +81,10 @@ class Ports:
 
     @classmethod
     def pick(cls) -> Ports:
-        rtp = free_udp_range(400)
+        rtp = free_udp_range(RTP_PORTS)
         trunk = f"127.0.{secrets.randbelow(250) + 2}.{secrets.randbelow(250) + 2}"
         return cls(sip=free_port(socket.SOCK_DGRAM), http=free_port(), ami=free_port(), rtp_start=rtp,
-                   rtp_end=rtp + 399, trunk_host=trunk)
+                   rtp_end=rtp + RTP_PORTS - 1, trunk_host=trunk)
 
 
 @dataclass
@@ -104,7 +106,7 @@ def _moves(p: Ports) -> list[tuple[str, str, str]]:
         ("manager.conf", r"(?m)^bindaddr = 0\.0\.0\.0$", "bindaddr = 127.0.0.1"),
         ("manager.conf", r"(?m)^port = 5038$", f"port = {p.ami}"),
         ("rtp.conf", r"(?m)^rtpstart = 10000$", f"rtpstart = {p.rtp_start}"),
-        ("rtp.conf", r"(?m)^rtpend = 10199$", f"rtpend = {p.rtp_end}"),
+        ("rtp.conf", r"(?m)^rtpend = 10999$", f"rtpend = {p.rtp_end}"),
     ]
 
 

@@ -32,6 +32,7 @@ STAFF = (
     ("disp103", "Диспетчер Третий", "dispatcher", "103"),
     ("crew201", "Слесарь Петров", "executor", "201"),
     ("crew202", "Электрик Сидоров", "executor", "202"),
+    ("qa1", "Контролёр Качества", "qa", None),
 )
 RESIDENT_NUMBER = "79160000300"  # the test resident's caller id in pjsip.conf
 

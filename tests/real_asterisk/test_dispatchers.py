@@ -94,6 +94,20 @@ async def test_key_0_rings_past_an_unregistered_phone_and_the_two_talk_on_a_reco
     dispatcher_voice = voiced_seconds(tmp_path / "dispatcher.wav")
     assert voiced_seconds(stored) >= max(resident_voice, dispatcher_voice) + 0.25 * min(resident_voice, dispatcher_voice)
 
+    # QA plays it from the console, and it goes with the others when its time is up.
+    qa = await hotline.console("qa1")
+    async with qa.session.http.get(qa.session.url(f"/recordings/{conversation.id}")) as r:
+        assert r.status == 200 and await r.read() == stored.read_bytes()
+    from datetime import timedelta
+
+    from journal.clock import utcnow
+    from journal.retention import RecordingRetention
+
+    retention = RecordingRetention(journal.db, journal.files, retention_days=1)
+    assert (await retention.purge(now=utcnow() + timedelta(hours=1))).recordings == 0
+    assert (await retention.purge(now=utcnow() + timedelta(days=1, hours=1))).recordings == 1
+    assert not stored.exists() and (await journal.calls.recording(conversation.id)).deleted_at is not None
+
     # Two-way audio: each phone heard the other's sentence.
     await asyncio.to_thread(dispatcher.stop)
     await asyncio.to_thread(resident.stop)
