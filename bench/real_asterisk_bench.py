@@ -177,6 +177,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
             missed = db.execute("SELECT call_id FROM missed_calls WHERE call_id IS NOT NULL").fetchall()
+            why = db.execute("SELECT reason, coalesce(step, ''), count(*) FROM missed_calls GROUP BY 1, 2").fetchall()
         ticketed = [r[0] for r in tickets]
         missed_ids = [r[0] for r in missed]
         both = set(ticketed) & set(missed_ids)
@@ -190,6 +191,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
             "asterisk_cpu": 100 * (cpu1[0] - cpu0[0]) / wall, "service_cpu": 100 * (cpu1[1] - cpu0[1]) / wall,
             "pop_p50_ms": 1000 * pct(pops, 0.5), "pop_p99_ms": 1000 * pct(pops, 0.99), "pops": len(pops),
             "seconds": round(wall, 1), "load_before": load0, "load_after": os.getloadavg()[0],
+            "missed_why": ",".join(f"{r}@{st}:{n}" for r, st, n in why) or "-",
         }
     finally:
         for t in tasks:
@@ -219,7 +221,8 @@ async def main() -> int:
         return 2
     print(f"# real Asterisk bench, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start")
     header = ("calls", "sipp_ok", "sipp_failed", "reached", "tickets", "missed", "lost", "duplicated",
-              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "seconds", "load_before", "load_after")
+              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "seconds", "load_before", "load_after",
+              "missed_why")
     print(" | ".join(header))
     bad = 0
     with tempfile.TemporaryDirectory(prefix="real-asterisk-bench-") as tmp:
