@@ -21,7 +21,10 @@ run: venv
 migrate: venv
 	$(BIN)/hotline migrate
 
+# As root, installs the programs the tests use first; as anyone else, tests needing a missing
+# one skip and the summary says why.
 test: venv
+	scripts/install-test-deps
 	scripts/test
 
 bench: venv

@@ -56,7 +56,7 @@ from pbxsim.media import Speech, sounds_from_dir  # noqa: E402
 T = TypeVar("T")
 PASSWORD = "load-day-password"
 FORM_CSRF = '<input type="hidden" name="csrf_token" value="'
-SPEECH_WAV = REPO.parent / "shared" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
+SPEECH_WAV = REPO / "tests" / "fixtures" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
 GREETING_DONE = 12.0  # simulated seconds: the menu is playing by then
 
 

@@ -27,6 +27,7 @@ from tests.asterisk_config.asterisk_conf import (
     substitute,
 )
 from tests.asterisk_config.paths import COMPOSE, DIALPLAN, DIALPLAN_TRUNK, asterisklint, conf
+from tests.tools import missing_module
 
 SECTIONS = parse_file(DIALPLAN)
 STEPS = list(dialplan_steps(SECTIONS, str(DIALPLAN)))
@@ -39,7 +40,7 @@ TRUNK_ENDPOINTS = {s.name: resolved(TRUNK_PJSIP, s) for s in TRUNK_PJSIP if reso
 def test_asterisklint_finds_nothing(tmp_path: Path) -> None:
     tool = asterisklint()
     if tool is None:
-        pytest.skip("asterisklint not installed (pip install asterisklint)")
+        pytest.skip(missing_module("asterisklint", "asterisklint") or "asterisklint is not on PATH")
     # asterisklint resolves #include relative to the working directory.
     result = subprocess.run(
         [tool, "dialplan-check", str(DIALPLAN)], capture_output=True, text=True, cwd=DIALPLAN.parent, check=False

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,9 +12,10 @@ import pytest
 
 from tests.asterisk_config.asterisk_conf import Section, dialplan_globals, parse_file, resolved
 from tests.asterisk_config.paths import CONF_DIR, DIALPLAN, asterisklint, included_in, templates
+from tests.tools import needs_programs
 
 SCRIPT = CONF_DIR / "render-config.sh"
-pytestmark = pytest.mark.skipif(shutil.which("envsubst") is None, reason="needs envsubst (gettext-base)")
+pytestmark = needs_programs("envsubst")
 
 TRUNK_REQUIRED = {"HOTLINE_TRUNK_HOST", "HOTLINE_TRUNK_USER", "HOTLINE_TRUNK_PASSWORD", "HOTLINE_PUBLIC_NUMBER"}
 TRUNK_OPTIONAL = {"HOTLINE_TRUNK_FROM", "HOTLINE_TRUNK_PROXY", "HOTLINE_TRUNK_PREFIX"}

@@ -1,4 +1,4 @@
-"""Targets on the shared labelled sample and on our own wordings (tests/nlu/extra_transcripts.jsonl)."""
+"""Targets on the labelled sample (tests/fixtures/transcripts) and on our own wordings (extra_transcripts.jsonl)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from pathlib import Path
 import pytest
 
 from ivr.nlu.evaluation import evaluate, load_cases
+from tests.fixture_files import LABELLED_TRANSCRIPTS as LABELLED
 
 HERE = Path(__file__).parent
-LABELLED = Path(__file__).resolve().parents[3] / "shared" / "transcripts" / "labelled.jsonl"
 EXTRA = HERE / "extra_transcripts.jsonl"
 
 
 @pytest.fixture(params=["labelled", "extra"])
 def dataset(request: pytest.FixtureRequest) -> Path:
-    path = LABELLED if request.param == "labelled" else EXTRA
-    if not path.exists():
-        pytest.skip(f"{path} is not here (shared/ sits beside the repository)")
-    return path
+    return LABELLED if request.param == "labelled" else EXTRA
 
 
 def test_targets(dataset: Path) -> None:
@@ -33,5 +30,4 @@ def test_targets(dataset: Path) -> None:
 def test_extra_set_is_ours_and_large_enough() -> None:
     cases = load_cases(EXTRA)
     assert len(cases) >= 60
-    if LABELLED.exists():
-        assert not {c.text for c in cases} & {c.text for c in load_cases(LABELLED)}
+    assert not {c.text for c in cases} & {c.text for c in load_cases(LABELLED)}

@@ -1,5 +1,5 @@
 """The stand-in replays the three captured calls; events, field shapes and REST codes must match
-what the real Asterisk 20.20.1 sent (shared/asterisk/traces)."""
+what the real Asterisk 20.20.1 sent (tests/fixtures/asterisk/traces)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from journal.clock import utcnow
 
 from cti.runtime import Runtime
 from pbxsim import PbxSim
+from tests.tools import needs_voice
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
 
 from .test_screen_pop_calls import console
@@ -33,6 +34,7 @@ async def training_service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSi
 
 
 @pytest.mark.slow
+@needs_voice  # the scenario's caller speaks Russian text
 async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
     training_service: tuple[Runtime, PbxSim, Served],
 ) -> None:
@@ -86,6 +88,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
 
 
 @pytest.mark.slow
+@needs_voice  # the caller's text is spoken
 async def test_a_test_call_from_the_page_goes_through_the_ivr(training_service: tuple[Runtime, PbxSim, Served]) -> None:
     runtime, _, served = training_service
     s1, _ = await console(served, "dispatcher1")
