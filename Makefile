@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 
 .PHONY: run test venv migrate bench clean
 
-$(BIN)/hotline: pyproject.toml
+# The Asterisk stand-in (pbxsim/) is a distribution of its own, installed beside the hotline for
+# the tests, the benchmarks and the demo of `make run`; the product wheel leaves it out.
+$(BIN)/hotline: pyproject.toml pbxsim/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test]' -e ./pbxsim
 	@touch $@
 
 venv: $(BIN)/hotline

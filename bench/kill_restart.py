@@ -592,7 +592,7 @@ format = "json"
 
 def speech_wav(out: Path) -> Path:
     """What the residents say into the recording (espeak-ng; the hotline's own synthesiser)."""
-    from cti.training.voice import speak
+    from ivr.voice import speak
 
     return speak("В подъезде прорвало трубу", out)
 

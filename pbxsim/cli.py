@@ -85,10 +85,10 @@ async def _call(args: argparse.Namespace) -> int:
 
 
 def _speak(text: str) -> str:
-    # The hotline's own synthesiser (espeak-ng + sox), shipped in the same distribution.
+    # The hotline's own synthesiser (ivr.voice: espeak-ng + sox); the stand-in runs beside the hotline.
     import tempfile
 
-    from cti.training.voice import VoiceError, speak
+    from ivr.voice import VoiceError, speak
 
     out = Path(tempfile.mkdtemp(prefix="hotline-call-")) / "say.wav"
     try:

@@ -15,10 +15,11 @@ from journal import Actor, Journal, JournalError, NotFound
 from journal.models import Ticket
 from journal.training import TrainingRun
 
+from ivr.voice import VoiceError, run_limited, speak, to_phone_wav
+
 from .calls import CallPlacer, CallRequest
 from .scenarios import Scenario, load_library
 from .scoring import Actual, FieldScore, score, total
-from .voice import VoiceError, run_limited, speak, to_phone_wav
 
 log = structlog.get_logger(__name__)
 TRAINING_ACTOR = Actor.system("training")

@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 
 from cti.demo import DEMO_PASSWORD
-from cti.training.voice import speak
+from ivr.voice import speak
 from tests.checkout import checkout
 from tests.tools import needs_programs, needs_voice
 
