@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate bench clean
+.PHONY: run test check venv migrate bench clean
 
 # The Asterisk stand-in (pbxsim/) is a distribution of its own, installed beside the hotline for
 # the tests, the benchmarks and the demo of `make run`; the product wheel leaves it out.
@@ -28,6 +28,16 @@ migrate: venv
 test: venv
 	scripts/install-test-deps
 	scripts/test
+
+# Before a commit (.pre-commit-config.yaml runs the first three): lint, types, layer contracts,
+# then the fast tests (no browser, no PostgreSQL, no end-to-end service; under a minute).
+FAST_TESTS := tests/flow tests/nlu tests/journal tests/training tests/asterisk_config tests/foundation
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q $(FAST_TESTS) -m "not slow and not postgres" -k "not postgres" \
+		--ignore tests/foundation/test_types.py --ignore tests/foundation/test_layers.py
 
 bench: venv
 	$(BIN)/python bench/journal_bench.py
