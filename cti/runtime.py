@@ -30,8 +30,8 @@ from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCa
 from .training import NoCalls, StandInCalls, TestCalls, TrainingService
 from .training.line import TrainingLine
 from .web.app import create_app
-from .web.quality_keys import build_quality
 from .web.hub import ConsoleHub
+from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
 

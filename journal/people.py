@@ -15,15 +15,7 @@ from .addresses import STREET_TYPES, address_key, normalize_phone, normalize_str
 from .db import Database
 from .enums import CATEGORIES, Role
 from .errors import InvalidValue, NotFound
-from .models import (
-    Building,
-    ExecutorBuilding,
-    ExecutorCategory,
-    ExecutorLeave,
-    ExecutorShift,
-    Resident,
-    User,
-)
+from .models import Building, ExecutorBuilding, ExecutorCategory, ExecutorLeave, ExecutorShift, Resident, User
 
 _hasher = PasswordHasher()
 

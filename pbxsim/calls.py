@@ -129,7 +129,7 @@ async def _run_script(pbx: Pbx, channel: SimChannel, script: CallScript, handle:
                 pbx.caller_hangup(channel)
                 return
             pbx.press(channel, what)
-        while channel.alive:  # stay on the line until someone hangs up
+        while channel.alive:  # stay on the line until someone hangs up (no event for it)  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     finally:
         handle.done.set()

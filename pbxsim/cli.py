@@ -71,15 +71,15 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace) -> int:
-    say = str(Path(args.say).resolve()) if args.say else None
+    say = str(Path(args.say).resolve()) if args.say else None  # noqa: ASYNC240 (once, before any call)
     if args.text and not say:
         say = _speak(args.text)
     body = {"from": args.from_number, "name": args.name, "keys": args.keys, "first_key_at": args.first_key_at,
             "say": say, "hangup_after": args.hangup_after}
     url = args.sim_url.rstrip("/") + "/_sim/calls" + ("" if args.no_wait else "?wait=1")
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}) as resp:
-            text = await resp.text()
+    async with aiohttp.ClientSession() as session, \
+            session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}) as resp:
+        text = await resp.text()
     sys.stdout.write(text + "\n")
     return 0 if resp.status == 201 else 1
 

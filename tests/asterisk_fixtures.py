@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from pbxsim import PbxSim, SimConfig
-
 from tests.fixture_files import ARI_SPEC_DIR as SPEC_DIR
 from tests.fixture_files import SPEECH_WAV, TRACES
 

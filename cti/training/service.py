@@ -11,11 +11,10 @@ from typing import Any
 
 import structlog
 
+from ivr.voice import VoiceError, run_limited, speak, to_phone_wav
 from journal import Actor, Journal, JournalError, NotFound
 from journal.models import Ticket
 from journal.training import TrainingRun
-
-from ivr.voice import VoiceError, run_limited, speak, to_phone_wav
 
 from .calls import CallPlacer, CallRequest
 from .scenarios import Scenario, load_library

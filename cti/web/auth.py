@@ -10,7 +10,6 @@ from collections.abc import Callable
 import structlog
 from aiohttp import web
 
-
 from .errors import Forbidden, Handler, Unauthorized
 from .keys import JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, USER_KEY
 from .params import form_body

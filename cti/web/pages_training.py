@@ -20,7 +20,7 @@ async def test_call(request: web.Request) -> web.StreamResponse:
 
     lk = await serialize.Lookups.load(journal)
     residents = await journal.people.residents()
-    buildings = sorted((lk.address(b.id, None, None) for b in lk.buildings.values()))
+    buildings = sorted(lk.address(b.id, None, None) for b in lk.buildings.values())
     return render(request, "test_call.html", available=request.app[TRAINING_KEY].calls.available,
                   residents=[(r.phone, f"{r.phone} — {r.name or ''} {lk.address(r.building_id, r.apartment, None) if r.building_id else ''}")
                              for r in residents],

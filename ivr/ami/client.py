@@ -13,10 +13,10 @@ from typing import Any
 
 import structlog
 
-from ivr.config import AmiSettings
 from ivr.ami.errors import AmiActionError, AmiAuthError, AmiError, AmiNotConnected, AmiTimeout
 from ivr.ami.events import AmiEvent, OriginateResult
 from ivr.ami.manager import SessionManager
+from ivr.config import AmiSettings
 from ivr.link_state import LinkStatePublisher, backoff_delays
 
 log = structlog.get_logger(__name__)
@@ -29,7 +29,7 @@ class OriginateHandle:
     """A queued Originate; ``await handle.result()`` gives the OriginateResponse outcome."""
 
     action_id: str
-    task: "asyncio.Task[OriginateResult]"
+    task: asyncio.Task[OriginateResult]
 
     async def result(self, timeout: float | None = None) -> OriginateResult:
         return await asyncio.wait_for(asyncio.shield(self.task), timeout)
@@ -87,7 +87,7 @@ class AmiClient:
                 self.state.set(True, "logged in")
                 log.info("ami_connected", host=self.settings.host, port=self.settings.port)
                 reason = await self._watch(manager)
-            except (OSError, AmiError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, AmiError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, AmiAuthError):
                     log.error("ami_login_refused", user=self.settings.username)
@@ -132,7 +132,7 @@ class AmiClient:
                 return "connection lost"
             try:
                 await self._send(manager, {"Action": "Ping"}, self.settings.action_timeout_seconds)
-            except (AmiError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, AmiError) as exc:
                 log.warning("ami_ping_failed", error=str(exc))
                 return "ping unanswered"
 
@@ -156,7 +156,7 @@ class AmiClient:
         future = manager.send_action(dict(action), as_list=as_list)
         try:
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise AmiTimeout(f"{action.get('Action')}: no answer in {timeout:.1f}s") from exc
 
     async def send_action(self, action: Mapping[str, Any], *, timeout: float | None = None,

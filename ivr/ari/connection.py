@@ -72,7 +72,7 @@ class AriConnection:
                 reason = f"handshake refused: {exc.status}"
                 if exc.status == 401:
                     log.error("ari_auth_failed", url=self.client.base_url)
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 self._ws = None

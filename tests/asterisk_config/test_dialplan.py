@@ -137,7 +137,7 @@ def test_executors_can_reach_the_dispatchers_group_and_nothing_else() -> None:
     assert executors
     service_line = [s for s in executors if s.exten == "113"]
     assert [s.app for s in service_line] == ["NoOp", "Set", "Stasis", "Hangup"]
-    assert [s for s in service_line if s.app == "Stasis"][0].args == ["hotline", "executor"]
+    assert next(s for s in service_line if s.app == "Stasis").args == ["hotline", "executor"]
     others = [s for s in executors if s.exten != "113"]
     assert all(s.app == "Goto" and _goto_target(s) == ("dispatchers", "100") for s in others)
     assert not [s for s in SECTIONS if s.name == "executors" and s.values("include")]
@@ -197,7 +197,7 @@ def test_the_resident_contexts_are_the_ones_the_service_originates_into() -> Non
     assert _service_contexts() == {"callback": "callback", "feedback": "callback-out"}
     assert set(RESIDENT_CONTEXTS) <= contexts(SECTIONS)
     # ...and they alone reach the trunk: no phone's context can dial the city.
-    assert TRUNK_CONTEXTS == set(RESIDENT_CONTEXTS)
+    assert set(RESIDENT_CONTEXTS) == TRUNK_CONTEXTS
     for name, endpoint in {**ENDPOINTS, **TRUNK_ENDPOINTS}.items():
         assert endpoint["context"] not in TRUNK_CONTEXTS, name
 

@@ -53,8 +53,8 @@ def test_a_missing_program_skips_with_the_reason_in_the_summary() -> None:
 def test_in_ci_a_missing_program_fails_the_run() -> None:
     r = pytest_in(REPO, PROBE, HOTLINE_TEST_REQUIRE_ALL="1")
     assert r.returncode == 1, r.stdout
-    assert "HOTLINE_TEST_REQUIRE_ALL=1, where everything must be installed, but: Skipped: needs " \
-           "hotline-no-such-program" in r.stdout, r.stdout
+    reason = "HOTLINE_TEST_REQUIRE_ALL=1, where everything must be installed, but: Skipped: needs hotline-no-such-program"
+    assert reason in r.stdout, r.stdout
     # A skipif mark acts in the test's setup, so the failure shows as an error.
     assert re.fullmatch(r"1 (failed|error) in .*", r.stdout.strip().splitlines()[-1]), r.stdout
 

@@ -11,13 +11,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from cti.runtime import Runtime
 from journal import TicketFilter
 from journal.clock import utcnow
-
-from cti.runtime import Runtime
 from pbxsim import PbxSim
-from tests.tools import needs_voice
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
+from tests.tools import needs_voice
 
 from .test_screen_pop_calls import console
 
@@ -69,7 +68,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
         assert status == 200
         status, _ = await s1.api("POST", f"/api/tickets/{ticket.id}/assign", {"executor_id": plumber.id})
         assert status == 200
-        status, other = await s2.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
+        status, _other = await s2.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
         assert status == 404, "another dispatcher cannot finish my run"
         status, done = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
         assert status == 200, done
@@ -78,7 +77,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
         stored = await runtime.journal.training.get(run["id"])
         assert stored.status == "finished" and stored.ticket_id == ticket.id
         assert not (await runtime.journal.tickets.get(ticket.id)).is_open
-        status, again = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {})
+        status, _again = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {})
         assert status == 409
         async with s1.http.get(s1.url("/training")) as page:
             assert "Прорыв трубы ночью" in await page.text()
