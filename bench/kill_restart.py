@@ -577,7 +577,7 @@ format = "json"
         """What the restarted service logged about the calls and jobs the killed one left: an
         event counts once, or by the numbers it carries."""
         wanted: dict[str, tuple[str, ...]] = {
-            "call_adopted_after_reconnect": (), "ivr.adopted_call": (), "calls.orphans_closed": ("count", "ended"),
+            "call.adopted_after_reconnect": (), "ivr.adopted_call": (), "calls.orphans_closed": ("count", "ended"),
             "transcription.recovered": ("jobs",)}
         seen: Counter[str] = Counter()
         for service in self.services[1:]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from journal import JournalError
+from journal import JournalError, Role
 from journal.migrate import upgrade
 
 from .compose import build_journal
@@ -31,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     upgrade(settings.database_url())
-    log.info("migrated", database=_safe_url(settings.database_url()))
+    log.info("journal.migrated", database=_safe_url(settings.database_url()))
     return 0
 
 
@@ -107,7 +107,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p = sub.add_parser("create-user", help="create a staff account (password from HOTLINE_NEW_PASSWORD or prompt)")
     p.add_argument("login")
     p.add_argument("--name")
-    p.add_argument("--role", required=True, choices=["dispatcher", "executor", "qa", "admin"])
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--extension")
     handlers["create-user"] = cmd_create_user
 

@@ -64,7 +64,7 @@ class Pbx:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("pbxsim_task_failed")
+            log.exception("pbxsim.task_failed")
             return None
 
     def get(self, channel_id: str) -> SimChannel | None:

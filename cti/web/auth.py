@@ -131,7 +131,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     user = request[USER_KEY]
     request.app[SESSIONS_KEY].revoke(user.sid, user.expires)
-    log.info("logout", user_id=user.user_id)
+    log.info("login.logout", user_id=user.user_id)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")
     raise response

@@ -6,7 +6,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from journal import InvalidValue
+from journal import InvalidValue, Role
 
 from .errors import Forbidden, Gone
 from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
@@ -20,7 +20,7 @@ AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "gsm
 
 async def _executor_may_see(request: web.Request, ticket_id: int | None) -> None:
     user = request[USER_KEY]
-    if user.role != "executor":
+    if user.role != Role.EXECUTOR:
         return
     if ticket_id is None:
         raise Forbidden("Нет доступа к этому файлу")

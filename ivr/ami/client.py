@@ -85,12 +85,12 @@ class AmiClient:
                 self.connects += 1
                 self._manager = manager
                 self.state.set(True, "logged in")
-                log.info("ami_connected", host=self.settings.host, port=self.settings.port)
+                log.info("ami.connected", host=self.settings.host, port=self.settings.port)
                 reason = await self._watch(manager)
             except (TimeoutError, OSError, AmiError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, AmiAuthError):
-                    log.error("ami_login_refused", user=self.settings.username)
+                    log.error("ami.login_refused", user=self.settings.username)
             finally:
                 self._manager = None
                 if manager is not None:
@@ -98,7 +98,7 @@ class AmiClient:
             self.state.set(False, reason)
             delay = self._delay(failures)
             failures += 1
-            log.warning("ami_disconnected", reason=reason, retry_in=delay)
+            log.warning("ami.disconnected", reason=reason, retry_in=delay)
             await asyncio.sleep(delay)
 
     async def _connect(self) -> SessionManager:
@@ -133,7 +133,7 @@ class AmiClient:
             try:
                 await self._send(manager, {"Action": "Ping"}, self.settings.action_timeout_seconds)
             except (TimeoutError, AmiError) as exc:
-                log.warning("ami_ping_failed", error=str(exc))
+                log.warning("ami.ping_failed", error=str(exc))
                 return "ping unanswered"
 
     def _dispatch(self, _manager: Any, message: Any) -> None:
@@ -142,7 +142,7 @@ class AmiClient:
             try:
                 listener(event)
             except Exception:
-                log.exception("ami_listener_failed", ami_event=event.name)
+                log.exception("ami.listener_failed", ami_event=event.name)
 
     # -- actions -------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ async def test_service_killed_mid_burst_loses_and_duplicates_nothing(tmp_path: P
     assert report.not_reached == opts.while_down  # Stasis() found no application: nobody answered them
     assert report.reached == opts.calls + opts.after
     restarted = report.restarted_log
-    assert restarted["call_adopted_after_reconnect"] >= 1  # live calls taken over
+    assert restarted["call.adopted_after_reconnect"] >= 1  # live calls taken over
     assert restarted["ivr.adopted_call"] >= 1  # among them a caller who already had a ticket
     assert restarted["calls.orphans_closed"] >= 1  # and calls that ended while nobody listened
 
