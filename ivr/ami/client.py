@@ -109,13 +109,17 @@ class AmiClient:
         )
         manager.register_event("*", self._dispatch)
         timeout = self.settings.action_timeout_seconds
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that lands
+        # as the awaited answer arrives, and stop() would then wait for a session that goes on.
         try:
-            await asyncio.wait_for(manager.connect(), timeout)
+            async with asyncio.timeout(timeout):
+                await manager.connect()
             # connect() returns once TCP is up; the login answer comes later.
             login = manager.authenticated_future
             if login is None:
                 raise AmiError("no login sent")
-            response = await asyncio.wait_for(asyncio.shield(login), timeout)
+            async with asyncio.timeout(timeout):
+                response = await asyncio.shield(login)
         except BaseException:
             manager.close()
             raise
@@ -155,7 +159,8 @@ class AmiClient:
                     as_list: bool | None = None) -> Any:
         future = manager.send_action(dict(action), as_list=as_list)
         try:
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: see _connect
+                return await future
         except TimeoutError as exc:
             raise AmiTimeout(f"{action.get('Action')}: no answer in {timeout:.1f}s") from exc
 
