@@ -4,15 +4,17 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv migrate bench clean lock audit nlu-corpus nlu-model nlu-bench
+.PHONY: run test check venv migrate bench clean lock audit nlu-corpus nlu-model nlu-bench
 
 # Dependencies from the pinned lock files (SECURITY.md, "Dependencies"), then the package itself.
-$(BIN)/hotline: pyproject.toml requirements.lock requirements-test.lock
+# The Asterisk stand-in (pbxsim/) is a distribution of its own, installed beside the hotline for
+# the tests, the benchmarks and the demo of `make run`; the product wheel leaves it out.
+$(BIN)/hotline: pyproject.toml pbxsim/pyproject.toml requirements.lock requirements-test.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-test.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --no-deps -e . -e ./pbxsim
 	# Only the data of natasha (navec word vectors); its dependencies would bring pymorphy2.
 	$(BIN)/pip install -q --no-deps natasha==1.6.0
 	@touch $@
@@ -26,8 +28,21 @@ run: venv
 migrate: venv
 	$(BIN)/hotline migrate
 
+# As root, installs the programs the tests use first; as anyone else, tests needing a missing
+# one skip and the summary says why.
 test: venv
+	scripts/install-test-deps
 	scripts/test
+
+# Before a commit (.pre-commit-config.yaml runs the first three): lint, types, layer contracts,
+# then the fast tests (no browser, no PostgreSQL, no end-to-end service; under a minute).
+FAST_TESTS := tests/flow tests/nlu tests/journal tests/training tests/asterisk_config tests/foundation
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q $(FAST_TESTS) -m "not slow and not postgres" -k "not postgres" \
+		--ignore tests/foundation/test_types.py --ignore tests/foundation/test_layers.py
 
 bench: venv
 	$(BIN)/python bench/journal_bench.py

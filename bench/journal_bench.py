@@ -28,9 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from cti.logs import configure_logging  # noqa: E402
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy, TicketFilter  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
-from cti.logs import configure_logging  # noqa: E402
 
 CATEGORIES = ["water", "sewer", "heating", "electricity", "elevator", "roof", "common_property", "cleaning", "other"]
 WEIGHTS = [30, 12, 18, 12, 8, 4, 8, 6, 2]
@@ -70,7 +70,7 @@ def fill_sqlite(path: Path, rows: list[tuple[object, ...]]) -> None:
     def conv(v: object) -> object:
         return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ") if isinstance(v, datetime) else v
     con.executemany(
-        f"INSERT INTO buildings (id, street, street_type, house, address_key, created_at) VALUES (?, ?, 'улица', ?, ?, '2026-01-01 00:00:00')",
+        "INSERT INTO buildings (id, street, street_type, house, address_key, created_at) VALUES (?, ?, 'улица', ?, ?, '2026-01-01 00:00:00')",
         [(b, f"улица {b // 20}", str(b % 20 + 1), f"улица {b // 20}|{b % 20 + 1}|") for b in range(1, BUILDINGS + 1)],
     )
     con.executemany(

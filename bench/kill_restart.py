@@ -484,7 +484,7 @@ format = "json"
                                                .where(Call.outcome == "in_progress"))).scalar_one()
                 waiting = list((await s.execute(select(Ticket.id).where(Ticket.transcript_status == "pending")))
                                .scalars())
-                jobs = {j: st for j, st in (await s.execute(select(TranscriptionJob.id, TranscriptionJob.status)))}
+                jobs = dict((await s.execute(select(TranscriptionJob.id, TranscriptionJob.status))).tuples())
                 missed = {m: due.isoformat() for m, due in (await s.execute(
                     select(MissedCall.id, MissedCall.callback_due_at).where(MissedCall.status == "pending")))}
                 ticketed = set((await s.execute(select(Call.channel_id).join(Ticket, Ticket.call_id == Call.id)
@@ -597,7 +597,7 @@ format = "json"
         """What the restarted service logged about the calls and jobs the killed one left: an
         event counts once, or by the numbers it carries."""
         wanted: dict[str, tuple[str, ...]] = {
-            "call_adopted_after_reconnect": (), "ivr.adopted_call": (), "calls.orphans_closed": ("count", "ended"),
+            "call.adopted_after_reconnect": (), "ivr.adopted_call": (), "calls.orphans_closed": ("count", "ended"),
             "transcription.recovered": ("jobs",)}
         seen: Counter[str] = Counter()
         for service in self.services[1:]:
@@ -612,7 +612,7 @@ format = "json"
 
 def speech_wav(out: Path) -> Path:
     """What the residents say into the recording (espeak-ng; the hotline's own synthesiser)."""
-    from cti.training.voice import speak
+    from ivr.voice import speak
 
     return speak("В подъезде прорвало трубу", out)
 

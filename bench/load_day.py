@@ -23,7 +23,6 @@ import json
 import random
 import resource
 import secrets
-import statistics
 import sys
 import tempfile
 import threading
@@ -56,7 +55,7 @@ from pbxsim.media import Speech, sounds_from_dir  # noqa: E402
 T = TypeVar("T")
 PASSWORD = "load-day-password"
 FORM_CSRF = '<input type="hidden" name="csrf_token" value="'
-SPEECH_WAV = REPO.parent / "shared" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
+SPEECH_WAV = REPO / "tests" / "fixtures" / "asterisk" / "traces" / "resident-dtmf-record.recording.wav"
 GREETING_DONE = 12.0  # simulated seconds: the menu is playing by then
 
 
@@ -112,7 +111,7 @@ class DayReport:
         ordered = sorted(self.pop_latencies_ms)
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def lines(self) -> list[str]:
         service_cpu = self.cpu_total_s - self.cpu_world_s
@@ -520,7 +519,7 @@ class Day:
             # A call that never entered Stasis (our app not connected) never reached the hotline.
             return set(sim.core.ended) | set(sim.live_channels()), set(sim.live_channels())
 
-        ended, live = await self.world.run(reached())
+        _ended, live = await self.world.run(reached())
         async with self.runtime.journal.db.read() as s:
             calls = (await s.execute(select(Call))).scalars().all()
             tickets = (await s.execute(select(Ticket))).scalars().all()
@@ -548,9 +547,7 @@ class Day:
                 r.hanging.append(f"{channel_id}: {row.outcome}")
             elif t > 1 or m > 1 or (t and m):
                 r.duplicates.append(f"{channel_id}: {t} tickets, {m} missed")
-            elif row.outcome == "ticket" and (t == 1 or m == 0):
-                r.handled += 1
-            elif row.outcome == "missed" and m == 1:
+            elif (row.outcome == "ticket" and (t == 1 or m == 0)) or (row.outcome == "missed" and m == 1):
                 r.handled += 1
             else:
                 r.lost.append(f"{channel_id}: outcome {row.outcome}, {t} tickets, {m} missed")

@@ -24,7 +24,6 @@ import re
 import secrets
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,8 +77,8 @@ def start_service(pbx: RealAsterisk, root: Path, port: int) -> subprocess.Popen[
 
 
 async def seed_dispatcher(root: Path) -> None:
-    from cti.settings import Settings
     from cti.compose import build_journal
+    from cti.settings import Settings
 
     settings = Settings()
     settings.database.url = f"sqlite+aiosqlite:///{root}/journal.sqlite3"
@@ -159,7 +158,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
-            if "ari_connected" in (root / "service" / "service.log").read_text() or await _up(base):
+            if "ari.connected" in (root / "service" / "service.log").read_text() or await _up(base):
                 break
             await asyncio.sleep(0.2)
         stasis, console = Stasis(pbx), Console(base)

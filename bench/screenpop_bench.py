@@ -43,7 +43,7 @@ FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 class Clients:

@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from journal import Journal, JournalError
+from journal import Journal, JournalError, Role
 from journal.migrate import upgrade
 from journal.models import User
 from journal.passwords import password_problem
@@ -33,7 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     upgrade(settings.database_url())
-    log.info("migrated", database=_safe_url(settings.database_url()))
+    log.info("journal.migrated", database=_safe_url(settings.database_url()))
     return 0
 
 
@@ -140,8 +140,8 @@ async def create_first_admin(journal: Journal, *, interactive: bool,
         return None
     login = environ.get("HOTLINE_ADMIN_LOGIN", "")
     if not login and interactive:
-        login = input("Логин администратора: ").strip()
-    if not login or not environ.get("HOTLINE_ADMIN_PASSWORD") and not interactive:
+        login = (await asyncio.to_thread(input, "Логин администратора: ")).strip()
+    if not login or (not environ.get("HOTLINE_ADMIN_PASSWORD") and not interactive):
         raise JournalError("в журнале нет пользователей: задайте HOTLINE_ADMIN_LOGIN и HOTLINE_ADMIN_PASSWORD "
                            "(или запустите `hotline init` в терминале), чтобы создать первого администратора")
     password = _new_password(login, "HOTLINE_ADMIN_PASSWORD")
@@ -221,7 +221,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p = sub.add_parser("create-user", help="create a staff account (password from HOTLINE_NEW_PASSWORD or prompt)")
     p.add_argument("login")
     p.add_argument("--name")
-    p.add_argument("--role", required=True, choices=["dispatcher", "executor", "qa", "admin"])
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.add_argument("--extension")
     handlers["create-user"] = cmd_create_user
 

@@ -11,9 +11,9 @@ import structlog
 
 from ivr.ari.client import AriClient
 from journal.clock import utcnow
+from journal.db import Database
 from journal.feedback import FeedbackCalls
 from journal.quality_models import FeedbackCall
-from journal.db import Database
 from journal.ticket_events import CLOSED, COMPLETED, events_after, last_history_id
 
 log = structlog.get_logger(__name__)

@@ -42,5 +42,8 @@ class Periodic:
             except Exception:
                 log.exception("periodic.step_failed", task=self.name)
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation (stop)
+            # that lands with a wake, and the loop would step on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()

@@ -30,8 +30,8 @@ from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCa
 from .training import NoCalls, StandInCalls, TestCalls, TrainingService
 from .training.line import TrainingLine
 from .web.app import create_app
-from .web.quality_keys import build_quality
 from .web.hub import ConsoleHub
+from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
 
@@ -116,13 +116,16 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     elif not settings.ari.url:
         if not settings.server.demo:
             raise SettingsError("setting 'ari.url' is missing: no Asterisk configured (the stand-in runs in demo mode only)")
-        from pbxsim import PbxSim, SimConfig  # demo only: production never loads the stand-in
-
-        # The stand-in's usual ports, where `hotline call` finds it.
-        from pbxsim.media import sounds_from_dir
+        try:  # demo only: production never loads the stand-in, a distribution of its own
+            from pbxsim import PbxSim, SimConfig
+            from pbxsim.media import sounds_from_dir
+        except ImportError as exc:
+            raise SettingsError("setting 'ari.url' is missing and the Asterisk stand-in of the demo (pbxsim) is not "
+                                "installed: set ari.url, or install the stand-in (pip install -e ./pbxsim)") from exc
 
         from ivr.prompts import PROMPTS_DIR
 
+        # The stand-in's usual ports, where `hotline call` finds it.
         config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
                            ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
                            control_token_file=settings.path("var/pbxsim-token"))

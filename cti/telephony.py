@@ -13,7 +13,7 @@ import structlog
 from ivr.ami import AmiClient, CallTracker
 from ivr.ami.tracker import ExtensionCall
 from ivr.hotline import CallCard
-from journal import Journal, TicketFilter
+from journal import Journal, Role, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
 
@@ -34,7 +34,7 @@ class ConsoleDesk:
         self.talking: dict[str, str] = {}  # extension -> call id
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
-        users = [u for u in await self.journal.people.users("dispatcher") if u.is_active and u.extension]
+        users = [u for u in await self.journal.people.users(Role.DISPATCHER) if u.is_active and u.extension]
         online = self.hub.online_extensions()
         # Dispatchers logged in to the console first; a phone without a console still rings.
         users.sort(key=lambda u: (u.extension not in online, u.extension))
@@ -119,7 +119,7 @@ class ExecutorCalls:
         with contextlib.suppress(Exception):
             dispatcher = await self.journal.people.user_by_extension(call.extension)
             executor = await self.journal.people.user_by_extension(call.peer_number)
-            if dispatcher is None or dispatcher.role != "dispatcher" or executor is None or executor.role != "executor":
+            if dispatcher is None or dispatcher.role != Role.DISPATCHER or executor is None or executor.role != Role.EXECUTOR:
                 return
             now = utcnow()
             open_tickets = await self.journal.monitor.tickets(TicketFilter(executor_id=executor.id), now, limit=50)

@@ -57,7 +57,7 @@ class LinkStatePublisher:
             try:
                 listener(self._status)
             except Exception:
-                log.exception("link_status_listener_failed", link=self._status.link)
+                log.exception("link_status.listener_failed", link=self._status.link)
         for queue in list(self._queues):
             if queue.full():  # a slow subscriber loses the oldest change, never blocks us
                 queue.get_nowait()

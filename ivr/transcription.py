@@ -22,8 +22,8 @@ from journal.models import Building, Ticket
 
 from .asr import Transcriber, Transcript
 from .nlu import Address, Understanding, match_building, understand
-from .nlu.buildings import rank_buildings
 from .nlu import load as load_understanding
+from .nlu.buildings import rank_buildings
 
 log = structlog.get_logger(__name__)
 ASR = Actor.system("asr")
@@ -108,8 +108,11 @@ class TranscriptionWorker:
             self._wake.clear()
             if jobs and len(self._running) < self.concurrency:
                 continue
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation (stop)
+            # that lands with a wake, and the worker would poll on.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)

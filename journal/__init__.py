@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .calls import CallLog
 from .db import Database
 from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
 from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
 from .history import Actor
 from .monitoring import Monitor, TicketFilter
-from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .people import Directory, Shift
 from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy

@@ -87,6 +87,11 @@ class CallOutcome(StrEnum):
     ANSWERED = "answered"
 
 
+class TrainingStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
 class TranscriptStatus(StrEnum):
     NONE = "none"
     PENDING = "pending"

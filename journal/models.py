@@ -41,7 +41,7 @@ OPEN_SQLITE = text("is_open = 1")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), date: Date()}
+    type_annotation_map = {datetime: UTCDateTime(), date: Date()}  # noqa: RUF012 (SQLAlchemy's documented form)
 
 
 class Building(Base):

@@ -12,8 +12,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from .addresses import normalize_phone
-from .enums import Channel
 from .db import Database
+from .enums import Channel
 from .models import Ticket
 
 GroupBy = Literal["category", "building", "executor", "priority", "status"]

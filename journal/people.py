@@ -16,15 +16,7 @@ from .clock import utcnow
 from .db import Database
 from .enums import CATEGORIES, Role
 from .errors import InvalidValue, NotFound
-from .models import (
-    Building,
-    ExecutorBuilding,
-    ExecutorCategory,
-    ExecutorLeave,
-    ExecutorShift,
-    Resident,
-    User,
-)
+from .models import Building, ExecutorBuilding, ExecutorCategory, ExecutorLeave, ExecutorShift, Resident, User
 
 _hasher = PasswordHasher()
 

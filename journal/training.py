@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
 from .db import Database
+from .enums import TrainingStatus
 from .errors import NotFound
 from .models import Base, BigId
 
@@ -28,7 +29,7 @@ class TrainingRun(Base):
     scenario_title: Mapped[str] = mapped_column(String(200))
     channel_id: Mapped[str | None] = mapped_column(String(64))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | finished
+    status: Mapped[str] = mapped_column(String(16), default=TrainingStatus.RUNNING)  # a TrainingStatus
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
     details_json: Mapped[str | None] = mapped_column(Text)
@@ -42,7 +43,7 @@ class TrainingRuns:
 
     async def start(self, *, trainee_id: int, scenario: str, title: str) -> TrainingRun:
         async with self.db.write() as s:
-            run = TrainingRun(trainee_id=trainee_id, scenario=scenario, scenario_title=title, status="running",
+            run = TrainingRun(trainee_id=trainee_id, scenario=scenario, scenario_title=title, status=TrainingStatus.RUNNING,
                               started_at=utcnow())
             s.add(run)
             await s.flush()
@@ -70,7 +71,7 @@ class TrainingRuns:
             run = await s.get(TrainingRun, run_id)
             if run is None:
                 raise NotFound("training run", run_id)
-            run.status, run.score, run.max_score = "finished", score, max_score
+            run.status, run.score, run.max_score = TrainingStatus.FINISHED, score, max_score
             run.details_json = json.dumps(details, ensure_ascii=False)
             run.finished_at = utcnow()
             return run

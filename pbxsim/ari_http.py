@@ -50,7 +50,7 @@ async def ari_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     if not request.path.startswith("/ari/"):
         return await handler(request)
     pbx = request.app[PBX_KEY]
-    params = {k: v for k, v in request.query.items()}
+    params = dict(request.query.items())
     path = request.path[len("/ari"):]
     if not _authorized(request, pbx):
         response: web.StreamResponse = web.Response(status=401, text='{"message":"Authentication required"}',

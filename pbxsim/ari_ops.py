@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from pbxsim import ari_http as h
-from pbxsim.pbx import Pbx
 from pbxsim.model import SimChannel, SimPlayback, SimRecording
+from pbxsim.pbx import Pbx
 
 HANGUP_CAUSES = {"normal": 16, "busy": 17, "congestion": 34, "no_answer": 19, "timeout": 19, "rejected": 21,
                  "unallocated": 1, "normal_unspecified": 31, "number_incomplete": 28, "codec_mismatch": 58,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import array
 import asyncio
+from typing import TYPE_CHECKING
 
 from pbxsim.media import SAMPLE_RATE
 from pbxsim.model import SimBridge, SimChannel, SimRecording
@@ -47,7 +46,7 @@ def add(pbx: Pbx, bridge: SimBridge, channel: SimChannel) -> None:
 
 def record(pbx: Pbx, bridge: SimBridge, rec: SimRecording) -> None:
     """A bridge recording: everything said in the bridge until it is stopped or the bridge goes
-    (tests/fixtures/asterisk/dispatcher-pjsip-answers.jsonl: no RecordingStarted reaches the
+    (tests/fixtures/asterisk/traces/dispatcher-pjsip-answers.jsonl: no RecordingStarted reaches the
     app; RecordingFinished comes at the stop, with whole seconds)."""
     loop = asyncio.get_running_loop()
     rec.state, rec.started = "recording", loop.time()

@@ -130,7 +130,7 @@ async def _run_script(pbx: Pbx, channel: SimChannel, script: CallScript, handle:
                 pbx.caller_hangup(channel)
                 return
             pbx.press(channel, what)
-        while channel.alive:  # stay on the line until someone hangs up
+        while channel.alive:  # stay on the line until someone hangs up (no event for it)  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     finally:
         handle.done.set()
@@ -150,7 +150,7 @@ def originate_leg(pbx: Pbx, endpoint: str, *, app: str, app_args: str, caller_id
     ext_number = (local or device).group("ext")  # type: ignore[union-attr]
     ext = pbx.config.extensions.get(ext_number)
     if device is not None and (ext is None or not ext.registered):
-        # What Asterisk 20 answers for a PJSIP endpoint with no contact (tests/fixtures/asterisk/
+        # What Asterisk 20 answers for a PJSIP endpoint with no contact (tests/fixtures/asterisk/traces/
         # dispatcher-pjsip-unregistered.jsonl): no channel is made at all.
         raise AriFail(500, "Allocation failed", field="error")
     ctx = local.group("ctx") if local else (ext.context if ext else "default")

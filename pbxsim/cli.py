@@ -76,17 +76,16 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace) -> int:
-    say = str(Path(args.say).resolve()) if args.say else None
+    say = str(Path(args.say).resolve()) if args.say else None  # noqa: ASYNC240 (once, before any call)
     if args.text and not say:
         say = _speak(args.text)
     body = {"from": args.from_number, "name": args.name, "keys": args.keys, "first_key_at": args.first_key_at,
             "say": say, "hangup_after": args.hangup_after}
     url = args.sim_url.rstrip("/") + "/_sim/calls" + ("" if args.no_wait else "?wait=1")
     token = os.environ.get(TOKEN_ENV) or _read_token(Path(args.sim_token_file))
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json",
-                                                                     TOKEN_HEADER: token}) as resp:
-            text = await resp.text()
+    headers = {"Content-Type": "application/json", TOKEN_HEADER: token}
+    async with aiohttp.ClientSession() as session, session.post(url, data=json.dumps(body), headers=headers) as resp:
+        text = await resp.text()
     sys.stdout.write(text + "\n")
     return 0 if resp.status == 201 else 1
 
@@ -99,10 +98,10 @@ def _read_token(path: Path) -> str:
 
 
 def _speak(text: str) -> str:
-    # The hotline's own synthesiser (espeak-ng + sox), shipped in the same distribution.
+    # The hotline's own synthesiser (ivr.voice: espeak-ng + sox); the stand-in runs beside the hotline.
     import tempfile
 
-    from cti.training.voice import VoiceError, speak
+    from ivr.voice import VoiceError, speak
 
     out = Path(tempfile.mkdtemp(prefix="hotline-call-")) / "say.wav"
     try:

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 ASTERISK_ID = "02:fc:00:00:00:01"
@@ -17,7 +17,7 @@ CAUSE_TXT = {16: "Normal Clearing", 17: "User busy", 19: "User alerting, no answ
 
 def ari_timestamp(when: float | None = None) -> str:
     """Asterisk's format: 2026-11-23T11:36:05.127+0000."""
-    dt = datetime.fromtimestamp(time.time() if when is None else when, timezone.utc)
+    dt = datetime.fromtimestamp(time.time() if when is None else when, UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
 

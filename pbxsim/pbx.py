@@ -64,7 +64,7 @@ class Pbx:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("pbxsim_task_failed")
+            log.exception("pbxsim.task_failed")
             return None
 
     def get(self, channel_id: str) -> SimChannel | None:
@@ -205,7 +205,7 @@ class Pbx:
 
     def app_hangup(self, channel: SimChannel, cause: int = 16) -> None:
         """DELETE /channels/{id}: the app hangs up one channel; a Local partner follows. A phone's
-        channel says ChannelHangupRequest first (tests/fixtures/asterisk/executor-line.jsonl,
+        channel says ChannelHangupRequest first (tests/fixtures/asterisk/traces/executor-line.jsonl,
         dispatcher-pjsip-answers.jsonl); a Local half goes without one."""
         self.teardown(channel, cause=cause, hangup_request=channel.peer is None, destroyed=True)
         peer = channel.peer

@@ -110,8 +110,8 @@ def finalize_recording(pbx: Pbx, channel: SimChannel, rec: SimRecording, reason:
     pbx.store.write(rec.name, samples)
     rec.state = "done"
     pbx.recordings_live.pop(rec.name, None)
-    duration = int(round(elapsed))
-    talk = min(duration, int(round(talking)))
+    duration = round(elapsed)
+    talk = min(duration, round(talking))
     pbx.hub.ari("RecordingFinished", channel.apps, recording=rec.to_ari(
         duration=duration, talking_duration=talk, silence_duration=duration - talk))
     rec.stop.set()

@@ -73,7 +73,7 @@ def generate() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     n = 0
     for rep in range(12):
-        for c, (category, emergency, complaint) in enumerate(COMPLAINTS):
+        for _c, (category, emergency, complaint) in enumerate(COMPLAINTS):
             typed, bare, prep, label = STREETS[n % len(STREETS)]
             house = HOUSES[n % len(HOUSES)]
             apt = APARTMENTS[(n * 7) % len(APARTMENTS)]

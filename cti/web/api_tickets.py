@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from journal import Actor, NewTicket, TicketFilter
+from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
 
@@ -18,7 +18,7 @@ from .params import form_body, json_body, opt_bool, opt_int, opt_str, paging, pa
 from .sessions import SessionUser
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
-EXECUTOR_STATUSES = frozenset({"in_progress", "postponed", "done", "cannot_be_done"})
+EXECUTOR_STATUSES = frozenset({Status.IN_PROGRESS, Status.POSTPONED, Status.DONE, Status.CANNOT_BE_DONE})
 EDIT_FIELDS = ("category", "problem", "priority", "building_id", "apartment", "address_text", "description",
                "caller_name")
 PHOTO_TYPES = {b"\xff\xd8\xff": (".jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": (".png", "image/png")}
@@ -33,7 +33,7 @@ async def visible_ticket(request: web.Request, ticket_id: int) -> Ticket:
     """The ticket, if this user may see it: executors only their own."""
     t = await request.app[JOURNAL_KEY].tickets.get(ticket_id)
     user = request[USER_KEY]
-    if user.role == "executor" and t.executor_id != user.user_id:
+    if user.role == Role.EXECUTOR and t.executor_id != user.user_id:
         raise Forbidden("Это заявка другого исполнителя")
     return t
 
@@ -122,16 +122,16 @@ async def assign_ticket(request: web.Request) -> web.Response:
 async def change_status(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
     user = request[USER_KEY]
-    if user.role == "executor":
+    if user.role == Role.EXECUTOR:
         # Whose ticket first: another executor's ticket is refused whatever the body says.
         await visible_ticket(request, ticket_id)
     data = await json_body(request)
     status = req_str(data, "status", max_len=30)
     comment, result = opt_str(data, "comment"), opt_str(data, "result")
-    if user.role == "executor":
+    if user.role == Role.EXECUTOR:
         if status not in EXECUTOR_STATUSES:
             raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
-        if status in ("done", "cannot_be_done") and not (result or comment):
+        if status in (Status.DONE, Status.CANNOT_BE_DONE) and not (result or comment):
             raise BadRequest("Укажите результат работ")
     t = await request.app[JOURNAL_KEY].tickets.change_status(ticket_id, status, actor(user), comment=comment,
                                                             result=result)

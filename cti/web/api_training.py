@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from journal import Role
 from journal.addresses import normalize_phone
 
 from ..training import DEADLINES, CallRequest, NoStandIn, Trainee, TrainingConflict, VoiceError
@@ -116,7 +117,7 @@ async def finish_run(request: web.Request) -> web.Response:
 
 async def list_runs(request: web.Request) -> web.Response:
     user = request[USER_KEY]
-    everyone = user.role == "admin" and request.query.get("all") == "1"
+    everyone = user.role == Role.ADMIN and request.query.get("all") == "1"
     runs = await request.app[JOURNAL_KEY].training.of_trainee(None if everyone else user.user_id)
     return web.json_response([_run(r) for r in runs])
 

@@ -8,8 +8,8 @@ import structlog
 from aiohttp import web
 
 from . import serialize
-from .keys import HUB_KEY, JOURNAL_KEY, USER_KEY
 from .errors import BadRequest
+from .keys import HUB_KEY, JOURNAL_KEY, USER_KEY
 from .params import json_body, opt_str, path_id
 
 log = structlog.get_logger(__name__)

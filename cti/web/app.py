@@ -16,19 +16,29 @@ from journal.quality_suite import QualitySuite
 
 from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
-from . import api, auth, downloads, pages, pages_training, ws
+from . import api, auth, downloads, pages, pages_training, quality_pages, report_pages, ws
 from .callback_limits import CallbackLimits
 from .clients import parse_networks
 from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
-from . import quality_pages, report_pages
+from .keys import (
+    ATTACHMENTS_KEY,
+    CALLBACK_LIMITS_KEY,
+    HUB_KEY,
+    JOURNAL_KEY,
+    ORIGINATOR_KEY,
+    SECURE_COOKIES_KEY,
+    SESSIONS_KEY,
+    SETTINGS_KEY,
+    TEMPLATES_KEY,
+    THROTTLE_KEY,
+    TRAINING_KEY,
+    TRUSTED_PROXIES_KEY,
+    CallbackOriginator,
+)
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
-from .keys import (
-    ATTACHMENTS_KEY, CALLBACK_LIMITS_KEY, HUB_KEY, JOURNAL_KEY, ORIGINATOR_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, SETTINGS_KEY,
-    TEMPLATES_KEY, THROTTLE_KEY, TRAINING_KEY, TRUSTED_PROXIES_KEY, CallbackOriginator,
-)
 from .render import build_environment
 from .sessions import SessionCodec, derive_key
 from .throttle import LoginThrottle

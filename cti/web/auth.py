@@ -14,9 +14,7 @@ from yarl import URL
 
 from .clients import came_over_tls, client_address
 from .errors import Forbidden, Handler, Unauthorized
-from .keys import (
-    HUB_KEY, JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, TRUSTED_PROXIES_KEY, USER_KEY,
-)
+from .keys import HUB_KEY, JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, TRUSTED_PROXIES_KEY, USER_KEY
 from .params import form_body
 from .render import render
 from .sessions import COOKIE, SessionUser
@@ -171,7 +169,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     user = request[USER_KEY]
     # Kept in the journal: the cookie stays void after a restart too.
     await request.app[JOURNAL_KEY].sessions.revoke(user.sid, user.user_id, datetime.fromtimestamp(user.expires, UTC))
-    log.info("logout", user_id=user.user_id)
+    log.info("login.logout", user_id=user.user_id)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")
     raise response

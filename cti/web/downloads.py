@@ -8,7 +8,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from journal import InvalidValue
+from journal import InvalidValue, Role
 
 from .auth import remote_address
 from .errors import Forbidden, Gone
@@ -23,7 +23,7 @@ AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "gsm
 
 async def _executor_may_see(request: web.Request, ticket_id: int | None) -> None:
     user = request[USER_KEY]
-    if user.role != "executor":
+    if user.role != Role.EXECUTOR:
         return
     if ticket_id is None:
         raise Forbidden("Нет доступа к этому файлу")
@@ -78,9 +78,7 @@ def _returns_bytes(request: web.Request, path: Path) -> bool:
     except ValueError:
         return False  # malformed: aiohttp answers 416
     start = wanted.start
-    if start is not None and start >= 0 and start >= size:
-        return False
-    return True
+    return not (start is not None and start >= 0 and start >= size)
 
 
 async def _log_access(request: web.Request, recording_id: int, fmt: str) -> None:

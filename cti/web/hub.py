@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import structlog
 
+from journal import Role
+
 log = structlog.get_logger(__name__)
 
 # Dispatcher broadcasts also reach administrators (they supervise the shift).
@@ -30,7 +32,7 @@ STAFF: tuple[str, ...] = ("role:dispatcher", "role:admin", "role:qa")
 ALL = "all"
 # Roles whose console shows call cards (the /console page). An executor's extension is a field
 # phone: a card addressed to it is not for their browser.
-CARD_ROLES = frozenset({"dispatcher", "admin"})
+CARD_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 
 
 class Socket(Protocol):
@@ -209,7 +211,7 @@ class ConsoleHub:
 
     def online_extensions(self) -> set[str]:
         """Extensions of dispatchers with a console open: who is on shift right now."""
-        return {c.who.extension for c in self._clients if c.who.extension and c.who.role == "dispatcher"}
+        return {c.who.extension for c in self._clients if c.who.extension and c.who.role == Role.DISPATCHER}
 
     @property
     def pbx_connected(self) -> bool | None:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from journal import CATEGORIES, TicketFilter
+from journal import CATEGORIES, Role, TicketFilter
 from journal.clock import utcnow
 
 from . import labels, serialize
@@ -32,7 +32,7 @@ async def _choices(request: web.Request) -> dict[str, Any]:
     return {
         "categories": [(c, lk.category(c)) for c in CATEGORIES],
         "problems": sorted(lk.problems.items(), key=lambda kv: kv[1]),
-        "executors": [(u.id, u.full_name) for u in lk.users.values() if u.role == "executor" and u.is_active],
+        "executors": [(u.id, u.full_name) for u in lk.users.values() if u.role == Role.EXECUTOR and u.is_active],
         "buildings": sorted(((b.id, lk.address(b.id, None, None)) for b in lk.buildings.values()), key=lambda kv: kv[1]),
         "lookups": lk,
     }

@@ -6,6 +6,8 @@ import json
 
 from aiohttp import web
 
+from journal import Role
+
 from ..training import DEADLINES
 from .auth import require
 from .keys import JOURNAL_KEY, TRAINING_KEY, USER_KEY
@@ -20,7 +22,7 @@ async def test_call(request: web.Request) -> web.StreamResponse:
 
     lk = await serialize.Lookups.load(journal)
     residents = await journal.people.residents()
-    buildings = sorted((lk.address(b.id, None, None) for b in lk.buildings.values()))
+    buildings = sorted(lk.address(b.id, None, None) for b in lk.buildings.values())
     return render(request, "test_call.html", available=request.app[TRAINING_KEY].calls.available,
                   residents=[(r.phone, f"{r.phone} — {r.name or ''} {lk.address(r.building_id, r.apartment, None) if r.building_id else ''}")
                              for r in residents],
@@ -31,7 +33,7 @@ async def test_call(request: web.Request) -> web.StreamResponse:
 async def training(request: web.Request) -> web.StreamResponse:
     user = request[USER_KEY]
     service = request.app[TRAINING_KEY]
-    everyone = user.role == "admin"
+    everyone = user.role == Role.ADMIN
     runs = await request.app[JOURNAL_KEY].training.of_trainee(None if everyone else user.user_id, limit=100)
     names = {u.id: u.full_name for u in await request.app[JOURNAL_KEY].people.users()}
     rows = [{"id": r.id, "title": r.scenario_title, "trainee": names.get(r.trainee_id, "?"), "status": r.status,

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from journal import TicketFilter
+from journal import Role, TicketFilter
 
 from .errors import BadRequest, Forbidden
 from .sessions import SessionUser
-
 
 MAX_JSON_DEPTH = 16  # our bodies are flat objects; deeper is an attack on the parser
 # Dates a journal can hold: anything outside is a typo or a probe (9999-12-31 + 1 day overflows).
@@ -135,7 +134,7 @@ def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> Tic
     start = opt_day(q.get("from"), "from")
     end = opt_day(q.get("to"), "to")
     executor_id = opt_int(q, "executor_id")
-    if user.role == "executor":
+    if user.role == Role.EXECUTOR:
         if executor_id not in (None, user.user_id):
             raise Forbidden("Исполнитель видит только свои заявки")
         executor_id = user.user_id

@@ -97,7 +97,7 @@ async def calls(request: web.Request) -> web.StreamResponse:
     return render(request, "qa_calls.html", rows=[_row(r, lk) for r in rows], total=total, q=q, sample=sample,
                   prev_url=prev_url, next_url=next_url, first=offset + 1 if rows else 0, last=offset + len(rows),
                   dispatchers=await _dispatchers(request), categories=[(c, lk.category(c)) for c in CATEGORIES],
-                  outcomes=[(k, v) for k, v in OUTCOME.items() if k != "in_progress"])
+                  outcomes=[(k, v) for k, v in OUTCOME.items() if k != CallOutcome.IN_PROGRESS])
 
 
 def _words(raw: str | None) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-
 from aiohttp import web
 
 from journal import TicketFilter
@@ -92,7 +91,7 @@ def summary_rows(s: Summary, lk: serialize.Lookups) -> list[tuple[str, str, Cell
 
 @require(*READERS)
 async def analytics(request: web.Request) -> web.StreamResponse:
-    s, p, first, last, lk = await _summary(request)
+    s, _p, first, last, lk = await _summary(request)
     # Every day of the period, with or without tickets, so the lines span it.
     days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     top = [c for c, _ in s.by_category[:5]]

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ivr.nlu import CONFIDENT
 from journal import Journal
 from journal.addresses import format_address
 from journal.clock import utcnow
 from journal.lifecycle import allowed_from
 from journal.models import Attachment, Building, MissedCall, Recording, Ticket, TicketHistory, User
-
-from ivr.nlu import CONFIDENT
 
 from . import labels
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from journal import Role
+
 from .errors import Handler
 
 Schema = dict[str, Any]
 
-ALL_ROLES = ("dispatcher", "executor", "qa", "admin")
-READERS = ("dispatcher", "qa", "admin")
-EDITORS = ("dispatcher", "admin")
+ALL_ROLES: tuple[str, ...] = tuple(Role)
+READERS: tuple[str, ...] = (Role.DISPATCHER, Role.QA, Role.ADMIN)
+EDITORS: tuple[str, ...] = (Role.DISPATCHER, Role.ADMIN)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import structlog
 
-from ivr.config import AmiSettings
 from ivr.ami.errors import AmiActionError, AmiAuthError, AmiError, AmiNotConnected, AmiTimeout
 from ivr.ami.events import AmiEvent, OriginateResult
 from ivr.ami.manager import SessionManager
+from ivr.config import AmiSettings
 from ivr.link_state import LinkStatePublisher, backoff_delays
 
 log = structlog.get_logger(__name__)
@@ -29,7 +29,7 @@ class OriginateHandle:
     """A queued Originate; ``await handle.result()`` gives the OriginateResponse outcome."""
 
     action_id: str
-    task: "asyncio.Task[OriginateResult]"
+    task: asyncio.Task[OriginateResult]
 
     async def result(self, timeout: float | None = None) -> OriginateResult:
         return await asyncio.wait_for(asyncio.shield(self.task), timeout)
@@ -85,12 +85,12 @@ class AmiClient:
                 self.connects += 1
                 self._manager = manager
                 self.state.set(True, "logged in")
-                log.info("ami_connected", host=self.settings.host, port=self.settings.port)
+                log.info("ami.connected", host=self.settings.host, port=self.settings.port)
                 reason = await self._watch(manager)
-            except (OSError, AmiError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, AmiError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 if isinstance(exc, AmiAuthError):
-                    log.error("ami_login_refused", user=self.settings.username)
+                    log.error("ami.login_refused", user=self.settings.username)
             finally:
                 self._manager = None
                 if manager is not None:
@@ -98,7 +98,7 @@ class AmiClient:
             self.state.set(False, reason)
             delay = self._delay(failures)
             failures += 1
-            log.warning("ami_disconnected", reason=reason, retry_in=delay)
+            log.warning("ami.disconnected", reason=reason, retry_in=delay)
             await asyncio.sleep(delay)
 
     async def _connect(self) -> SessionManager:
@@ -109,13 +109,17 @@ class AmiClient:
         )
         manager.register_event("*", self._dispatch)
         timeout = self.settings.action_timeout_seconds
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that lands
+        # as the awaited answer arrives, and stop() would then wait for a session that goes on.
         try:
-            await asyncio.wait_for(manager.connect(), timeout)
+            async with asyncio.timeout(timeout):
+                await manager.connect()
             # connect() returns once TCP is up; the login answer comes later.
             login = manager.authenticated_future
             if login is None:
                 raise AmiError("no login sent")
-            response = await asyncio.wait_for(asyncio.shield(login), timeout)
+            async with asyncio.timeout(timeout):
+                response = await asyncio.shield(login)
         except BaseException:
             manager.close()
             raise
@@ -132,8 +136,8 @@ class AmiClient:
                 return "connection lost"
             try:
                 await self._send(manager, {"Action": "Ping"}, self.settings.action_timeout_seconds)
-            except (AmiError, asyncio.TimeoutError) as exc:
-                log.warning("ami_ping_failed", error=str(exc))
+            except (TimeoutError, AmiError) as exc:
+                log.warning("ami.ping_failed", error=str(exc))
                 return "ping unanswered"
 
     def _dispatch(self, _manager: Any, message: Any) -> None:
@@ -142,7 +146,7 @@ class AmiClient:
             try:
                 listener(event)
             except Exception:
-                log.exception("ami_listener_failed", ami_event=event.name)
+                log.exception("ami.listener_failed", ami_event=event.name)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -155,8 +159,9 @@ class AmiClient:
                     as_list: bool | None = None) -> Any:
         future = manager.send_action(dict(action), as_list=as_list)
         try:
-            return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError as exc:
+            async with asyncio.timeout(timeout):  # not wait_for: see _connect
+                return await future
+        except TimeoutError as exc:
             raise AmiTimeout(f"{action.get('Action')}: no answer in {timeout:.1f}s") from exc
 
     async def send_action(self, action: Mapping[str, Any], *, timeout: float | None = None,

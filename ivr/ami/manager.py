@@ -25,7 +25,7 @@ class SessionManager(Manager):  # type: ignore[misc]  # panoramisk ships no type
         self.patterns.clear()
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def connection_made(self, f: "asyncio.Future[Any]") -> None:
+    def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
             return  # whoever awaits the connect task sees the error; no call_later reconnect
         super().connection_made(f)

@@ -41,7 +41,7 @@ class SessionProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no
     def data_received(self, data: bytes) -> None:
         text = self._decoder.decode(data)
         if "\ufffd" in text:
-            log.warning("ami_bad_bytes", excerpt=_excerpt(text))
+            log.warning("ami.bad_bytes", excerpt=_excerpt(text))
         self._buffer += text
         if self.version is None and EOL in self._buffer:
             # The banner is a line of its own before the first frame.
@@ -55,7 +55,7 @@ class SessionProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no
             self._frame(frame.strip())
         if len(self._buffer) > MAX_FRAME_CHARS:
             # Not a peer we can follow any more: drop the session, the client connects again.
-            log.warning("ami_frame_too_large", chars=len(self._buffer), excerpt=_excerpt(self._buffer))
+            log.warning("ami.frame_too_large", chars=len(self._buffer), excerpt=_excerpt(self._buffer))
             self._buffer = ""
             self.transport.close()
 
@@ -64,21 +64,21 @@ class SessionProtocol(AMIProtocol):  # type: ignore[misc]  # panoramisk ships no
             return  # blank lines between frames carry nothing
         message = Message.from_line(frame)
         if message is None:
-            log.warning("ami_frame_dropped", reason="neither Event nor Response", frame=_excerpt(frame))
+            log.warning("ami.frame_dropped", reason="neither Event nor Response", frame=_excerpt(frame))
             return
         if not frame.startswith(BODY_RESPONSES):
             stray = [line for line in frame.split(EOL) if ":" not in line]
             if stray:
-                log.warning("ami_lines_ignored", lines=len(stray), frame=_excerpt(frame))
+                log.warning("ami.lines_ignored", lines=len(stray), frame=_excerpt(frame))
         try:
             self.handle_message(message)
         except Exception:
-            log.exception("ami_frame_failed", frame=_excerpt(frame))
+            log.exception("ami.frame_failed", frame=_excerpt(frame))
 
     def handle_message(self, message: Any) -> None:
         if "event" not in message and not self._awaited(message):
             # No action of this session has that id (a timed-out one is still listed): a confused peer.
-            log.warning("ami_response_unmatched", action_id=message.action_id, response=message.get("response"))
+            log.warning("ami.response_unmatched", action_id=message.action_id, response=message.get("response"))
             return
         super().handle_message(message)
 

@@ -123,7 +123,7 @@ class CallTracker:
             else:
                 self._apply_state(call, state)
         if adopted:
-            log.info("tracker_adopted_calls", count=adopted)
+            log.info("tracker.adopted_calls", count=adopted)
         return adopted
 
     # -- event intake --------------------------------------------------------------------
@@ -135,7 +135,7 @@ class CallTracker:
         # Without its ids an event would file a call under "" (a phantom that keeps an extension busy).
         missing = [key for key in _REQUIRED.get(event.name, ("Uniqueid",)) if not event.get(key)]
         if missing:
-            log.warning("ami_event_incomplete", ami_event=event.name, missing=missing)
+            log.warning("ami.event_incomplete", ami_event=event.name, missing=missing)
             return
         handler(event)
 
@@ -255,12 +255,12 @@ class CallTracker:
         if what in call.notified:
             return
         call.notified.add(what)
-        log.info("extension_call_" + what, extension=call.extension, peer=call.peer_number, channel=call.channel)
+        log.info("extension_call." + what, extension=call.extension, peer=call.peer_number, channel=call.channel)
         if callback is not None:
             try:
                 callback(call)
             except Exception:
-                log.exception("tracker_callback_failed", what=what)
+                log.exception("tracker.callback_failed", what=what)
 
 
 class TrackerSync:
@@ -289,4 +289,4 @@ class TrackerSync:
         try:
             self.tracker.adopt(await self.ami.core_show_channels())
         except Exception as exc:  # the next reconnect tries again; events keep the tracker going
-            log.warning("tracker_adopt_failed", error=f"{type(exc).__name__}: {exc}")
+            log.warning("tracker.adopt_failed", error=f"{type(exc).__name__}: {exc}")

@@ -7,7 +7,6 @@ bounded by ``AriSettings.request_timeout_seconds``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 import aiohttp
 import structlog
 
-from ivr.config import AriSettings
 from ivr.ari.endpoints import ENDPOINTS, EVENTS_WEBSOCKET
 from ivr.ari.errors import (
     AriAuthError,
@@ -27,6 +25,7 @@ from ivr.ari.errors import (
     ChannelGone,
 )
 from ivr.ari.events import Bridge, Channel, LiveRecording, Playback
+from ivr.config import AriSettings
 
 log = structlog.get_logger(__name__)
 
@@ -110,7 +109,7 @@ class AriClient:
                 if not payload:
                     return None
                 return json.loads(payload)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise AriTimeout(None, "request timed out", path=path) from exc
         except aiohttp.ClientError as exc:
             raise AriConnectionError(None, str(exc) or type(exc).__name__, path=path) from exc

@@ -64,22 +64,22 @@ class AriConnection:
                     failures = 0
                     self.connects += 1
                     self.state.set(True, "websocket open")
-                    log.info("ari_connected", url=self.client.base_url, connects=self.connects)
+                    log.info("ari.connected", url=self.client.base_url, connects=self.connects)
                     self._run_hook()
                     await self._read(ws)
                 reason = f"websocket closed ({ws.close_code})"
             except aiohttp.WSServerHandshakeError as exc:
                 reason = f"handshake refused: {exc.status}"
                 if exc.status == 401:
-                    log.error("ari_auth_failed", url=self.client.base_url)
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                    log.error("ari.auth_failed", url=self.client.base_url)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             finally:
                 self._ws = None
             self.state.set(False, reason)
             delay = self._delay(failures)
             failures += 1
-            log.warning("ari_disconnected", reason=reason, retry_in=delay)
+            log.warning("ari.disconnected", reason=reason, retry_in=delay)
             await asyncio.sleep(delay)
 
     def _run_hook(self) -> None:
@@ -96,14 +96,14 @@ class AriConnection:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("ari_on_connected_failed")
+            log.exception("ari.on_connected_failed")
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for msg in ws:
             if msg.type is aiohttp.WSMsgType.TEXT:
                 self.handle_text(msg.data)
             elif msg.type is aiohttp.WSMsgType.ERROR:
-                log.warning("ari_websocket_error", error=str(ws.exception()))
+                log.warning("ari.websocket_error", error=str(ws.exception()))
                 break
 
     def handle_text(self, text: str) -> None:
@@ -114,15 +114,15 @@ class AriConnection:
                 raise ValueError("not a JSON object")
             event = parse_event(data)
         except (ValueError, EventParseError) as exc:
-            log.warning("ari_bad_message", error=str(exc), text=text[:200])
+            log.warning("ari.bad_message", error=str(exc), text=text[:200])
             return
         if event is None:
-            log.debug("ari_event_ignored", type=data.get("type"))
+            log.debug("ari.event_ignored", type=data.get("type"))
             return
         try:
             self.on_event(event)
         except Exception:
-            log.exception("ari_event_sink_failed", type=event.type)
+            log.exception("ari.event_sink_failed", type=event.type)
 
     async def drop(self) -> None:
         """Close the current websocket (used by the console's 'reconnect' and by tests)."""

@@ -61,7 +61,7 @@ class CallDispatcher:
                 if isinstance(event, (StasisEnd, ChannelDestroyed)) and channel_id != session.channel_id:
                     self._routes.pop(channel_id, None)
                 return
-        log.debug("ari_event_unrouted", type=event.type, channels=event.channel_ids())
+        log.debug("ari.event_unrouted", type=event.type, channels=event.channel_ids())
 
     def claim(self, channel_id: str, session: CallSession) -> None:
         """Route events of ``channel_id`` (e.g. an originated leg) to ``session``."""
@@ -78,18 +78,18 @@ class CallDispatcher:
     async def _run(self, session: CallSession) -> None:
         # A task runs in a copy of the context: this binding is this call's alone.
         structlog.contextvars.bind_contextvars(call_id=session.call_id)
-        log.info("call_started", caller=session.channel.caller.number, resumed=session.resumed,
+        log.info("call.started", caller=session.channel.caller.number, resumed=session.resumed,
                  args=list(session.args))
         try:
             await self.handler(session)
         except (CallHungUp, ChannelGone):
-            log.info("call_hung_up_during_flow")
+            log.info("call.hung_up_during_flow")
         except asyncio.CancelledError:
-            log.info("call_cancelled")
+            log.info("call.cancelled")
             raise
         except Exception:
             self.failures += 1
-            log.exception("call_flow_failed")
+            log.exception("call.flow_failed")
         finally:
             await self._finish(session)
 
@@ -104,13 +104,13 @@ class CallDispatcher:
                 except (ChannelGone, AriNotFound):
                     break
                 except AriError as exc:
-                    log.warning("call_final_hangup_failed", error=str(exc), retry_in=delay)
+                    log.warning("call.final_hangup_failed", error=str(exc), retry_in=delay)
                     await asyncio.sleep(delay)
         self.sessions.pop(session.channel_id, None)
         self._tasks.pop(session.channel_id, None)
         for cid in [cid for cid, s in self._routes.items() if s is session]:
             del self._routes[cid]
-        log.info("call_finished")
+        log.info("call.finished")
 
     # -- reconnect reconciliation --------------------------------------------------------
 
@@ -129,17 +129,17 @@ class CallDispatcher:
     def on_resume(self, channel: Channel) -> None:
         """The channel is still with us: keep its session, or start one marked ``resumed``."""
         if channel.id in self.sessions:
-            log.info("call_resumed", call_id=channel.id)
+            log.info("call.resumed", call_id=channel.id)
             # Events sent while we were away are lost: the flow checks what it was waiting for.
             self.sessions[channel.id].resynced()
             return
-        log.info("call_adopted_after_reconnect", call_id=channel.id)
+        log.info("call.adopted_after_reconnect", call_id=channel.id)
         self._start(channel, tuple(channel.dialplan.app_data.split(",")[1:]), resumed=True)
 
     def on_lost(self, channel_id: str) -> None:
         """The channel disappeared while we could not hear its StasisEnd."""
         session = self.sessions.get(channel_id)
-        log.info("call_lost_while_disconnected", call_id=channel_id)
+        log.info("call.lost_while_disconnected", call_id=channel_id)
         if session is not None:
             session.mark_lost()
         if self._on_lost_hook is not None:

@@ -18,8 +18,8 @@ async def example_handler(call: CallSession) -> None:
         digit = await call.wait_dtmf(timeout=10)
     except TimeoutError:
         digit = ""
-    log.info("caller_pressed", digit=digit)
+    log.info("example.caller_pressed", digit=digit)
     await call.play("sound:beep", wait=True, timeout=10)
     recording = await call.record(f"call-{call.channel_id}", max_duration=30, max_silence=3, timeout=60)
-    log.info("recording_done", name=recording.name, duration=recording.duration)
+    log.info("example.recording_done", name=recording.name, duration=recording.duration)
     await call.hangup()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ivr.config import AriSettings
 from ivr.ari.client import AriClient
 from ivr.ari.connection import AriConnection
 from ivr.ari.dispatcher import CallDispatcher, CallHandler, LostHook
+from ivr.config import AriSettings
 from ivr.link_state import LinkStatePublisher
 
 

@@ -144,8 +144,7 @@ class CallSession:
                                         terminate_on=terminate_on, beep=beep, if_exists=if_exists)
         if not wait:
             return live
-        done = await self.wait_for_recording(name, timeout)
-        return done
+        return await self.wait_for_recording(name, timeout)
 
     async def wait_for_recording(self, name: str, timeout: float | None = None) -> LiveRecording:
         """RecordingFinished/Failed for ``name``; Asterisk sends it before StasisEnd on hangup."""

@@ -60,7 +60,7 @@ class ServerTranscriber:
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     return await self._once(info, chunks, phrase_list)
-                except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+                except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
                     log.warning("asr.server_attempt_failed", url=self.url, attempt=attempt, error=repr(exc))
                     if attempt == self.max_attempts:
                         raise AsrServerError(f"vosk-server {self.url}: {exc!r}") from exc

@@ -10,13 +10,7 @@ from ivr.flow.commands import DispatcherReason, ListenForChoice
 from ivr.flow.config import FlowConfig
 from ivr.flow.events import Dtmf, Event, PlaybackDone, SpokenChoice, Timeout
 from ivr.flow.state import State, Step, Transition
-from ivr.flow.transitions import (
-    after_greeting,
-    enter_category_menu,
-    enter_dispatcher,
-    enter_record_prompt,
-    menu_failed,
-)
+from ivr.flow.transitions import after_greeting, enter_category_menu, enter_dispatcher, enter_record_prompt, menu_failed
 
 
 def on_greeting(state: State, event: Event, config: FlowConfig) -> Transition:

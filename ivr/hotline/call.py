@@ -713,7 +713,7 @@ class _Run:
                     await self.client.delete_stored_recording(ctx.conversation)
                 log.info("ivr.conversation_recorded", recording=ctx.conversation, seconds=rec.duration_seconds)
                 return
-            except Exception as exc:  # noqa: BLE001 - said on the ticket below, never lost silently
+            except Exception as exc:
                 log.exception("ivr.conversation_not_stored")
                 problem = str(exc) or type(exc).__name__
         if ctx.ticket_id is not None:

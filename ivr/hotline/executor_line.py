@@ -12,7 +12,7 @@ import contextlib
 import structlog
 
 from journal import Actor, IllegalTransition, Journal
-from journal.models import Ticket, User
+from journal.models import User
 
 from ..ari.errors import AriError
 from ..ari.events import ChannelDtmfReceived, Event, PlaybackFinished

@@ -22,4 +22,4 @@ DEFAULT_CHOICE_PHRASES: Mapping[str, Sequence[str]] = {
 
 def phrases_for(choices: Sequence[str], table: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """The grammar for the choices the menu offers now."""
-    return {c: list(table[c]) for c in choices if c in table and table[c]}
+    return {c: list(table[c]) for c in choices if table.get(c)}

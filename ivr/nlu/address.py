@@ -94,7 +94,7 @@ def _number_after(tokens: Sequence[str], i: int) -> Number | None:
 def _house_at(tokens: Sequence[str], i: int) -> tuple[str, int] | None:
     """House number at i ("пять", "пять дробь два", "двенадцать буква а") and the index after it."""
     n = _number_after(tokens, i)
-    if n is None or n.end < len(tokens) and tokens[n.end] in _UNITS:
+    if n is None or (n.end < len(tokens) and tokens[n.end] in _UNITS):
         return None
     text, end = str(n.value), n.end
     if end + 1 < len(tokens) and tokens[end] in _SLASH:

@@ -18,7 +18,7 @@ _DEVOICE = {"б": "п", "в": "ф", "г": "к", "д": "т", "ж": "ш", "з": "�
 def _misspell(word: str, rng: random.Random) -> str:
     if word[-1] in _DEVOICE and rng.random() < 0.5:
         return word[:-1] + _DEVOICE[word[-1]]
-    spots = [i for i, c in enumerate(word) if c in _VOWEL_SWAPS and 0 < i]
+    spots = [i for i, c in enumerate(word) if c in _VOWEL_SWAPS and i > 0]
     if not spots:
         return word
     i = rng.choice(spots)

@@ -78,7 +78,7 @@ class Featurizer:
 
     def content_vectors(self, tokens: Sequence[str], lemmas: Sequence[str]) -> list[Vector]:
         out: list[Vector] = []
-        for tok, lem in zip(tokens, lemmas):
+        for tok, lem in zip(tokens, lemmas, strict=False):
             if tok in _ADDRESS or lem in _FUNCTION or tok in _FUNCTION or len(tok) < 2 or is_number_word(tok):
                 continue
             v = self.vectors.get(lem)

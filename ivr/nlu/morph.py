@@ -30,10 +30,7 @@ def lemma(token: str) -> str:
     found = _cache.get(token)
     if found is not None:
         return found
-    if token.isalpha():
-        found = analyzer().parse(token)[0].normal_form.replace("ё", "е")
-    else:
-        found = token
+    found = analyzer().parse(token)[0].normal_form.replace("ё", "е") if token.isalpha() else token
     if len(_cache) < _CACHE_LIMIT:
         _cache[token] = found
     return found

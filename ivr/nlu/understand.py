@@ -102,7 +102,7 @@ def understand(text: str) -> Understanding:
     x = engine.featurizer.features(toks, lems, dict(rules.scores), bool(reasons))
     probs = engine.weights.category_probabilities(x[None, :].astype(np.float64))[0]
     p_em = float(engine.weights.emergency_probability(x[None, :].astype(np.float64))[0])
-    scores = {c: round(float(p), 4) for c, p in zip(CATEGORIES, probs)}
+    scores = {c: round(float(p), 4) for c, p in zip(CATEGORIES, probs, strict=False)}
     sure = next((_SURE[r] for r in reasons if r in _SURE), None)
     if sure is not None:
         category, confidence = sure, 1.0

@@ -3,6 +3,7 @@ transcript from the real recogniser; a broken recogniser leaves ticket and recor
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -13,7 +14,7 @@ import pytest
 from ivr.asr import LocalTranscriber, Transcript, VoskEngine, Word
 from ivr.asr.grammar import Phrases
 from ivr.transcription import TranscriptionWorker
-from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy, TranscriptionQueue
+from journal import Actor, ClaimedJob, Database, Journal, JournalConfig, NewTicket, SlaPolicy, TranscriptionQueue
 from journal.models import Ticket
 
 
@@ -135,3 +136,27 @@ async def test_two_equally_near_buildings_are_offered_not_guessed(journal: Journ
     assert t.building_id is None
     assert t.address_text is not None and "уточнить:" in t.address_text
     assert "улица Лесная, д. 16" in t.address_text and "переулок Лесной, д. 16" in t.address_text
+
+
+async def test_a_stop_that_lands_with_a_wake_still_stops_the_worker(journal: Journal) -> None:
+    # On Python 3.11, asyncio.wait_for returned the wake and dropped the cancellation: the worker
+    # polled on and stop() waited forever.
+    claims = 0
+    claim = journal.transcription.claim
+
+    async def counted(limit: int) -> list[ClaimedJob]:
+        nonlocal claims
+        claims += 1
+        return list(await claim(limit))
+
+    journal.transcription.claim = counted  # type: ignore[method-assign]
+    worker = TranscriptionWorker(journal, FixedText("тишина"), events=Recorder(), poll_seconds=60)
+    await worker.start()
+    async with asyncio.timeout(2):
+        while claims == 0:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # nothing queued: the worker waits for a wake or the next poll
+    worker.wake()
+    async with asyncio.timeout(2):
+        await worker.stop()
+    assert claims == 1

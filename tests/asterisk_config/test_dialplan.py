@@ -27,6 +27,7 @@ from tests.asterisk_config.asterisk_conf import (
     substitute,
 )
 from tests.asterisk_config.paths import COMPOSE, DIALPLAN, DIALPLAN_TRUNK, asterisklint, conf
+from tests.tools import missing_module
 
 SECTIONS = parse_file(DIALPLAN)
 STEPS = list(dialplan_steps(SECTIONS, str(DIALPLAN)))
@@ -39,7 +40,7 @@ TRUNK_ENDPOINTS = {s.name: resolved(TRUNK_PJSIP, s) for s in TRUNK_PJSIP if reso
 def test_asterisklint_finds_nothing(tmp_path: Path) -> None:
     tool = asterisklint()
     if tool is None:
-        pytest.skip("asterisklint not installed (pip install asterisklint)")
+        pytest.skip(missing_module("asterisklint", "asterisklint") or "asterisklint is not on PATH")
     # asterisklint resolves #include relative to the working directory.
     result = subprocess.run(
         [tool, "dialplan-check", str(DIALPLAN)], capture_output=True, text=True, cwd=DIALPLAN.parent, check=False
@@ -136,7 +137,7 @@ def test_executors_can_reach_the_dispatchers_group_and_nothing_else() -> None:
     assert executors
     service_line = [s for s in executors if s.exten == "113"]
     assert [s.app for s in service_line] == ["NoOp", "Set", "Stasis", "Hangup"]
-    assert [s for s in service_line if s.app == "Stasis"][0].args == ["hotline", "executor"]
+    assert next(s for s in service_line if s.app == "Stasis").args == ["hotline", "executor"]
     others = [s for s in executors if s.exten != "113"]
     assert all(s.app == "Goto" and _goto_target(s) == ("dispatchers", "100") for s in others)
     assert not [s for s in SECTIONS if s.name == "executors" and s.values("include")]
@@ -196,7 +197,7 @@ def test_the_resident_contexts_are_the_ones_the_service_originates_into() -> Non
     assert _service_contexts() == {"callback": "callback", "feedback": "callback-out"}
     assert set(RESIDENT_CONTEXTS) <= contexts(SECTIONS)
     # ...and they alone reach the trunk: no phone's context can dial the city.
-    assert TRUNK_CONTEXTS == set(RESIDENT_CONTEXTS)
+    assert set(RESIDENT_CONTEXTS) == TRUNK_CONTEXTS
     for name, endpoint in {**ENDPOINTS, **TRUNK_ENDPOINTS}.items():
         assert endpoint["context"] not in TRUNK_CONTEXTS, name
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,9 +12,10 @@ import pytest
 
 from tests.asterisk_config.asterisk_conf import Section, dialplan_globals, parse_file, resolved
 from tests.asterisk_config.paths import CONF_DIR, DIALPLAN, asterisklint, included_in, templates
+from tests.tools import needs_programs
 
 SCRIPT = CONF_DIR / "render-config.sh"
-pytestmark = pytest.mark.skipif(shutil.which("envsubst") is None, reason="needs envsubst (gettext-base)")
+pytestmark = needs_programs("envsubst")
 
 TRUNK_REQUIRED = {"HOTLINE_TRUNK_HOST", "HOTLINE_TRUNK_USER", "HOTLINE_TRUNK_PASSWORD", "HOTLINE_PUBLIC_NUMBER"}
 TRUNK_OPTIONAL = {"HOTLINE_TRUNK_FROM", "HOTLINE_TRUNK_PROXY", "HOTLINE_TRUNK_PREFIX"}
@@ -30,7 +30,7 @@ def variables() -> set[str]:
 
 def base_env() -> dict[str, str]:
     """Every variable but the trunk's."""
-    return {name: "ok" for name in variables() - TRUNK_REQUIRED - TRUNK_OPTIONAL}
+    return dict.fromkeys(variables() - TRUNK_REQUIRED - TRUNK_OPTIONAL, "ok")
 
 
 TRUNK = {
@@ -87,7 +87,7 @@ def test_renders_every_template_with_the_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize("variable", ["HOTLINE_ARI_PASSWORD", "HOTLINE_TRUNK_PASSWORD"])
 @pytest.mark.parametrize("bad", ["", "with;semicolon"])
 def test_refuses_a_missing_or_unsafe_value(tmp_path: Path, variable: str, bad: str) -> None:
-    env = {name: "ok" for name in variables()}
+    env = dict.fromkeys(variables(), "ok")
     env[variable] = bad
     result = render(tmp_path, env)
     assert result.returncode != 0

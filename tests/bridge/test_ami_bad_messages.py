@@ -20,22 +20,22 @@ EOL = b"\r\n"
 
 # (what, raw bytes, the log event it must leave; "" for none: nothing wrong with it)
 GARBAGE: list[tuple[str, bytes, str]] = [
-    ("lines without a colon", b"this line has no colon" + EOL + b"neither does this" + EOL * 2, "ami_frame_dropped"),
+    ("lines without a colon", b"this line has no colon" + EOL + b"neither does this" + EOL * 2, "ami.frame_dropped"),
     ("not UTF-8", b"Event: Newstate" + EOL + b"Uniqueid: 1700000000.91" + EOL + b"CallerIDName: \xff\xfe\x80" + EOL * 2,
-     "ami_bad_bytes"),
-    ("binary", b"\x00\x01\x02\xff\xfe" + EOL * 2, "ami_frame_dropped"),
+     "ami.bad_bytes"),
+    ("binary", b"\x00\x01\x02\xff\xfe" + EOL * 2, "ami.frame_dropped"),
     ("Newchannel without Uniqueid", b"Event: Newchannel" + EOL + b"Channel: PJSIP/101-0000f00d" + EOL
-     + b"ChannelState: 6" + EOL + b"CallerIDNum: 79160000001" + EOL * 2, "ami_event_incomplete"),
+     + b"ChannelState: 6" + EOL + b"CallerIDNum: 79160000001" + EOL * 2, "ami.event_incomplete"),
     ("Hangup without Uniqueid", b"Event: Hangup" + EOL + b"Channel: PJSIP/101-0000f00d" + EOL * 2,
-     "ami_event_incomplete"),
+     "ami.event_incomplete"),
     ("a stray line in an event", b"Event: Newstate" + EOL + b"garbage in the middle" + EOL
-     + b"Uniqueid: 1700000000.92" + EOL * 2, "ami_lines_ignored"),
+     + b"Uniqueid: 1700000000.92" + EOL * 2, "ami.lines_ignored"),
     ("a response nobody asked for", b"Response: Success" + EOL + b"ActionID: nobody-asked-42" + EOL
-     + b"Message: ?" + EOL * 2, "ami_response_unmatched"),
+     + b"Message: ?" + EOL * 2, "ami.response_unmatched"),
     ("two Event headers", b"Event: Newstate" + EOL + b"Event: Hangup" + EOL + b"Uniqueid: 1700000000.93" + EOL * 2,
-     "ami_frame_failed"),
+     "ami.frame_failed"),
     ("a value a listener chokes on", b"Event: Newstate" + EOL + b"Uniqueid: 1700000000.96" + EOL
-     + b"ChannelState: six" + EOL * 2, "ami_listener_failed"),
+     + b"ChannelState: six" + EOL * 2, "ami.listener_failed"),
     ("a huge header line", b"Event: VarSet" + EOL + b"Uniqueid: 1700000000.94" + EOL + b"Variable: BIG" + EOL
      + b"Value: " + b"x" * 300_000 + EOL * 2, ""),
     ("empty frames", EOL * 2 + EOL * 2 + b"   " + EOL * 2, ""),
@@ -97,7 +97,7 @@ async def test_garbage_on_the_ami_socket_is_logged_and_survived(sim: PbxSim, cap
                 assert logged in names, f"{what}: nothing logged ({names})"
             else:
                 assert not [e for e in logs if e["log_level"] in ("warning", "error")], what
-            assert "ami_disconnected" not in names, what
+            assert "ami.disconnected" not in names, what
         assert ami.connects == 1 and ami.state.status.connected
         assert [len(e.get("Value")) for e in events if e.name == "VarSet"] == [300_000]
         # Nothing half-parsed became a call: ext 101 is not left "talking" to anyone.
@@ -155,6 +155,6 @@ async def test_a_frame_that_never_ends_is_dropped_with_the_session(sim: PbxSim) 
         with structlog.testing.capture_logs() as logs:
             write_raw(sim, b"Value: " + b"y" * 1_500_000)  # one header line, never terminated
             await wait_until(lambda: ami.connects == 2, timeout=5)
-        assert "ami_frame_too_large" in [e["event"] for e in logs]
+        assert "ami.frame_too_large" in [e["event"] for e in logs]
         await ami.state.wait_connected(2)
         await still_works(ami, sim, tracker, seen)

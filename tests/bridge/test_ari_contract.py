@@ -7,7 +7,6 @@ import json
 import pytest
 
 from ivr.ari import ENDPOINTS, EVENTS_WEBSOCKET, Endpoint
-
 from tests.asterisk_fixtures import SPEC_DIR
 
 

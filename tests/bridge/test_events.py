@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.ari import AriConnection, AriClient, Event, StasisStart, parse_event
+from ivr.ari import AriClient, AriConnection, Event, StasisStart, parse_event
 from ivr.ari.events import KNOWN_EVENT_TYPES
-
 from tests.asterisk_fixtures import load_trace
 
 TRACES = ["resident-dtmf-record.jsonl", "resident-hangs-up-in-greeting.jsonl",

@@ -7,7 +7,6 @@ import wave
 
 from ivr.ari import AriService, example_handler
 from pbxsim import CallScript, PbxSim
-
 from tests.asterisk_fixtures import SPEECH_WAV
 
 

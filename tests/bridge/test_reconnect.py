@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from ivr.ari import AriServerError, AriService, CallSession, LinkStatus, example_handler
 from pbxsim import CallScript, KeyPress, PbxSim
 
@@ -92,10 +94,7 @@ async def test_rest_error_mapping(sim: PbxSim) -> None:
 
     sim.fail_rest(1, 500)
     async with AriClient(sim.ari_settings()) as client:
-        try:
+        with pytest.raises(AriServerError) as info:
             await client.list_channels()
-        except AriServerError as exc:
-            assert exc.status == 500
-        else:
-            raise AssertionError("expected AriServerError")
+        assert info.value.status == 500
         assert await client.list_channels() == []

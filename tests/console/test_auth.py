@@ -11,7 +11,7 @@ from aiohttp import web
 from cti.web.keys import SESSIONS_KEY
 from cti.web.sessions import COOKIE
 
-from .conftest import FakeClock, Session, Staff
+from .conftest import Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

@@ -11,7 +11,6 @@ from aiohttp.test_utils import TestServer
 
 from cti.web import ConsoleHub
 from journal import Journal
-
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
 from .conftest import PASSWORD, Session, Staff, make_ticket

@@ -18,9 +18,9 @@ from sqlalchemy import update
 from journal import Actor, Journal
 from journal.clock import utcnow
 from journal.models import Recording, Ticket
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
 from .conftest import PASSWORD, Session, Staff, make_ticket
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 WORDS = ["здравствуйте", "у", "нас", "течёт", "кран", "на", "кухне"]

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from cti.web.export import to_csv, to_xlsx
 from journal import Journal
 from journal.models import Recording
+from tests.tools import needs_programs
 
 from .conftest import Session, Staff, make_ticket
 
@@ -121,7 +122,7 @@ async def test_filters_and_random_sample(browser_session: MakeSession, web_journ
         assert found == expected, query
 
 
-async def test_exports_and_pdf(browser_session: MakeSession, web_journal: Journal, staff: Staff) -> None:
+async def test_exports(browser_session: MakeSession, web_journal: Journal, staff: Staff) -> None:
     await reviewed_call(web_journal, staff)
     s = await browser_session("admin")
     async with s.http.get(s.url("/reports/compliance.csv")) as r:
@@ -133,6 +134,12 @@ async def test_exports_and_pdf(browser_session: MakeSession, web_journal: Journa
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "Поступило" in sheet
+
+
+@needs_programs("chromium")  # prints the PDF
+async def test_compliance_report_as_pdf(browser_session: MakeSession, web_journal: Journal, staff: Staff) -> None:
+    await reviewed_call(web_journal, staff)
+    s = await browser_session("admin")
     async with s.http.get(s.url("/reports/compliance.pdf")) as r:
         assert r.status == 200, await r.text()
         assert (await r.read()).startswith(b"%PDF")

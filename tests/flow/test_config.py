@@ -23,7 +23,7 @@ def test_bad_config_is_refused(kwargs: dict[str, object]) -> None:
 
 def test_default_key_map_matches_the_menu_prompt() -> None:
     config = FlowConfig()
-    assert [config.menu_keys[k] for k in "1234560" "9"] == [*Category, Special.EMERGENCY, Special.DISPATCHER]
+    assert [config.menu_keys[k] for k in "12345609"] == [*Category, Special.EMERGENCY, Special.DISPATCHER]
     assert config.emergency_keys == {"0"}
 
 

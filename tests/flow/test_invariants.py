@@ -81,9 +81,7 @@ def drain(call: Call) -> None:
     """The caller has gone: deliver what Asterisk and the executor would still report."""
     call.send(HungUp())
     for _ in range(3):
-        if call.state.step is Step.RECORDING and call.state.timer_token is not None:
-            call.timeout()
-        elif call.state.step in (Step.UNDERSTANDING, Step.CONFIRMING) and call.state.timer_token is not None:
+        if (call.state.step is Step.RECORDING and call.state.timer_token is not None) or (call.state.step in (Step.UNDERSTANDING, Step.CONFIRMING) and call.state.timer_token is not None):
             call.timeout()
         elif call.state.step is Step.REGISTERING:
             call.send(TicketRegistered("999999", None))

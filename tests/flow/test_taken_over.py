@@ -47,7 +47,7 @@ def test_a_ticketed_call_whose_number_is_unknown_just_hears_goodbye() -> None:
     assert call.last_media() == (prompt("goodbye"),)
 
 
-@pytest.mark.parametrize("decided, outcome", [(TICKET, Outcome.TICKET_REGISTERED),
+@pytest.mark.parametrize(("decided", "outcome"), [(TICKET, Outcome.TICKET_REGISTERED),
                                               (AlreadyDecided(ticket=False), Outcome.MISSED)])
 def test_hanging_up_on_the_last_words_records_nothing_more(decided: AlreadyDecided, outcome: Outcome) -> None:
     call = take_over(decided)

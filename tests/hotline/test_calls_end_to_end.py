@@ -61,7 +61,7 @@ def _pcm(wav: bytes) -> bytes:
         return w.readframes(w.getnframes())
 
 
-@pytest.mark.parametrize("key,category", [("2", "heating"), ("3", "electricity"), ("4", "elevator"),
+@pytest.mark.parametrize(("key", "category"), [("2", "heating"), ("3", "electricity"), ("4", "elevator"),
                                           ("5", "cleaning"), ("6", "common_property")])
 async def test_each_category_key(hotline: Hotline, speech_wav: Path, key: str, category: str) -> None:
     call = hotline.sim.place_call(CallScript("79160000001", say=speech_wav))
@@ -135,7 +135,7 @@ async def test_emergency_key_bridges_to_a_dispatcher_with_a_ticket_on_the_card(h
     kinds = [(kind, ext) for kind, ext, _ in hotline.desk.log]
     assert ("ringing", None) in kinds  # an emergency pops on every dispatcher's screen
     assert ("ringing", "101") in kinds and ("answered", "101") in kinds
-    card = [c for kind, _, c in hotline.desk.log if kind == "answered"][0]
+    card = next(c for kind, _, c in hotline.desk.log if kind == "answered")
     assert card.emergency and card.ticket_number and card.caller_number == "79160000006"
     hotline.sim.hangup(call.id)
     await hotline.settle()

@@ -1,4 +1,4 @@
-"""A dispatcher's leg on the stand-in, as the real Asterisk showed it (tests/fixtures/asterisk):
+"""A dispatcher's leg on the stand-in, as the real Asterisk showed it (tests/fixtures/asterisk/traces):
 a PJSIP leg rings (Dial RINGING) before it answers; a phone with no registration answers 500
 and the next dispatcher is rung; the conversation is recorded onto the ticket, and a recording
 that cannot be made is said on the ticket."""

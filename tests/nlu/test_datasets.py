@@ -1,5 +1,4 @@
-"""Targets on the shared labelled sample (a copy in tests/fixtures/nlu) and on our own wordings
-(tests/nlu/extra_transcripts.jsonl)."""
+"""Targets on the labelled sample (tests/fixtures/transcripts) and on our own wordings (extra_transcripts.jsonl)."""
 
 from __future__ import annotations
 
@@ -8,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from ivr.nlu.evaluation import evaluate, load_cases
+from tests.fixture_files import LABELLED_TRANSCRIPTS as LABELLED
 
 HERE = Path(__file__).parent
-LABELLED = HERE.parent / "fixtures" / "nlu" / "shared_sample.jsonl"
 EXTRA = HERE / "extra_transcripts.jsonl"
 
 

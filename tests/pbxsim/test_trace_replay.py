@@ -1,5 +1,5 @@
 """The stand-in replays the three captured calls; events, field shapes and REST codes must match
-what the real Asterisk 20.20.1 sent (shared/asterisk/traces)."""
+what the real Asterisk 20.20.1 sent (tests/fixtures/asterisk/traces)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from ivr.ari import (
     StasisStart,
 )
 from pbxsim import CallScript, Extension, KeyPress, PbxSim
-
 from tests.asterisk_fixtures import SPEECH_WAV, load_trace
 
 NESTED = ("channel", "playback", "recording", "bridge", "peer")
@@ -47,7 +46,7 @@ def compare_with_trace(sim: PbxSim, trace_name: str) -> None:
     expected_events = [_shape(r["data"]) for r in trace if r["kind"] == "ari_event"]
     actual_events = [_shape(e) for e in sim.core.hub.ari_log]
     assert [e[0] for e in actual_events] == [e[0] for e in expected_events]
-    for ours, theirs in zip(actual_events, expected_events):
+    for ours, theirs in zip(actual_events, expected_events, strict=True):
         assert ours == theirs
     expected_rest = [(r["data"]["method"], _norm_path(r["data"]["path"]), r["data"]["status"])
                      for r in trace if r["kind"] == "ari_rest"]

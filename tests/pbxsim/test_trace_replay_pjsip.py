@@ -1,5 +1,5 @@
 """The stand-in replays the paths captured from a real Asterisk 20.20.1 with SIP phones
-(tests/fixtures/asterisk, made by tests/real_asterisk/capture.py): a dispatcher's PJSIP leg
+(tests/fixtures/asterisk/traces, made by tests/real_asterisk/capture.py): a dispatcher's PJSIP leg
 that rings then answers into a recorded bridge, one with no phone registered, one that is
 busy, one nobody answers, and the executors' service line. What must match: the leg's events
 in order (type, Dial status, channel state), the REST calls' answers, and the error body."""
@@ -19,7 +19,7 @@ from ivr.ari import AriClient, AriService, CallSession, StasisStart
 from ivr.ari.errors import AriServerError
 from pbxsim import CallScript, Extension, KeyPress, PbxSim
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asterisk" / "traces"
 # Events that say what happened to a call, as opposed to bookkeeping (variables, connected line).
 SIGNIFICANT = {"StasisStart", "StasisEnd", "Dial", "ChannelStateChange", "ChannelHangupRequest", "ChannelDestroyed",
                "ChannelEnteredBridge", "ChannelLeftBridge", "ChannelDtmfReceived", "PlaybackStarted",
@@ -94,8 +94,8 @@ async def _leg(call: CallSession, ext: str, timeout: int = 15) -> str:
 
 def _claim(call: CallSession, leg: str) -> None:
     call.legs.add(leg)
-    if call._claim is not None:  # noqa: SLF001 - what originate_leg does, with a leg id of our own
-        call._claim(leg, call)  # noqa: SLF001
+    if call._claim is not None:
+        call._claim(leg, call)
 
 
 async def test_pjsip_leg_rings_answers_and_is_recorded_in_the_bridge(sim: PbxSim) -> None:
@@ -114,7 +114,7 @@ async def test_pjsip_leg_rings_answers_and_is_recorded_in_the_bridge(sim: PbxSim
         while not call.hung_up:
             try:
                 await call.next_event(timeout=10)
-            except Exception:  # noqa: BLE001 - the caller hung up
+            except Exception:
                 break
         await ari.stop_recording("trace-conversation")
         await ari.hangup(leg)
@@ -127,8 +127,8 @@ async def test_pjsip_leg_rings_answers_and_is_recorded_in_the_bridge(sim: PbxSim
     expected, expected_rest = trace_story("dispatcher-pjsip-answers", "PJSIP/102")
     ours, ours_rest = sim_story(sim, "PJSIP/102")
     assert ours == expected
-    assert [r for r in ours_rest if "record" in r[1] or r[0] == "POST" and r[1] == "/channels"] == \
-        [r for r in expected_rest if "record" in r[1] or r[0] == "POST" and r[1] == "/channels"]
+    assert [r for r in ours_rest if "record" in r[1] or (r[0] == "POST" and r[1] == "/channels")] == \
+        [r for r in expected_rest if "record" in r[1] or (r[0] == "POST" and r[1] == "/channels")]
     recordings = [e for e in sim.core.hub.ari_log if e["type"] == "RecordingFinished"]
     assert [r["recording"]["target_uri"].split(":")[0] for r in recordings] == ["bridge"]
 
@@ -172,7 +172,7 @@ async def test_pjsip_leg_that_is_busy_or_not_answered_ends_as_asterisk_ends_it(
         while not call.hung_up:
             try:
                 await call.next_event(timeout=10)
-            except Exception:  # noqa: BLE001 - the caller hung up
+            except Exception:
                 break
 
     await drive(sim, app, CallScript("79160000300", "Resident", hangup_after=timeout + 2.0))

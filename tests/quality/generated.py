@@ -92,7 +92,7 @@ async def generate(journal: Journal, *, seed: int = 416, n_calls: int = 240, n_t
             channel = "training" if i % 17 == 0 else "phone_ivr"
             t = Ticket(number=f"2026-{i + 1:06d}", received_at=received, channel=channel, category=category,
                        priority="urgent", status=status, is_open=status not in ("closed", "done", "cancelled"),
-                       building_id=rnd.choice(buildings + [None]), executor_id=rnd.choice(executors + [None]),
+                       building_id=rnd.choice([*buildings, None]), executor_id=rnd.choice([*executors, None]),
                        localize_due_at=localize_due, localized_at=localized, due_at=due, done_at=done,
                        next_due_at=due, repeat_count=rnd.choice([0, 0, 0, 1, 2]), rating=rating,
                        call_id=call.id if call else None, created_at=received, updated_at=received)

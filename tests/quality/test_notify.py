@@ -3,7 +3,7 @@ sent on registration, assignment and completion, rate-limited per phone, logged.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from journal.notifications import NotificationLog
 
 
 @pytest.fixture
-async def hook(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> AsyncIterator[tuple[str, list[Any], list[int]]]:
+async def hook(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> tuple[str, list[Any], list[int]]:
     received: list[Any] = []
     status = [200]
 
@@ -28,7 +28,7 @@ async def hook(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> AsyncIte
     app = web.Application()
     app.router.add_post("/notify", handle)
     server = await aiohttp_server(app)
-    yield str(server.make_url("/notify")), received, status
+    return str(server.make_url("/notify")), received, status
 
 
 async def _ticket(journal: Journal, phone: str) -> int:

@@ -1,7 +1,7 @@
 """Capture what a real Asterisk says on the paths the old traces lack, as fixtures for the
-stand-in (tests/fixtures/asterisk/*.jsonl, the format of the traces captured before).
+stand-in (tests/fixtures/asterisk/traces/*.jsonl, the format of the traces captured before).
 
-    .venv/bin/python -m tests.real_asterisk.capture tests/fixtures/asterisk
+    .venv/bin/python -m tests.real_asterisk.capture tests/fixtures/asterisk/traces
 
 Each trace is one small ARI application (the REST calls it makes are recorded with their
 answers) driving real SIP phones (baresip) on an Asterisk with the project's configuration:
@@ -213,7 +213,8 @@ async def capture(out: Path, names: list[str]) -> None:
             pbx.start()
             started: list[Baresip] = []
 
-            def phone(ext: str, **options: Any) -> Baresip:
+            def phone(ext: str, pbx: RealAsterisk = pbx, started: list[Baresip] = started, tmp: str = tmp,
+                      **options: Any) -> Baresip:
                 p = Baresip(Path(tmp), pbx, ext, **options).start()
                 started.append(p)
                 return p
@@ -230,5 +231,5 @@ async def capture(out: Path, names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/asterisk")
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/asterisk/traces")
     asyncio.run(capture(target, sys.argv[2:] or list(SCENARIOS)))

@@ -90,14 +90,14 @@ async def test_a_service_killed_mid_call_and_started_again_takes_the_call_over(
     first = _service_process(pbx, root)
     second = None
     try:
-        await _until(lambda: "ari_connected" in (root / "service.log").read_text(), "first service connected", 30)
+        await _until(lambda: "ari.connected" in (root / "service.log").read_text(), "first service connected", 30)
         await asyncio.to_thread(resident.dial, "112")
         await _until(lambda: "hotline/welcome" in pbx.messages(), "greeting", 15)
         os.killpg(first.pid, signal.SIGKILL)  # a crash: nothing of the service runs any more
         first.wait(10)
         # Asterisk keeps the resident in Stasis; the new process adopts the channel.
         second = _service_process(pbx, root)
-        await _until(lambda: "call_adopted_after_reconnect" in (root / "service.log").read_text(), "adopted", 30)
+        await _until(lambda: "call.adopted_after_reconnect" in (root / "service.log").read_text(), "adopted", 30)
         await asyncio.sleep(GREETING_SECONDS)
         await asyncio.to_thread(resident.dtmf, "1")
         await _until(lambda: "'beep" in pbx.messages(), "the taken-over call reaches the recording", 30)

@@ -44,4 +44,4 @@ async def test_connect_and_reconnect_never_log_the_passwords(tmp_path: Path, cap
     text = "\n".join(repr(e) for e in events) + "\n" + caplog.text
     assert events, "the links logged their connects"
     assert SECRET not in text
-    assert "ari_connected" in text
+    assert "ari.connected" in text

@@ -18,9 +18,10 @@ from cti.web.hub import ConsoleHub
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
 from tests.conftest import TEST_SECRET_KEY
 from tests.console.conftest import Session
+from tests.tools import PIP
 
 ST = Path(sys.executable).parent / "st"
-pytestmark = pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed")
+pytestmark = pytest.mark.skipif(not ST.exists(), reason=f"needs the Python package schemathesis ({PIP})")
 
 
 class Served:

@@ -46,6 +46,6 @@ async def test_the_page_is_never_a_local_file(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
     await PdfPrinter(timeout=60).print("<html><body>Отчёт</body></html>")
     (argv,) = seen
-    assert not any(a.startswith("file:") or a.endswith(".html") and not a.startswith("http://127.0.0.1:")
+    assert not any(a.startswith("file:") or (a.endswith(".html") and not a.startswith("http://127.0.0.1:"))
                    for a in argv)
-    assert [a for a in argv if a.startswith("http")][0].startswith("http://127.0.0.1:")
+    assert next(a for a in argv if a.startswith("http")).startswith("http://127.0.0.1:")

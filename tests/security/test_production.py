@@ -67,7 +67,7 @@ async def test_production_refuses_a_journal_with_demo_accounts(tmp_path: Path) -
     await runtime.stop()
     settings.server.demo = False  # ...switched to production, with a PBX configured
     settings.ari.url, settings.ari.password = f"http://127.0.0.1:{_closed_port()}/ari", "ari-secret"
-    with pytest.raises(SettingsError, match="demo accounts .*admin.*dispatcher1.*set-password"):
+    with pytest.raises(SettingsError, match=r"demo accounts .*admin.*dispatcher1.*set-password"):
         await build_runtime(settings)
 
 
@@ -134,7 +134,7 @@ def test_password_changes_follow_the_policy(tmp_path: Path, monkeypatch: pytest.
 
 @pytest.mark.parametrize("key", ["x", "test-secret", "a" * 40, "abababababababababababababababab", "0123456789" * 3])
 def test_weak_session_keys_are_refused(key: str) -> None:
-    with pytest.raises(SettingsError, match="secrets.token_urlsafe"):
+    with pytest.raises(SettingsError, match=r"secrets\.token_urlsafe"):
         load_settings(DEFAULT_CONFIG, environ={"HOTLINE_SERVER_SECRET_KEY": key})
     settings = Settings()
     settings.server.secret_key = key

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestServer
 
 from cti import cli
 from cti.settings import Settings
-from cti.web import create_app, ws as ws_module
+from cti.web import create_app
+from cti.web import ws as ws_module
 from cti.web.sessions import COOKIE
 from journal import Journal
 from tests.conftest import TEST_SECRET_KEY, run_in_thread
@@ -55,9 +56,9 @@ async def test_a_logged_out_cookie_stays_dead_after_a_restart(
     async with s.http.post(s.url("/logout"), data={"csrf_token": s.csrf}, allow_redirects=False) as r:
         assert r.status == 302
     restarted = await aiohttp_server(create_app(settings, web_journal))  # a new process, the same journal
-    async with aiohttp.ClientSession() as http:
-        async with http.get(restarted.make_url("/api/me"), headers={"Cookie": f"{COOKIE}={cookie}"}) as r:
-            assert r.status == 401
+    async with aiohttp.ClientSession() as http, \
+            http.get(restarted.make_url("/api/me"), headers={"Cookie": f"{COOKIE}={cookie}"}) as r:
+        assert r.status == 401
 
 
 async def test_an_admin_ends_a_users_sessions_and_open_consoles(browser_session: MakeSession, staff: Staff) -> None:

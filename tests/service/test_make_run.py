@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,15 +24,16 @@ import aiohttp
 import pytest
 
 from cti.demo import DEMO_PASSWORD
-from cti.training.voice import speak
+from ivr.voice import speak
+from tests.checkout import checkout
+from tests.tools import needs_programs, needs_voice
 
-REPO = Path(__file__).resolve().parents[2]
 URL_LINE = re.compile(r"АДС hotline is running: (http://\S+)")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("make") is None or shutil.which("git") is None, reason="needs make and git"),
-    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng for the caller's voice"),
+    needs_programs("make", "git"),
+    needs_voice,  # the caller's voice
 ]
 
 
@@ -41,21 +41,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def checkout(dest: Path) -> None:
-    subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True)
-    changed = subprocess.run(["git", "ls-files", "-m", "-o", "--exclude-standard", "-z"], cwd=REPO, check=True,
-                             capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, changed):
-        src = REPO / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    for gone in subprocess.run(["git", "ls-files", "-d", "-z"], cwd=REPO, check=True,
-                               capture_output=True).stdout.decode().split("\0"):
-        if gone:
-            (dest / gone).unlink(missing_ok=True)
 
 
 def borrowed_venv(venv: Path, code: Path) -> None:

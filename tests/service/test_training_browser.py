@@ -4,7 +4,6 @@ address and executor, finish, and see the score."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from cti.demo import DEMO_PASSWORD

@@ -11,13 +11,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from journal import TicketFilter
-from journal.clock import utcnow
-
 from cti.demo import DEMO_PASSWORD
 from cti.runtime import Runtime
+from journal import TicketFilter
+from journal.clock import utcnow
 from pbxsim import PbxSim
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
+from tests.tools import needs_voice
 
 from .test_screen_pop_calls import console
 
@@ -34,6 +34,7 @@ async def training_service(tmp_path: Path) -> AsyncIterator[tuple[Runtime, PbxSi
 
 
 @pytest.mark.slow
+@needs_voice  # the scenario's caller speaks Russian text
 async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
     training_service: tuple[Runtime, PbxSim, Served],
 ) -> None:
@@ -68,7 +69,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
         assert status == 200
         status, _ = await s1.api("POST", f"/api/tickets/{ticket.id}/assign", {"executor_id": plumber.id})
         assert status == 200
-        status, other = await s2.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
+        status, _other = await s2.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
         assert status == 404, "another dispatcher cannot finish my run"
         status, done = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {"deadline_told": "30m"})
         assert status == 200, done
@@ -77,7 +78,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
         stored = await runtime.journal.training.get(run["id"])
         assert stored.status == "finished" and stored.ticket_id == ticket.id
         assert not (await runtime.journal.tickets.get(ticket.id)).is_open
-        status, again = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {})
+        status, _again = await s1.api("POST", f"/api/training/runs/{run['id']}/finish", {})
         assert status == 409
         async with s1.http.get(s1.url("/training")) as page:
             assert "Прорыв трубы ночью" in await page.text()
@@ -87,6 +88,7 @@ async def test_a_training_scenario_pops_on_the_trainee_only_and_is_scored(
 
 
 @pytest.mark.slow
+@needs_voice  # the caller's text is spoken
 async def test_a_test_call_from_the_page_goes_through_the_ivr(training_service: tuple[Runtime, PbxSim, Served]) -> None:
     runtime, _, served = training_service
     s1, _ = await console(served, "dispatcher1", DEMO_PASSWORD)

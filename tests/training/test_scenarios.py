@@ -28,7 +28,7 @@ def test_the_shipped_library_has_the_five_required_scenarios_and_each_is_consist
 
 
 def test_a_bad_scenario_is_refused_by_name() -> None:
-    with pytest.raises(ScenarioError, match="caller.keys"):
+    with pytest.raises(ScenarioError, match=r"caller\.keys"):
         parse("x", {"title": "t", "caller": {"number": "1", "text": "a", "keys": "1a"},
                     "expected": {"category": "water", "priority": "urgent"}})
     with pytest.raises(ScenarioError, match="'expected'"):

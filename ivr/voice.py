@@ -2,7 +2,8 @@
 recording: Russian text spoken by espeak-ng, or someone's audio file converted.
 
 Both run external programs (espeak-ng, sox, ffmpeg when installed), blocking: callers run
-them off the event loop with :func:`run_limited`.
+them off the event loop with :func:`run_limited`. Used by the console's test calls and training
+(cti.training) and by the stand-in's ``hotline call --text`` (pbxsim.cli), which must not import cti.
 """
 
 from __future__ import annotations
