@@ -305,7 +305,7 @@ async def describe_journal(day: Day, out: Shown) -> None:
         tickets = (await session.execute(select(Ticket).where(Ticket.call_id.is_not(None)))).scalars().all()
         missed = dict((await session.execute(
             select(MissedCall.reason, func.count()).where(MissedCall.status == "pending")
-            .group_by(MissedCall.reason))).tuples().all())
+            .group_by(MissedCall.reason))).all())
     failed = [t for t in tickets if t.transcript_status == "failed"]
     if failed:
         reasons = Counter(t.transcript_error or "" for t in failed)
