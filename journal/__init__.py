@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audit import AuditFilter, AuditLog
 from .calls import CallLog
 from .db import Database
 from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
@@ -17,6 +18,8 @@ from .monitoring import Monitor, TicketFilter
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .people import Directory, Shift
 from .sla import Deadlines, SlaPolicy
+from .estate import Estate, ImportReport
+from .staff import StaffAdmin
 from .storage import FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
 from .training import TrainingRun, TrainingRuns
@@ -37,18 +40,25 @@ class Journal:
     monitor: Monitor
     transcription: TranscriptionQueue
     training: TrainingRuns
+    staff: StaffAdmin
+    estate: Estate
+    audit: AuditLog
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
         files = FileStore(files_root)
+        people = Directory(db)
         return cls(
             db=db, sla=sla, config=config, files=files,
             tickets=TicketService(db, sla, config),
             calls=CallLog(db, files, config),
-            people=Directory(db),
+            people=people,
             monitor=Monitor(db),
             transcription=TranscriptionQueue(db),
             training=TrainingRuns(db),
+            staff=StaffAdmin(db, people),
+            estate=Estate(db),
+            audit=AuditLog(db),
         )
 
     async def close(self) -> None:
@@ -56,7 +66,7 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",

@@ -131,15 +131,12 @@ class Directory:
     ) -> User:
         if role not in {r.value for r in Role}:
             raise InvalidValue("role", f"unknown role {role!r} (known: {', '.join(r.value for r in Role)})")
-        if len(password) < 8:
-            raise InvalidValue("password", "must be at least 8 characters")
+        password_hash = await self.hash_new_password(password)
         async with self.db.write() as s:
             if (await s.execute(select(User.id).where(User.login == login))).first():
                 raise InvalidValue("login", f"user {login!r} already exists")
             if extension and (await s.execute(select(User.id).where(User.extension == extension))).first():
                 raise InvalidValue("extension", f"extension {extension} is already taken")
-            async with self._hash_slots:
-                password_hash = await asyncio.to_thread(_hasher.hash, password)
             user = User(
                 login=login, full_name=full_name, role=role, password_hash=password_hash,
                 extension=extension, phone=normalize_phone(phone),
@@ -147,6 +144,24 @@ class Directory:
             s.add(user)
             await s.flush()
             return user
+
+    async def hash_new_password(self, password: str) -> str:
+        """The one place a new password is checked and hashed: accounts made here or by an
+        administrator, resets and a user's own change all come through it."""
+        if len(password) < 8:
+            raise InvalidValue("password", "must be at least 8 characters")
+        async with self._hash_slots:
+            return await asyncio.to_thread(_hasher.hash, password)
+
+    async def change_password(self, user_id: int, new_password: str) -> None:
+        """A user's own new password (after an administrator's reset): the reset mark is cleared."""
+        password_hash = await self.hash_new_password(new_password)
+        async with self.db.write() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                raise NotFound("user", user_id)
+            user.password_hash = password_hash
+            user.must_change_password = False
 
     async def authenticate(self, login: str, password: str) -> User | None:
         """The active user with this login and password, or None.

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from .address import STREET_TYPES, Address
+from journal.addresses import normalize_street
+
+from .address import Address
 
 
 class KnownBuilding(Protocol):
@@ -21,14 +23,6 @@ class KnownBuilding(Protocol):
 
 
 B = TypeVar("B", bound=KnownBuilding)
-
-_TYPE_WORDS = frozenset(STREET_TYPES) | {"ул", "пр", "пр-т", "просп", "пер", "б-р", "наб", "ш", "пл"}
-
-
-def normalize_street(street: str) -> str:
-    """"ул. Ленина" -> "ленина"; type words and punctuation dropped, ё folded."""
-    words = re.sub(r"[^0-9a-zа-яё\- ]+", " ", street.lower().replace("ё", "е")).split()
-    return " ".join(w for w in words if w not in _TYPE_WORDS)
 
 
 def _norm_number(value: str | None) -> str:
