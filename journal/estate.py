@@ -155,7 +155,7 @@ class Estate:
             clash = (await s.execute(select(Building).where(Building.address_key == key))).scalar_one_or_none()
             if building_id is None:
                 if clash is not None:
-                    raise InvalidValue("street", "such a building exists")
+                    raise InvalidValue("street", "такой дом уже есть")
                 row = Building(address_key=key, **values)
                 s.add(row)
                 await s.flush()
@@ -167,7 +167,7 @@ class Estate:
                 raise NotFound("building", building_id)
             row = found
             if clash is not None and clash.id != row.id:
-                raise InvalidValue("street", "such a building exists")
+                raise InvalidValue("street", "такой дом уже есть")
             before = building_row(row)
             for name, value in values.items():
                 setattr(row, name, value)
@@ -186,7 +186,7 @@ class Estate:
         seen: dict[str, int] = {}
         codes: dict[str, int] = {}
         for i, raw in enumerate(rows):
-            line = first_line + i
+            line = int(raw.get("_line") or first_line + i)
             try:
                 values = building_values(raw)
             except RowError as exc:
@@ -261,7 +261,7 @@ class Estate:
             clash = (await s.execute(select(Resident).where(Resident.phone == values["phone"]))).scalar_one_or_none()
             if resident_id is None:
                 if clash is not None:
-                    raise InvalidValue("phone", "a resident with this phone exists")
+                    raise InvalidValue("phone", "житель с этим телефоном уже есть")
                 row = Resident(**values)
                 s.add(row)
                 await s.flush()
@@ -272,7 +272,7 @@ class Estate:
                 raise NotFound("resident", resident_id)
             row = found_r
             if clash is not None and clash.id != row.id:
-                raise InvalidValue("phone", "a resident with this phone exists")
+                raise InvalidValue("phone", "житель с этим телефоном уже есть")
             before = {k: getattr(row, k) for k in values}
             for name, value in values.items():
                 setattr(row, name, value)
@@ -291,7 +291,7 @@ class Estate:
             checked: list[dict[str, Any]] = []
             seen: dict[str, int] = {}
             for i, raw in enumerate(rows):
-                line = first_line + i
+                line = int(raw.get("_line") or first_line + i)
                 try:
                     values = self._resident_values(raw, buildings)
                 except RowError as exc:

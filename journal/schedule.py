@@ -121,9 +121,9 @@ def parse_hhmm(text: str) -> int:
         h, m = text.strip().split(":")
         hours, minutes = int(h), int(m)
     except ValueError:
-        raise InvalidValue("time", f"not a time of day: {text!r}") from None
+        raise InvalidValue("time", f"не время суток: «{text}»") from None
     if not (0 <= hours <= 23 and 0 <= minutes <= 59):
-        raise InvalidValue("time", f"not a time of day: {text!r}")
+        raise InvalidValue("time", f"не время суток: «{text}»")
     return hours * 60 + minutes
 
 
@@ -137,7 +137,7 @@ def span_minutes(start: str, end: str) -> tuple[int, int]:
 def check_pattern(pattern: str) -> str:
     pattern = pattern.strip()
     if not pattern or len(pattern) > 62 or set(pattern) - {"0", "1"} or "1" not in pattern:
-        raise InvalidValue("pattern", "one character per day: 1 a working day, 0 a day off")
+        raise InvalidValue("pattern", "по знаку на день: 1 — рабочий, 0 — выходной")
     return pattern
 
 

@@ -1,4 +1,4 @@
-"""The administrator's side of staff: accounts (create, edit, deactivate, reset the password),
+"""The administrator's side of staff (messages of InvalidValue are shown as they are: Russian): accounts (create, edit, deactivate, reset the password),
 executors' profiles (categories, buildings, weekly shifts, a rota) and their one-off changes
 and leave, and who is on duty. Every change leaves an audit row in the same transaction."""
 
@@ -83,16 +83,16 @@ class StaffAdmin:
         """A new account with a temporary password (returned once) to be changed at first log-in."""
         login = login.strip()
         if not login or len(login) > 64 or any(c.isspace() for c in login):
-            raise InvalidValue("login", "1-64 characters, no spaces")
+            raise InvalidValue("login", "от 1 до 64 знаков, без пробелов")
         if not full_name.strip():
-            raise InvalidValue("full_name", "required")
+            raise InvalidValue("full_name", "не заполнено")
         if role not in ROLES:
-            raise InvalidValue("role", f"unknown role {role!r}")
+            raise InvalidValue("role", f"неизвестная роль «{role}»")
         password = temporary_password()
         password_hash = await self.people.hash_new_password(password)
         async with self.db.write() as s:
             if (await s.execute(select(User.id).where(User.login == login))).first():
-                raise InvalidValue("login", f"user {login!r} already exists")
+                raise InvalidValue("login", f"логин «{login}» уже занят")
             await self._check_extension(s, extension or None, None)
             user = User(login=login, full_name=full_name.strip(), role=role, password_hash=password_hash,
                         extension=extension or None, phone=normalize_phone(phone), is_active=True,
@@ -106,15 +106,15 @@ class StaffAdmin:
         if extension is None:
             return
         if not extension.isdigit() or len(extension) > 20:
-            raise InvalidValue("extension", "digits only")
+            raise InvalidValue("extension", "только цифры")
         taken = (await s.execute(select(User.id).where(User.extension == extension))).scalar_one_or_none()
         if taken is not None and taken != user_id:
-            raise InvalidValue("extension", f"extension {extension} is already taken")
+            raise InvalidValue("extension", f"номер {extension} уже занят")
 
     async def update_user(self, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
         unknown = set(changes) - set(USER_FIELDS)
         if unknown:
-            raise InvalidValue(sorted(unknown)[0], "not editable")
+            raise InvalidValue(sorted(unknown)[0], "не изменяется")
         async with self.db.write() as s:
             user = await s.get(User, user_id)
             if user is None:
@@ -123,11 +123,11 @@ class StaffAdmin:
             if "full_name" in changes:
                 name = str(changes["full_name"] or "").strip()
                 if not name:
-                    raise InvalidValue("full_name", "required")
+                    raise InvalidValue("full_name", "не заполнено")
                 user.full_name = name
             if "role" in changes:
                 if changes["role"] not in ROLES:
-                    raise InvalidValue("role", f"unknown role {changes['role']!r}")
+                    raise InvalidValue("role", f"неизвестная роль «{changes['role']}»")
                 user.role = changes["role"]
             if "extension" in changes:
                 ext = changes["extension"] or None
@@ -141,7 +141,7 @@ class StaffAdmin:
                 admins = (await s.execute(select(func.count()).select_from(User).where(
                     User.role == Role.ADMIN.value, User.is_active, User.id != user.id))).scalar_one()
                 if admins == 0:
-                    raise InvalidValue("role", "the last active administrator")
+                    raise InvalidValue("role", "это последний действующий администратор")
             old, new = audit.changed(before, user_values(user))
             if new:
                 action = "user.deactivate" if new.get("is_active") is False else (
@@ -202,7 +202,7 @@ class StaffAdmin:
     ) -> ExecutorProfile:
         for c in categories:
             if c not in CATEGORIES:
-                raise InvalidValue("category", f"unknown category {c!r}")
+                raise InvalidValue("category", f"неизвестная категория «{c}»")
         if rota is not None:
             check_pattern(rota.pattern)
         spans = [(sh.start_minute, sh.length_minutes) for sh in weekly]
@@ -210,10 +210,10 @@ class StaffAdmin:
             spans.append((rota.start_minute, rota.length_minutes))
         for start, length in spans:
             if not (0 <= start <= 1439 and 1 <= length <= 2880):
-                raise InvalidValue("shift", "a shift starts within the day and lasts up to 48 hours")
+                raise InvalidValue("shift", "смена начинается в пределах суток и длится не больше 48 часов")
         for sh in weekly:
             if not 0 <= sh.weekday <= 6:
-                raise InvalidValue("weekday", "0-6")
+                raise InvalidValue("weekday", "день недели от 0 до 6")
         async with self.db.write() as s:
             user = await self._executor(s, user_id)
             known = set((await s.execute(select(Building.id).where(Building.id.in_(list(building_ids))))).scalars())
@@ -243,10 +243,10 @@ class StaffAdmin:
     ) -> None:
         """One day differs from the schedule: another shift that day, or (no start) a day off."""
         if (start_minute is None) != (length_minutes is None):
-            raise InvalidValue("shift", "both the start and the length, or neither")
+            raise InvalidValue("shift", "укажите и начало, и конец смены, или ни того ни другого")
         if start_minute is not None and length_minutes is not None and not (
                 0 <= start_minute <= 1439 and 1 <= length_minutes <= 2880):
-            raise InvalidValue("shift", "a shift starts within the day and lasts up to 48 hours")
+            raise InvalidValue("shift", "смена начинается в пределах суток и длится не больше 48 часов")
         async with self.db.write() as s:
             user = await self._executor(s, user_id)
             row = (await s.execute(select(ExecutorDayChange).where(
@@ -271,7 +271,7 @@ class StaffAdmin:
     async def add_leave(self, actor: Actor, user_id: int, starts_on: date, ends_on: date,
                         reason: str | None = None) -> int:
         if ends_on < starts_on:
-            raise InvalidValue("leave", "ends before it starts")
+            raise InvalidValue("leave", "конец раньше начала")
         async with self.db.write() as s:
             user = await self._executor(s, user_id)
             row = ExecutorLeave(user_id=user_id, starts_on=starts_on, ends_on=ends_on, reason=reason or None)

@@ -20,7 +20,7 @@ from . import api, auth, downloads, pages, pages_training, ws
 from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
-from . import quality_pages, report_pages
+from . import admin_pages, quality_pages, report_pages
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .keys import (
@@ -101,6 +101,7 @@ def create_app(
     r.add_get("/favicon.ico", pages.favicon)
     r.add_get("/login", auth.login_page)
     r.add_post("/login", auth.login_submit)
+    r.add_post("/login/password", auth.password_submit)
     r.add_post("/logout", auth.logout)
     r.add_get("/", pages.index)
     r.add_get("/console", pages.console)
@@ -116,6 +117,7 @@ def create_app(
     r.add_get("/ws", ws.websocket)
     quality_pages.add_routes(app)
     report_pages.add_routes(app)
+    admin_pages.add_routes(app)
     api.add_routes(app)
     r.add_static("/static/", STATIC_DIR, name="static")
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from journal.addresses import normalize_street
+from journal.addresses import normalize_street as normalize_street  # the one normaliser, shared
 
 from .address import Address
 

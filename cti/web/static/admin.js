@@ -1,0 +1,141 @@
+// The administrator's pages: staff, executors' profiles, imports. Uses api() and toast() of app.js.
+"use strict";
+
+function showPassword(login, password) {
+  const el = document.getElementById("temp-password");
+  el.textContent = `Временный пароль для «${login}»: ${password} — передайте его сотруднику; при первом входе он задаст свой.`;
+  el.hidden = false;
+}
+
+function setMsg(form, text, isError) {
+  const msg = form.querySelector(".msg") || form.parentElement.querySelector(".msg");
+  if (msg) { msg.textContent = text; msg.classList.toggle("error", !!isError); }
+}
+
+async function createUser(form) {
+  try {
+    const data = await api("POST", "/api/admin/users", formJson(form));
+    showPassword(data.user.login, data.temporary_password);
+    setMsg(form, "Сотрудник создан", false);
+    form.reset();
+  } catch (e) { setMsg(form, e.message, true); toast(e.message, true); }
+}
+
+function profileBody(form) {
+  const categories = [...form.querySelectorAll('input[name="category"]:checked')].map((el) => el.value);
+  const all = form.elements["all_buildings"].checked;
+  const buildings = all ? [] : [...form.elements["building_ids"].selectedOptions].map((o) => Number(o.value));
+  const weekly = [];
+  for (let d = 0; d < 7; d++) {
+    const start = form.elements[`w${d}_start`].value.trim();
+    const end = form.elements[`w${d}_end`].value.trim();
+    if (start || end) weekly.push({ weekday: d, start, end });
+  }
+  const f = (n) => form.elements[n].value.trim();
+  const rota = f("rota_pattern") || f("rota_starts_on")
+    ? { starts_on: f("rota_starts_on"), start: f("rota_start"), end: f("rota_end"), pattern: f("rota_pattern") }
+    : null;
+  return { categories, building_ids: buildings, weekly, rota };
+}
+
+async function saveProfile(form) {
+  try {
+    await api("PUT", `/api/admin/users/${form.dataset.user}/profile`, profileBody(form));
+    toast("Профиль сохранён");
+    setTimeout(() => location.reload(), 300);
+  } catch (e) { setMsg(form, e.message, true); toast(e.message, true); }
+}
+
+function renderReport(box, report) {
+  const result = box.querySelector(".import-result");
+  const errors = result.querySelector("table.errors");
+  const preview = result.querySelector("table.preview");
+  result.hidden = false;
+  const state = report.applied ? "Импортировано" : (report.errors.length ? "Импорт невозможен" : "Проверено");
+  result.querySelector(".summary").textContent =
+    `${state}: строк ${report.rows}, новых ${report.created}, обновляемых ${report.updated}, ошибок ${report.errors.length}.`;
+  const eb = errors.querySelector("tbody");
+  eb.replaceChildren();
+  for (const e of report.errors) {
+    const tr = document.createElement("tr");
+    for (const v of [e.row, e.field_label, e.message]) {
+      const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+    }
+    eb.appendChild(tr);
+  }
+  errors.hidden = report.errors.length === 0;
+  const rows = report.preview;
+  preview.hidden = rows.length === 0 || report.applied;
+  if (rows.length) {
+    const cols = Object.keys(rows[0]).filter((k) => k !== "building_id");
+    const head = document.createElement("tr");
+    for (const c of cols) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    preview.querySelector("thead").replaceChildren(head);
+    const body = preview.querySelector("tbody");
+    body.replaceChildren();
+    for (const r of rows) {
+      const tr = document.createElement("tr");
+      for (const c of cols) {
+        const td = document.createElement("td");
+        const v = r[c];
+        td.textContent = v === null || v === undefined ? "" : (v === true ? "есть" : (v === false ? "новый" : v));
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    }
+  }
+}
+
+async function runImport(form, apply) {
+  const box = form.closest(".import");
+  const body = new FormData(form);
+  body.set("apply", apply ? "true" : "false");
+  const applyButton = form.querySelector('[data-admin="import-apply"]');
+  setMsg(form, apply ? "Импорт…" : "Проверка…", false);
+  try {
+    const report = await api("POST", `/api/admin/import/${form.dataset.kind}`, body);
+    renderReport(box, report);
+    applyButton.disabled = apply || report.errors.length > 0 || report.rows === 0;
+    setMsg(form, apply ? "Импорт выполнен" : (report.errors.length ? "В файле есть ошибки" : "Ошибок нет"), report.errors.length > 0);
+    if (apply) { toast("Импорт выполнен"); setTimeout(() => location.reload(), 1500); }
+  } catch (e) {
+    applyButton.disabled = true;
+    setMsg(form, e.message, true);
+    toast(e.message, true);
+  }
+}
+
+document.addEventListener("submit", (ev) => {
+  const form = ev.target;
+  const what = form.dataset && form.dataset.admin;
+  if (!what) return;
+  ev.preventDefault();
+  if (what === "create-user") createUser(form);
+  else if (what === "profile") saveProfile(form);
+  else if (what === "import") runImport(form, false);
+});
+
+document.addEventListener("change", (ev) => {
+  const form = ev.target.closest('form[data-admin="import"]');
+  if (form && ev.target.type === "file") form.querySelector('[data-admin="import-apply"]').disabled = true;
+});
+
+document.addEventListener("click", async (ev) => {
+  const btn = ev.target.closest("button[data-admin]");
+  if (!btn) return;
+  const what = btn.dataset.admin;
+  try {
+    if (what === "import-apply") {
+      await runImport(btn.closest("form"), true);
+    } else if (what === "reset-password") {
+      const data = await api("POST", `/api/admin/users/${btn.dataset.user}/reset-password`);
+      showPassword(document.querySelector('#edit-user [name="full_name"]').value, data.temporary_password);
+    } else if (what === "set-active") {
+      await api("PATCH", `/api/admin/users/${btn.dataset.user}`, { is_active: btn.dataset.active === "1" });
+      location.reload();
+    } else if (what === "delete") {
+      await api("DELETE", btn.dataset.url);
+      location.reload();
+    }
+  } catch (e) { toast(e.message, true); }
+});
