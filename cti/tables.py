@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,17 +63,22 @@ def _raw_rows(data: bytes, filename: str) -> list[list[Any]]:
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            try:
+                sheet = book.worksheets[0]
+                return [list(r) for r in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+        except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign file
             raise TableError("Файл XLSX не читается") from exc
-        try:
-            sheet = book.worksheets[0]
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+    if b"\x00" in data:
+        raise TableError("Это не таблица CSV или XLSX")
     text = _decode(data)
     sample = text[:4096]
     delimiter = max(";,\t", key=sample.count)
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise TableError("Файл CSV не читается") from exc
 
 
 def read_table(kind: str, data: bytes, filename: str = "") -> Table:

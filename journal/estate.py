@@ -249,7 +249,7 @@ class Estate:
     async def save_resident(self, actor: Actor, raw: Mapping[str, Any], resident_id: int | None = None) -> Resident:
         async with self.db.write() as s:
             buildings = {b.address_key: b for b in (await s.execute(select(Building))).scalars()}
-            if raw.get("building_id") is not None and not (raw.get("street") or raw.get("house")):
+            if raw.get("building_id") is not None:
                 b = await s.get(Building, int(raw["building_id"]))
                 if b is None:
                     raise NotFound("building", raw["building_id"])

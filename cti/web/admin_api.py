@@ -11,7 +11,7 @@ from aiohttp import web
 
 from journal import Actor, AuditFilter, ImportReport
 from journal.clock import utcnow
-from journal.estate import building_row, resident_row
+from journal.estate import BUILDING_FIELDS, RESIDENT_FIELDS, building_row, resident_row
 from journal.models import AuditEntry, Building, User
 from journal.schedule import Period, Rota, WeeklyShift, check_pattern, hhmm, month_days, span_minutes
 from journal.staff import ExecutorProfile
@@ -262,6 +262,21 @@ async def audit_log(request: web.Request) -> web.Response:
 
 # -- buildings and residents -------------------------------------------------------------------
 
+def _fields(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The known fields of a building or resident body, each text, a number or null."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name not in data:
+            continue
+        value = data[name]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            raise BadRequest(f"Поле «{name}»: строка или число")
+        if isinstance(value, str) and len(value) > 300:
+            raise BadRequest(f"Поле «{name}» слишком длинное")
+        out[name] = value
+    return out
+
+
 def building_json(b: Building) -> dict[str, Any]:
     from journal.addresses import format_address
 
@@ -273,20 +288,27 @@ async def list_buildings(request: web.Request) -> web.Response:
 
 
 async def create_building(request: web.Request) -> web.Response:
-    data = await json_body(request)
+    data = _fields(await json_body(request), BUILDING_FIELDS)
     b = await request.app[JOURNAL_KEY].estate.save_building(actor(request), data)
     return web.json_response(building_json(b), status=201)
 
 
 async def edit_building(request: web.Request) -> web.Response:
     building_id = path_id(request)
-    data = await json_body(request)
+    data = _fields(await json_body(request), BUILDING_FIELDS)
     estate = request.app[JOURNAL_KEY].estate
     current = next((b for b in await estate.buildings() if b.id == building_id), None)
     if current is None:
         raise web.HTTPNotFound()
     b = await estate.save_building(actor(request), {**building_row(current), **data}, building_id)
     return web.json_response(building_json(b))
+
+
+def _resident_body(data: dict[str, Any]) -> dict[str, Any]:
+    out = _fields(data, RESIDENT_FIELDS)
+    if "building_id" in data:
+        out["building_id"] = opt_int(data, "building_id")
+    return out
 
 
 async def list_residents(request: web.Request) -> web.Response:
@@ -296,19 +318,22 @@ async def list_residents(request: web.Request) -> web.Response:
 
 
 async def create_resident(request: web.Request) -> web.Response:
-    data = await json_body(request)
+    data = _resident_body(await json_body(request))
     r = await request.app[JOURNAL_KEY].estate.save_resident(actor(request), data)
     return web.json_response({"id": r.id, "phone": r.phone}, status=201)
 
 
 async def edit_resident(request: web.Request) -> web.Response:
     resident_id = path_id(request)
-    data = await json_body(request)
+    data = _resident_body(await json_body(request))
     estate = request.app[JOURNAL_KEY].estate
     current = next(((r, b) for r, b in await estate.residents(limit=100000) if r.id == resident_id), None)
     if current is None:
         raise web.HTTPNotFound()
-    r = await estate.save_resident(actor(request), {**resident_row(*current), **data}, resident_id)
+    base = resident_row(*current)
+    if "building_id" in data:  # a building chosen by id replaces the address
+        base = {k: v for k, v in base.items() if k not in ("street", "house", "building")}
+    r = await estate.save_resident(actor(request), {**base, **data}, resident_id)
     return web.json_response({"id": r.id, "phone": r.phone})
 
 

@@ -4,7 +4,6 @@ through /api/admin (static/admin.js), which writes the audit log."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -67,8 +66,9 @@ async def user_page(request: web.Request) -> web.StreamResponse:
         next_month = (first + timedelta(days=32)).strftime("%Y-%m")
         buildings = sorted(((b.id, format_address(b.street_type, b.street, b.house, b.building))
                             for b in lk.buildings.values()), key=lambda kv: kv[1])
+        pj = profile_json(profile, leave)
         context.update(
-            profile=profile_json(profile, leave), profile_json=json.dumps(profile_json(profile, leave)),
+            profile=pj, weekly_by_day={w["weekday"]: w for w in pj["weekly"]},
             categories=[(c, lk.category(c)) for c in CATEGORIES], buildings=buildings, weekdays=WEEKDAYS,
             calendar=cal, lead_blanks=first.weekday(), prev_month=prev_month, next_month=next_month,
             patterns=PATTERNS, today=utcnow().astimezone(journal.config.tz).date().isoformat(),
