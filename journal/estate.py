@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import audit
-from .addresses import STREET_TYPES, address_key, format_address, normalize_phone, normalize_street
+from .addresses import STREET_TYPE_FORMS, STREET_TYPES, address_key, format_address, normalize_phone, normalize_street
 from .db import Database
 from .errors import InvalidValue, NotFound
 from .history import Actor
@@ -95,7 +95,9 @@ def building_values(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise RowError("house", "не указан дом")
     if not HOUSE.match(house):
         raise RowError("house", f"непонятный номер дома: «{house}»")
-    street_type_raw = (_text(raw, "street_type") or "улица").lower().rstrip(".")
+    # No type column: the type written with the name ("пр-т Мира", "Садовая ул."), else улица.
+    said = [STREET_TYPE_FORMS[w] for w in re.split(r"[\s.]+", street.lower()) if w in STREET_TYPE_FORMS]
+    street_type_raw = (_text(raw, "street_type") or (said[0] if said else "улица")).lower().rstrip(".")
     street_type = STREET_TYPES.get(street_type_raw, street_type_raw)
     if street_type not in STREET_TYPE_NAMES:
         raise RowError("street_type", f"неизвестный тип улицы: «{street_type_raw}»")
