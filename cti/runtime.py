@@ -105,6 +105,10 @@ class Runtime:
 async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
     journal = build_journal(settings)
+    # Deadline rules saved by an administrator take over from config/sla.toml.
+    version = await journal.sla_versions.load_active()
+    if version:
+        log.info("sla.version_loaded", version=version)
     if settings.server.demo:
         await demo.seed(journal)
     ari_settings, ami_settings, sim = settings.ari, settings.ami, standin

@@ -18,6 +18,7 @@ from .monitoring import Monitor, TicketFilter
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .people import Directory, Shift
 from .sla import Deadlines, SlaPolicy
+from .sla_versions import SlaVersions
 from .estate import Estate, ImportReport
 from .staff import StaffAdmin
 from .storage import FileStore
@@ -43,6 +44,7 @@ class Journal:
     staff: StaffAdmin
     estate: Estate
     audit: AuditLog
+    sla_versions: SlaVersions
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
@@ -59,6 +61,7 @@ class Journal:
             staff=StaffAdmin(db, people),
             estate=Estate(db),
             audit=AuditLog(db),
+            sla_versions=SlaVersions(db, sla, config.timezone),
         )
 
     async def close(self) -> None:
@@ -68,6 +71,6 @@ class Journal:
 __all__ = [
     "CATEGORIES", "OPEN_STATUSES", "Actor", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
-    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "Status",
+    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]

@@ -178,6 +178,20 @@ class ExecutorDayChange(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class SlaVersion(Base):
+    """A saved version of the deadline rules (the TOML of config/sla.toml, edited by an
+    administrator); the newest is in force."""
+
+    __tablename__ = "sla_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class AuditEntry(Base):
     """Append-only: every administrator's change, who made it, when, before and after (JSON)."""
 
@@ -265,6 +279,8 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     sla_rule: Mapped[str | None] = mapped_column(String(60))
+    # The version of the deadline rules the ticket was registered under (sla_versions.id; 0 the file).
+    sla_version: Mapped[int | None] = mapped_column(Integer)
     localize_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     # The deadline that runs now: localisation until the damage is localised, then repair.
@@ -406,6 +422,7 @@ __all__ = [
     "MissedCall",
     "Recording",
     "Resident",
+    "SlaVersion",
     "Ticket",
     "TicketCounter",
     "TicketHistory",

@@ -112,7 +112,7 @@ class TicketService:
                 description=new.description, call_id=new.call_id, registered_by_id=new.actor.user_id,
                 # A training ticket is never "open" in the monitoring sense: every open-ticket
                 # query (and its partial index) leaves it out with no extra condition.
-                status=Status.NEW.value, is_open=not training, sla_rule=deadlines.rule_id,
+                status=Status.NEW.value, is_open=not training, sla_rule=deadlines.rule_id, sla_version=self.sla.version,
                 localize_due_at=deadlines.localize_due_at, due_at=deadlines.due_at,
                 next_due_at=deadlines.localize_due_at or deadlines.due_at, handover_to=deadlines.handover_to,
                 transcript_status=(TranscriptStatus.PENDING if new.transcript_pending else TranscriptStatus.NONE).value,
@@ -362,6 +362,7 @@ class TicketService:
                 history.record(s, ticket, actor, HistoryKind.EDIT, field=name, before=getattr(ticket, name),
                                after=value, at=now)
                 setattr(ticket, name, value)
+        ticket.sla_version = self.sla.version
         ticket.next_due_at = ticket.localize_due_at if ticket.localized_at is None and ticket.localize_due_at else ticket.due_at
 
     async def mark_localized(self, ticket_id: int, actor: Actor, comment: str | None = None) -> Ticket:

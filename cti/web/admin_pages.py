@@ -17,6 +17,7 @@ from . import labels, serialize
 from .admin_api import (
     WEEKDAYS, audit_json, building_json, calendar_data, duty_data, profile_json, user_json,
 )
+from .admin_sla import sla_page
 from .admin_system import system_status
 from .auth import require
 from .keys import JOURNAL_KEY
@@ -33,6 +34,7 @@ ACTIONS = {
     "executor.leave": "Отпуск", "executor.leave_delete": "Отмена отпуска", "building.create": "Новый дом",
     "building.update": "Изменение дома", "building.import": "Импорт домов", "resident.create": "Новый житель",
     "resident.update": "Изменение жителя", "resident.import": "Импорт жителей",
+    "sla.version": "Новая версия сроков",
 }
 
 
@@ -115,3 +117,4 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/admin/residents", residents_page)
     r.add_get("/admin/audit", audit_page)
     r.add_get("/admin/system", system_page)
+    r.add_get("/admin/sla", sla_page)

@@ -148,6 +148,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/import/{kind}"): r(ADMIN, "/api/admin/import/buildings", 400),
     ("GET", "/api/admin/export/{kind}.{fmt}"): r(ADMIN, "/api/admin/export/residents.xlsx"),
     ("GET", "/api/admin/system"): r(ADMIN),
+    ("GET", "/admin/sla"): r(ADMIN),
+    ("GET", "/api/admin/sla"): r(ADMIN),
+    ("POST", "/api/admin/sla"): r(ADMIN, "/api/admin/sla", 400),
+    ("POST", "/api/admin/sla/check"): r(ADMIN, "/api/admin/sla/check", 400),
+    ("POST", "/api/admin/sla/preview"): r(ADMIN, "/api/admin/sla/preview", 400),
 }
 
 

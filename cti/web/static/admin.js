@@ -105,12 +105,41 @@ async function runImport(form, apply) {
   }
 }
 
+async function slaPreview(form) {
+  const body = formJson(form);
+  delete body.draft;
+  if (form.elements["draft"].checked) body.text = document.querySelector('#sla-edit [name="text"]').value;
+  const out = document.getElementById("sla-preview-result");
+  try {
+    const data = await api("POST", "/api/admin/sla/preview", body);
+    out.textContent = data.text;
+    out.classList.remove("error");
+  } catch (e) { out.textContent = e.message; out.classList.add("error"); }
+  out.hidden = false;
+}
+
+async function slaSave(form, checkOnly) {
+  const text = form.elements["text"].value;
+  try {
+    if (checkOnly) {
+      const data = await api("POST", "/api/admin/sla/check", { text });
+      setMsg(form, `Ошибок нет: правил ${data.rules.length}`, false);
+      return;
+    }
+    const data = await api("POST", "/api/admin/sla", { text, comment: form.elements["comment"].value.trim() || null });
+    toast(`Сохранена версия ${data.version}`);
+    setTimeout(() => location.reload(), 300);
+  } catch (e) { setMsg(form, e.message, true); }
+}
+
 document.addEventListener("submit", (ev) => {
   const form = ev.target;
   const what = form.dataset && form.dataset.admin;
   if (!what) return;
   ev.preventDefault();
-  if (what === "create-user") createUser(form);
+  if (what === "sla-preview") slaPreview(form);
+  else if (what === "sla-save") slaSave(form, false);
+  else if (what === "create-user") createUser(form);
   else if (what === "profile") saveProfile(form);
   else if (what === "import") runImport(form, false);
 });
@@ -125,7 +154,9 @@ document.addEventListener("click", async (ev) => {
   if (!btn) return;
   const what = btn.dataset.admin;
   try {
-    if (what === "import-apply") {
+    if (what === "sla-check") {
+      await slaSave(btn.closest("form"), true);
+    } else if (what === "import-apply") {
       await runImport(btn.closest("form"), true);
     } else if (what === "reset-password") {
       const data = await api("POST", `/api/admin/users/${btn.dataset.user}/reset-password`);

@@ -4,7 +4,9 @@ Buildings gain their passport (entrances, floors, apartments, lifts, the managin
 code, the ФИАС/ГАР id); residents gain other phone numbers; users gain "must change the
 password at the next log-in" (an administrator's reset). Executors' schedules gain rotas (a
 day pattern from a start date: «сутки через трое») and one-off day changes. Every change an
-administrator makes is a row of ``audit_log``.
+administrator makes is a row of ``audit_log``. The deadline rules become versioned
+(``sla_versions``, edited in the browser) and a ticket keeps the version it was registered
+under (``tickets.sla_version``).
 
 Revision ID: 0007_admin
 Revises: 0006
@@ -34,6 +36,19 @@ def upgrade() -> None:
         t.add_column(sa.Column("other_phones", sa.String(length=200), nullable=True))
     with op.batch_alter_table("users") as t:
         t.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("tickets") as t:
+        t.add_column(sa.Column("sla_version", sa.Integer(), nullable=True))
+    op.create_table(
+        "sla_versions",
+        sa.Column("id", BigId, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", BigId, nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("comment", sa.String(length=300), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_sla_versions_created_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_versions")),
+    )
 
     op.create_table(
         "executor_rotas",
@@ -88,6 +103,9 @@ def downgrade() -> None:
     op.drop_table("executor_day_changes")
     op.drop_index("ix_executor_rotas_user_id", table_name="executor_rotas")
     op.drop_table("executor_rotas")
+    op.drop_table("sla_versions")
+    with op.batch_alter_table("tickets") as t:
+        t.drop_column("sla_version")
     with op.batch_alter_table("users") as t:
         t.drop_column("must_change_password")
     with op.batch_alter_table("residents") as t:
