@@ -16,6 +16,7 @@ from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.asr.base import Transcriber
 from ivr.flow import FlowConfig
+from ivr.flow.greeting import GreetingPlan
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.link_state import LinkStatus
 from ivr.transcription import TranscriptionWorker
@@ -24,11 +25,14 @@ from journal.clock import utcnow
 
 from . import demo
 from .compose import build_journal
+from .notify import NotifyConfig
 from .quality_tasks import QualityTasks
 from .settings import Settings, SettingsError
 from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
 from .training import NoCalls, StandInCalls, TestCalls, TrainingService
 from .training.line import TrainingLine
+from .web.admin_voice import NOTIFY_SETTING
+from .web.admin_voice import VOICE_KEY
 from .web.app import create_app
 from .web.quality_keys import build_quality
 from .web.hub import ConsoleHub
@@ -146,17 +150,25 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     ami.add_listener(tracker.handle)
     desk = ConsoleDesk(journal, hub, tracker)
     # With a recogniser the caller may also say the category; the keys work either way.
+    # The greeting is shared with the administrator's voice menu page, which changes it live.
+    greeting = GreetingPlan(tz=journal.config.tz)
     hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
-                          config=FlowConfig(speech_enabled=transcriber is not None), transcriber=transcriber)
+                          config=FlowConfig(speech_enabled=transcriber is not None, greeting=greeting),
+                          transcriber=transcriber)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
     ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal), "training": training_line,
                                                       "rating": RatingLine(journal, quality.feedback)}))
+    notify = NotifyConfig(settings.notify.webhook_url)
+    stored = await journal.settings.get(NOTIFY_SETTING)
+    if stored is not None:  # what an administrator set in the browser
+        notify.update(stored)
     app = create_app(settings, journal, hub=hub, callback_originator=AmiCallback(ami), training=training,
-                     quality=quality)
+                     quality=quality, notify=notify, greeting=greeting)
+    await app[VOICE_KEY].load()
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
-                   quality_tasks=QualityTasks(settings, journal, quality, ari.client))
+                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify))
 
 
 async def _transcriber(settings: Settings) -> Transcriber | None:

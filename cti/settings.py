@@ -58,6 +58,13 @@ class RecordingsSettings:
 
 
 @dataclass
+class VoiceSettings:
+    # Where prompts changed on the administrator's voice menu page are installed: the directory
+    # Asterisk reads as sounds/ru/hotline. Empty: ivr/prompts, where scripts/make_prompts.py writes.
+    prompts_dir: str = ""
+
+
+@dataclass
 class JournalSettings:
     timezone: str = "Europe/Moscow"
     sla_file: str = "config/sla.toml"
@@ -116,6 +123,7 @@ class Settings:
     quality: QualitySettings = field(default_factory=QualitySettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .admin_settings import AdminSettings
 from .audit import AuditFilter, AuditLog
 from .calls import CallLog
 from .db import Database
@@ -45,6 +46,7 @@ class Journal:
     estate: Estate
     audit: AuditLog
     sla_versions: SlaVersions
+    settings: AdminSettings
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
@@ -62,6 +64,7 @@ class Journal:
             estate=Estate(db),
             audit=AuditLog(db),
             sla_versions=SlaVersions(db, sla, config.timezone),
+            settings=AdminSettings(db),
         )
 
     async def close(self) -> None:
@@ -69,7 +72,7 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",

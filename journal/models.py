@@ -192,6 +192,17 @@ class SlaVersion(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class AdminSetting(Base):
+    """A setting an administrator changes in the browser (JSON value): the webhook, the voice
+    menu's texts and hours. It overrides the value of config/hotline.toml."""
+
+    __tablename__ = "admin_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """Append-only: every administrator's change, who made it, when, before and after (JSON)."""
 
@@ -408,6 +419,7 @@ class TicketCounter(Base):
 
 
 __all__ = [
+    "AdminSetting",
     "Attachment",
     "AuditEntry",
     "Base",

@@ -20,7 +20,13 @@ from . import api, auth, downloads, pages, pages_training, ws
 from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
-from . import admin_pages, quality_pages, report_pages
+from ivr.flow.greeting import GreetingPlan
+from ivr.prompts import PROMPTS_DIR
+
+from ..notify import NotifyConfig
+from ..voice import VoiceMenu
+from . import admin_pages, admin_voice, quality_pages, report_pages
+from .admin_voice import NOTIFY_KEY, VOICE_KEY
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .keys import (
@@ -77,6 +83,8 @@ def create_app(
     throttle: LoginThrottle | None = None,
     training: TrainingService | None = None,
     quality: QualitySuite | None = None,
+    notify: NotifyConfig | None = None,
+    greeting: GreetingPlan | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth.session_middleware, csrf_middleware],
                           client_max_size=MAX_UPLOAD)
@@ -95,6 +103,11 @@ def create_app(
 
     app[QUALITY_KEY] = quality or build_quality(settings, journal)
     app[PDF_KEY] = PdfPrinter()
+    # Shared with the notifier and the call flow, which read them live.
+    app[NOTIFY_KEY] = notify or NotifyConfig(settings.notify.webhook_url)
+    app[VOICE_KEY] = VoiceMenu(journal, greeting or GreetingPlan(tz=journal.config.tz),
+                               settings.path(settings.voice.prompts_dir) if settings.voice.prompts_dir else PROMPTS_DIR,
+                               settings.path("."))
 
     r = app.router
     r.add_get("/health", pages.health)
@@ -118,6 +131,7 @@ def create_app(
     quality_pages.add_routes(app)
     report_pages.add_routes(app)
     admin_pages.add_routes(app)
+    admin_voice.add_routes(app)
     api.add_routes(app)
     r.add_static("/static/", STATIC_DIR, name="static")
 

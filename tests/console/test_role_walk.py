@@ -153,6 +153,17 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/sla"): r(ADMIN, "/api/admin/sla", 400),
     ("POST", "/api/admin/sla/check"): r(ADMIN, "/api/admin/sla/check", 400),
     ("POST", "/api/admin/sla/preview"): r(ADMIN, "/api/admin/sla/preview", 400),
+    ("GET", "/admin/voice"): r(ADMIN),
+    ("GET", "/admin/notify"): r(ADMIN),
+    ("GET", "/api/admin/voice"): r(ADMIN),
+    ("PUT", "/api/admin/voice/prompts/{name}"): r(ADMIN, "/api/admin/voice/prompts/welcome", 400),
+    ("POST", "/api/admin/voice/prompts/{name}/recording"): r(ADMIN, "/api/admin/voice/prompts/welcome/recording",
+                                                             400),
+    ("GET", "/api/admin/voice/prompts/{name}.wav"): r(ADMIN, "/api/admin/voice/prompts/welcome.wav"),
+    ("PUT", "/api/admin/voice/greeting"): r(ADMIN, "/api/admin/voice/greeting", 400),
+    ("GET", "/api/admin/webhook"): r(ADMIN),
+    ("PUT", "/api/admin/webhook"): r(ADMIN, "/api/admin/webhook", 400),
+    ("POST", "/api/admin/webhook/test"): r(ADMIN, "/api/admin/webhook/test", 400),
 }
 
 

@@ -132,12 +132,70 @@ async function slaSave(form, checkOnly) {
   } catch (e) { setMsg(form, e.message, true); }
 }
 
+async function saveGreeting(form) {
+  try {
+    const data = await api("PUT", "/api/admin/voice/greeting", {
+      announcement: form.elements["announcement"].checked, office_hours: form.elements["office_hours"].value.trim() || null });
+    document.getElementById("voice-plan").textContent = data.plan.join(" → ");
+    setMsg(form, "Сохранено", false);
+  } catch (e) { setMsg(form, e.message, true); }
+}
+
+async function savePrompt(form, file) {
+  const name = form.dataset.name;
+  const button = form.querySelector('[type="submit"]');
+  button.disabled = true;
+  setMsg(form, file ? "Загрузка…" : "Озвучивание…", false);
+  try {
+    if (file) {
+      const data = await api("POST", `/api/admin/voice/prompts/${name}/recording`, new FormData(form));
+      setMsg(form, data.converted ? "Запись преобразована в 8 кГц моно и поставлена" : "Запись поставлена", false);
+    } else {
+      await api("PUT", `/api/admin/voice/prompts/${name}`, { text: form.elements["text"].value });
+      setMsg(form, "Озвучено и поставлено", false);
+    }
+    const audio = form.closest(".prompt").querySelector("audio");
+    audio.src = `/api/admin/voice/prompts/${name}.wav?v=${Date.now()}`;
+    audio.load();
+  } catch (e) { setMsg(form, e.message, true); }
+  finally { button.disabled = false; }
+}
+
+function webhookBody(form) {
+  return { url: form.elements["url"].value.trim() || null,
+           events: [...form.querySelectorAll('input[name="event"]:checked')].map((el) => el.value) };
+}
+
+async function saveWebhook(form) {
+  try {
+    await api("PUT", "/api/admin/webhook", webhookBody(form));
+    setMsg(form, "Сохранено", false);
+  } catch (e) { setMsg(form, e.message, true); }
+}
+
+async function testWebhook(form) {
+  const out = document.getElementById("webhook-answer");
+  setMsg(form, "Отправка…", false);
+  try {
+    const data = await api("POST", "/api/admin/webhook/test", { url: webhookBody(form).url });
+    out.textContent = data.ok ? `Доставлено: HTTP ${data.status}\n${data.body || ""}`
+      : (data.status ? `Ошибка: HTTP ${data.status}\n${data.body || ""}` : `Не доставлено: ${data.error}`);
+    out.classList.toggle("error", !data.ok);
+    out.hidden = false;
+    setMsg(form, "", false);
+  } catch (e) { setMsg(form, e.message, true); }
+}
+
 document.addEventListener("submit", (ev) => {
   const form = ev.target;
   const what = form.dataset && form.dataset.admin;
   if (!what) return;
   ev.preventDefault();
-  if (what === "sla-preview") slaPreview(form);
+  if (what === "greeting") saveGreeting(form);
+  else if (what === "prompt-text") savePrompt(form, false);
+  else if (what === "prompt-file") savePrompt(form, true);
+  else if (what === "webhook") saveWebhook(form);
+  else if (what === "sla-preview") slaPreview(form);
   else if (what === "sla-save") slaSave(form, false);
   else if (what === "create-user") createUser(form);
   else if (what === "profile") saveProfile(form);
@@ -154,7 +212,9 @@ document.addEventListener("click", async (ev) => {
   if (!btn) return;
   const what = btn.dataset.admin;
   try {
-    if (what === "sla-check") {
+    if (what === "webhook-test") {
+      await testWebhook(btn.closest("form"));
+    } else if (what === "sla-check") {
       await slaSave(btn.closest("form"), true);
     } else if (what === "import-apply") {
       await runImport(btn.closest("form"), true);

@@ -6,7 +6,8 @@ password at the next log-in" (an administrator's reset). Executors' schedules ga
 day pattern from a start date: «сутки через трое») and one-off day changes. Every change an
 administrator makes is a row of ``audit_log``. The deadline rules become versioned
 (``sla_versions``, edited in the browser) and a ticket keeps the version it was registered
-under (``tickets.sla_version``).
+under (``tickets.sla_version``). Settings changed in the browser (the webhook, the voice
+menu's texts) are rows of ``admin_settings``.
 
 Revision ID: 0007_admin
 Revises: 0006
@@ -38,6 +39,13 @@ def upgrade() -> None:
         t.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("tickets") as t:
         t.add_column(sa.Column("sla_version", sa.Integer(), nullable=True))
+    op.create_table(
+        "admin_settings",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_admin_settings")),
+    )
     op.create_table(
         "sla_versions",
         sa.Column("id", BigId, nullable=False),
@@ -104,6 +112,7 @@ def downgrade() -> None:
     op.drop_index("ix_executor_rotas_user_id", table_name="executor_rotas")
     op.drop_table("executor_rotas")
     op.drop_table("sla_versions")
+    op.drop_table("admin_settings")
     with op.batch_alter_table("tickets") as t:
         t.drop_column("sla_version")
     with op.batch_alter_table("users") as t:
