@@ -59,9 +59,10 @@ class RecordingsSettings:
 
 @dataclass
 class VoiceSettings:
-    # Where prompts changed on the administrator's voice menu page are installed: the directory
-    # Asterisk reads as sounds/ru/hotline. Empty: ivr/prompts, where scripts/make_prompts.py writes.
-    prompts_dir: str = ""
+    # Where prompts changed on the administrator's voice menu page are installed. With a real
+    # Asterisk: the directory it reads as sounds/ru/hotline (docs/operations.md); a prompt not
+    # changed there is served from ivr/prompts, where scripts/make_prompts.py writes.
+    prompts_dir: str = "var/prompts"
 
 
 @dataclass

@@ -21,7 +21,6 @@ from .csrf import csrf_middleware
 from .errors import error_middleware
 from .hub import ConsoleHub
 from ivr.flow.greeting import GreetingPlan
-from ivr.prompts import PROMPTS_DIR
 
 from ..notify import NotifyConfig
 from ..voice import VoiceMenu
@@ -106,8 +105,7 @@ def create_app(
     # Shared with the notifier and the call flow, which read them live.
     app[NOTIFY_KEY] = notify or NotifyConfig(settings.notify.webhook_url)
     app[VOICE_KEY] = VoiceMenu(journal, greeting or GreetingPlan(tz=journal.config.tz),
-                               settings.path(settings.voice.prompts_dir) if settings.voice.prompts_dir else PROMPTS_DIR,
-                               settings.path("."))
+                               settings.path(settings.voice.prompts_dir), settings.path("."))
 
     r = app.router
     r.add_get("/health", pages.health)
