@@ -168,6 +168,47 @@ def cmd_duty(args: argparse.Namespace) -> int:
     return _with_journal(args, work)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, Places, backup
+
+    settings = _settings(args)
+    target = Path(args.output or f"hotline-backup-{utcnow():%Y%m%d-%H%M%S}.tar.gz")
+    try:
+        manifest = backup(Places.of(settings), target, version=_version())
+    except BackupError as exc:
+        sys.stderr.write(f"hotline: backup: {exc}\n")
+        return 1
+    log.info("backup.written", path=str(target), database=manifest["database"], files=manifest["files"])
+    sys.stdout.write(f"{target}: {manifest['database']} journal, {manifest['files']} files\n")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, Places, restore
+
+    settings = _settings(args)
+    try:
+        manifest = restore(Places.of(settings), Path(args.archive), force=args.force)
+    except BackupError as exc:
+        sys.stderr.write(f"hotline: restore: {exc}\n")
+        return 1
+    # A backup of an older version is brought to the current schema.
+    upgrade(settings.database_url())
+    log.info("backup.restored", path=args.archive, database=manifest["database"], files=manifest["files"])
+    sys.stdout.write(f"restored {manifest['database']} journal of {manifest['created_at']}, "
+                     f"{manifest['files']} files\n")
+    return 0
+
+
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("hotline")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .service import run_service
 
@@ -239,6 +280,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
 
     sub.add_parser("duty", help="executors on shift now, and their next shifts")
     handlers["duty"] = cmd_duty
+
+    p = sub.add_parser("backup", help="the journal, recordings and installed prompts in one tar.gz")
+    p.add_argument("-o", "--output", help="archive path (default: hotline-backup-<time>.tar.gz)")
+    handlers["backup"] = cmd_backup
+
+    p = sub.add_parser("restore", help="put a backup back (service stopped); then migrate")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="replace an existing journal")
+    handlers["restore"] = cmd_restore
 
     _add_simulator(sub, handlers)
     return parser, handlers
