@@ -120,7 +120,8 @@ def building_row(b: Building) -> dict[str, Any]:
 
 def resident_row(r: Resident, b: Building | None) -> dict[str, Any]:
     return {"phone": r.phone, "name": r.name, "street": b.street if b else None, "house": b.house if b else None,
-            "building": b.building if b else None, "apartment": r.apartment, "other_phones": r.other_phones}
+            "building": b.building if b else None, "apartment": r.apartment,
+            "other_phones": r.other_phones.strip(",") if r.other_phones else None}
 
 
 def _phones(text: str | None) -> str | None:
@@ -134,7 +135,9 @@ def _phones(text: str | None) -> str | None:
         if p is None or len(p) < 5:
             raise RowError("other_phones", f"не телефон: «{part.strip()}»")
         out.append(p)
-    return ",".join(out) or None
+    # Stored with commas around every number: ",79161112233,74951112233,", so a caller is
+    # found by one of them with LIKE '%,<number>,%' and never by a part of a longer number.
+    return f",{','.join(out)}," if out else None
 
 
 class Estate:

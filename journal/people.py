@@ -10,6 +10,7 @@ from datetime import date
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .addresses import STREET_TYPES, address_key, normalize_phone, normalize_street
 from .db import Database
@@ -60,6 +61,15 @@ def _minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
+async def resident_by_phone(s: AsyncSession, phone: str) -> Resident | None:
+    """The resident whose main number or one of whose other numbers this is (normalised)."""
+    row = (await s.execute(select(Resident).where(Resident.phone == phone))).scalar_one_or_none()
+    if row is None:
+        row = (await s.execute(select(Resident).where(Resident.other_phones.like(f"%,{phone},%"))
+                               .order_by(Resident.id).limit(1))).scalar_one_or_none()
+    return row
+
+
 class Directory:
     def __init__(self, db: Database, *, max_concurrent_hashes: int = 2) -> None:
         self.db = db
@@ -102,7 +112,7 @@ class Directory:
         if norm is None:
             return None
         async with self.db.read() as s:
-            return (await s.execute(select(Resident).where(Resident.phone == norm))).scalar_one_or_none()
+            return await resident_by_phone(s, norm)
 
     async def save_resident(
         self, phone: str, *, name: str | None = None, building_id: int | None = None, apartment: str | None = None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import history
 from .addresses import normalize_phone
 from .assignment import pick_executor
+from .people import resident_by_phone
 from .clock import utcnow
 from .db import Database
 from .enums import CATEGORIES, CallOutcome, Channel, HistoryKind, Priority, Role, Status, TranscriptStatus
@@ -83,7 +84,7 @@ class TicketService:
         async with self.db.write() as s:
             resident = None
             if phone:
-                resident = (await s.execute(select(Resident).where(Resident.phone == phone))).scalar_one_or_none()
+                resident = await resident_by_phone(s, phone)
             building_id = new.building_id
             apartment = new.apartment
             if building_id is None and resident is not None and resident.building_id is not None:

@@ -128,7 +128,15 @@ async def test_residents_csv_and_xlsx(browser_session: MakeSession, web_journal:
     status, report = await upload(admin, "residents", "\n".join(lines).encode("cp1251"), "жители.csv", apply=True)
     assert status == 200 and report["created"] == 247
     r = await web_journal.people.find_resident("79160070000")
-    assert r is not None and r.name == "Жилец 7" and r.apartment == "8" and r.other_phones == "74950071122"
+    assert r is not None and r.name == "Жилец 7" and r.apartment == "8"
+    # Found by the other number too (a call from it is the same resident), and only by whole numbers.
+    other = await web_journal.people.find_resident("8 (495) 007-11-22")
+    assert other is not None and other.id == r.id
+    assert await web_journal.people.find_resident("4950071122") is None
+    reg = await web_journal.tickets.register(NewTicket(channel="phone_ivr", category="water",
+                                                       caller_phone="+7 495 007-11-22", actor=Actor.system("ivr"),
+                                                       auto_assign=False))
+    assert (reg.ticket.resident_id, reg.ticket.building_id, reg.ticket.apartment) == (r.id, r.building_id, "8")
     b = await web_journal.people.find_building("Садовая", "2")
     assert b is not None and r.building_id == b.id
 
