@@ -236,6 +236,14 @@ class Estate:
                                    .order_by(Resident.name, Resident.phone).limit(limit).offset(offset))
             return [(r, b) for r, b in rows.all()]
 
+    async def resident(self, resident_id: int) -> tuple[Resident, Building | None]:
+        async with self.db.read() as s:
+            row = (await s.execute(select(Resident, Building).outerjoin(Building, Resident.building_id == Building.id)
+                                   .where(Resident.id == resident_id))).first()
+        if row is None:
+            raise NotFound("resident", resident_id)
+        return row[0], row[1]
+
     def _resident_values(self, raw: Mapping[str, Any], buildings: Mapping[str, Building]) -> dict[str, Any]:
         phone_text = _text(raw, "phone")
         phone = normalize_phone(phone_text)

@@ -327,10 +327,7 @@ async def edit_resident(request: web.Request) -> web.Response:
     resident_id = path_id(request)
     data = _resident_body(await json_body(request))
     estate = request.app[JOURNAL_KEY].estate
-    current = next(((r, b) for r, b in await estate.residents(limit=100000) if r.id == resident_id), None)
-    if current is None:
-        raise web.HTTPNotFound()
-    base = resident_row(*current)
+    base = resident_row(*await estate.resident(resident_id))
     if "building_id" in data:  # a building chosen by id replaces the address
         base = {k: v for k, v in base.items() if k not in ("street", "house", "building")}
     r = await estate.save_resident(actor(request), {**base, **data}, resident_id)

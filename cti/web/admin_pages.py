@@ -88,7 +88,8 @@ async def buildings_page(request: web.Request) -> web.StreamResponse:
 @require(*ADMIN)
 async def residents_page(request: web.Request) -> web.StreamResponse:
     journal = request.app[JOURNAL_KEY]
-    rows = [{"id": r.id, "phone": r.phone, "name": r.name, "apartment": r.apartment, "other_phones": r.other_phones.strip(",") if r.other_phones else None,
+    rows = [{"id": r.id, "phone": r.phone, "name": r.name, "apartment": r.apartment, "building_id": r.building_id,
+             "other_phones": r.other_phones.strip(",") if r.other_phones else None,
              "address": format_address(b.street_type, b.street, b.house, b.building) if b else "—"}
             for r, b in await journal.estate.residents(limit=500)]
     buildings = sorted(((b.id, format_address(b.street_type, b.street, b.house, b.building))

@@ -5,6 +5,7 @@ imported, then residents; the audit log and the system page."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -153,6 +154,20 @@ async def test_an_admin_imports_buildings_and_residents_in_chromium(server: Test
             await page.wait_for_load_state()
             await expect(page.locator("h1")).to_contain_text("(295)", timeout=10000)
             await expect(page.locator("#buildings")).to_contain_text("проспект Мира, д. 1")
+            # A building corrected by hand: its row's form, saved in place.
+            cell = page.locator("td", has_text=re.compile(r"^проспект Мира, д\. 1$"))
+            row = page.locator("#buildings tr").filter(has=cell)
+            await row.locator('[data-admin="edit-row"]').click()
+            edit = page.locator("#new-building")
+            await expect(edit.locator('[name="street"]')).to_have_value("мира")
+            await edit.locator('[name="floors"]').fill("12")
+            await expect(page.locator("#building-form-title")).to_have_text("Дом: проспект Мира, д. 1")
+            await edit.locator('button[type="submit"]').click()
+            # Saved, the page reloads with the add form again and the new value in the row.
+            await expect(page.locator("#building-form-title")).to_have_text("Новый дом", timeout=5000)
+            await expect(row.locator("td").nth(2)).to_have_text("12")
+            mira = next(b for b in await web_journal.estate.buildings() if b.street == "мира" and b.house == "1")
+            assert mira.floors == 12
 
             await page.goto(f"{base}/admin/residents")
             box = page.locator('.import[data-kind="residents"]')

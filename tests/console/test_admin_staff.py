@@ -178,3 +178,19 @@ async def test_staff_pages_are_the_admins(browser_session: MakeSession) -> None:
     dispatcher = await browser_session("petrova")
     async with dispatcher.http.get(dispatcher.url("/console")) as page:
         assert "Администрирование" not in await page.text()
+
+
+async def test_the_system_page_shows_the_last_errors(browser_session: MakeSession) -> None:
+    from cti.logs import remember_errors
+
+    remember_errors(None, "error", {"event": "ari.rest_failed", "level": "error", "timestamp": "2026-11-30T09:00:00Z",
+                                    "error": "HTTP 500 from /channels"})
+    remember_errors(None, "info", {"event": "call.started", "level": "info"})
+    admin = await browser_session("admin")
+    status, body = await admin.api("GET", "/api/admin/system")
+    assert status == 200 and isinstance(body, dict)
+    assert body["errors"][0] == {"at": "2026-11-30T09:00:00Z", "event": "ari.rest_failed", "level": "error",
+                                 "message": "HTTP 500 from /channels"}
+    assert all(e["event"] != "call.started" for e in body["errors"])
+    assert body["database"]["ok"] and body["database"]["revision"] == "0007_admin"
+    assert body["asr"]["queue"] == 0 and body["recordings"]["retention_days"] == 1095

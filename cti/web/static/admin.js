@@ -212,7 +212,19 @@ document.addEventListener("click", async (ev) => {
   if (!btn) return;
   const what = btn.dataset.admin;
   try {
-    if (what === "webhook-test") {
+    if (what === "edit-row") {
+      // The add form becomes this row's edit form: the same fields, PATCH to the row.
+      const form = document.getElementById(btn.dataset.form);
+      const values = JSON.parse(btn.dataset.values);
+      for (const el of form.elements) {
+        if (el.name && el.name in values) el.value = values[el.name] === null ? "" : values[el.name];
+      }
+      form.dataset.api = btn.dataset.url;
+      form.dataset.method = "PATCH";
+      form.closest("section").querySelector("h2").textContent = btn.dataset.title;
+      form.querySelector('[type="submit"]').textContent = "Сохранить";
+      form.scrollIntoView();
+    } else if (what === "webhook-test") {
       await testWebhook(btn.closest("form"));
     } else if (what === "sla-check") {
       await slaSave(btn.closest("form"), true);
