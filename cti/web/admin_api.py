@@ -77,7 +77,16 @@ def report_json(r: ImportReport) -> dict[str, Any]:
     return {"kind": r.kind, "rows": r.rows, "created": r.created, "updated": r.updated, "applied": r.applied,
             "errors": [{"row": e.row, "field": e.field, "field_label": labels.FIELDS.get(e.field, e.field),
                         "message": e.message} for e in r.errors],
-            "preview": [{k: v for k, v in row.items()} for row in r.preview]}
+            "preview": [{k: v for k, v in row.items()} for row in r.preview],
+            "columns": [{"key": k, "label": _capital(PREVIEW_LABELS.get(k, labels.FIELDS.get(k, k)))}
+                        for k in (r.preview[0] if r.preview else {}) if k != "building_id"]}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+PREVIEW_LABELS = {"exists": "В журнале", "address": "Дом", "street": "Улица", "house": "Дом", "building": "Корпус"}
 
 
 # -- staff -------------------------------------------------------------------------------------
@@ -397,7 +406,7 @@ RESIDENT: Schema = obj(phone=STR, name=NSTR, building_id=NINT, street=NSTR, hous
                        apartment=NSTR, other_phones=NSTR)
 REPORT: Schema = obj(kind=STR, rows=INT, created=INT, updated=INT, applied=BOOL,
                      errors=array(obj(row=INT, field=STR, field_label=STR, message=STR)),
-                     preview=array({"type": "object"}))
+                     preview=array({"type": "object"}), columns=array(obj(key=STR, label=STR)))
 SUB_ID = Param("change_id", "path", INT, "Изменение графика", required=True)
 LEAVE_ID = Param("leave_id", "path", INT, "Отпуск", required=True)
 KIND = Param("kind", "path", {"type": "string", "enum": list(KINDS)}, "buildings или residents", required=True)

@@ -148,6 +148,7 @@ async def test_an_admin_imports_buildings_and_residents_in_chromium(server: Test
             await box.locator('button[name="check"]').click()
             await expect(box.locator(".summary")).to_contain_text("Проверено: строк 295, новых 295", timeout=10000)
             await expect(box.locator("table.preview tbody tr")).to_have_count(20)
+            await expect(box.locator("table.preview thead")).to_contain_text("УлицаТип улицыДомКорпус")
             await expect(apply).to_be_enabled()
             await apply.click()
             await expect(box.locator(".summary")).to_contain_text("Импортировано", timeout=10000)

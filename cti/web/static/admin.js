@@ -67,9 +67,9 @@ function renderReport(box, report) {
   const rows = report.preview;
   preview.hidden = rows.length === 0 || report.applied;
   if (rows.length) {
-    const cols = Object.keys(rows[0]).filter((k) => k !== "building_id");
+    const cols = report.columns;
     const head = document.createElement("tr");
-    for (const c of cols) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    for (const c of cols) { const th = document.createElement("th"); th.textContent = c.label; head.appendChild(th); }
     preview.querySelector("thead").replaceChildren(head);
     const body = preview.querySelector("tbody");
     body.replaceChildren();
@@ -77,7 +77,7 @@ function renderReport(box, report) {
       const tr = document.createElement("tr");
       for (const c of cols) {
         const td = document.createElement("td");
-        const v = r[c];
+        const v = r[c.key];
         td.textContent = v === null || v === undefined ? "" : (v === true ? "есть" : (v === false ? "новый" : v));
         tr.appendChild(td);
       }
