@@ -14,9 +14,8 @@ from journal.addresses import format_address
 from journal.clock import utcnow
 
 from . import labels, serialize
-from .admin_api import (
-    WEEKDAYS, audit_json, building_json, calendar_data, duty_data, profile_json, user_json,
-)
+from .admin_api import WEEKDAYS, audit_json, calendar_data, duty_data, profile_json, user_json
+from .admin_estate import building_json
 from .admin_sla import sla_page
 from .admin_system import system_status
 from .auth import require
