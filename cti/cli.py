@@ -168,6 +168,22 @@ def cmd_duty(args: argparse.Namespace) -> int:
     return _with_journal(args, work)
 
 
+def cmd_sla(args: argparse.Namespace) -> int:
+    """Check a deadline rules file, or make it the version in force (as the browser's page does)."""
+    text = Path(args.file).read_text(encoding="utf-8")
+
+    async def work(journal: Journal) -> int:
+        policy = journal.sla_versions.check(text)
+        if args.command == "sla-check":
+            sys.stdout.write(f"правил {len(policy.rules)}: ошибок нет\n")
+            return 0
+        version = await journal.sla_versions.save(_cli_actor(), text, args.comment)
+        sys.stdout.write(f"версия {version} в силе для новых заявок\n")
+        return 0
+
+    return _with_journal(args, work)
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from .backup import BackupError, Places, backup
 
@@ -280,6 +296,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
 
     sub.add_parser("duty", help="executors on shift now, and their next shifts")
     handlers["duty"] = cmd_duty
+
+    for name, what in (("sla-check", "check a deadline rules file (the TOML of config/sla.toml)"),
+                       ("sla-apply", "make a deadline rules file the version in force for new tickets")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("file")
+        if name == "sla-apply":
+            p.add_argument("--comment", help="what changed (the audit log and the list of versions)")
+        handlers[name] = cmd_sla
 
     p = sub.add_parser("backup", help="the journal, recordings and installed prompts in one tar.gz")
     p.add_argument("-o", "--output", help="archive path (default: hotline-backup-<time>.tar.gz)")

@@ -64,3 +64,18 @@ def test_buildings_residents_and_staff_for_scripts(tmp_path: Path) -> None:
     assert r.returncode == 0 and "plumber" not in r.stdout
     r = hotline(tmp_path, "reset-password", "nobody")
     assert r.returncode == 1 and "nobody" in r.stderr
+
+
+def test_deadline_rules_for_scripts(tmp_path: Path) -> None:
+    text = (REPO / "config" / "sla.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('repair = "2h"', 'repair = "2 часа"', 1), encoding="utf-8")
+    r = hotline(tmp_path, "sla-check", str(bad))
+    assert r.returncode == 1 and "bad duration '2 часа'" in r.stderr
+    good = tmp_path / "good.toml"
+    good.write_text(text.replace('"2026-12-31",', '"2026-12-31", "2026-12-30",'), encoding="utf-8")
+    r = hotline(tmp_path, "sla-check", str(good))
+    assert r.returncode == 0 and "ошибок нет" in r.stdout
+    r = hotline(tmp_path, "sla-apply", str(good), "--comment", "30 декабря — выходной")
+    assert r.returncode == 0 and "версия 1 в силе" in r.stdout
+    assert hotline(tmp_path, "sla-apply", str(bad)).returncode == 1
