@@ -26,6 +26,7 @@ from .models import (
     Resident,
     User,
 )
+from .passwords import password_problem
 
 _hasher = PasswordHasher()
 
@@ -165,7 +166,11 @@ class Directory:
             return await asyncio.to_thread(_hasher.hash, password)
 
     async def change_password(self, user_id: int, new_password: str) -> None:
-        """A user's own new password (after an administrator's reset): the reset mark is cleared."""
+        """A user's own new password (after an administrator's reset): the reset mark is cleared.
+        The password policy applies (InvalidValue with the reason in Russian)."""
+        login = (await self.user(user_id)).login
+        if problem := password_problem(new_password, login):
+            raise InvalidValue("password", problem)
         password_hash = await self.hash_new_password(new_password)
         async with self.db.write() as s:
             user = await s.get(User, user_id)

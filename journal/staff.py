@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import audit
 from .addresses import normalize_phone
 from .assignment import load_schedules
+from .clock import utcnow
 from .db import Database
 from .enums import CATEGORIES, Role
 from .errors import InvalidValue, NotFound
@@ -24,6 +25,7 @@ from .history import Actor
 from .models import (
     Building, ExecutorBuilding, ExecutorCategory, ExecutorDayChange, ExecutorLeave, ExecutorRota, ExecutorShift, User,
 )
+from .passwords import password_problem
 from .people import Directory
 from .schedule import Period, Rota, Schedule, WeeklyShift, check_pattern, hhmm
 
@@ -32,11 +34,16 @@ USER_FIELDS = ("full_name", "role", "extension", "phone", "is_active")
 _ALPHABET = string.ascii_letters + string.digits
 
 
-def temporary_password() -> str:
-    """12 characters with a letter and a digit; shown once to the administrator."""
+TEMPORARY_LENGTH = 14
+
+
+def temporary_password(login: str = "") -> str:
+    """14 random characters with a lower- and an upper-case letter and a digit, passing the
+    password policy (journal/passwords.py) like any other; shown once to the administrator."""
     while True:
-        pw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+        pw = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
+        if (any(c.isdigit() for c in pw) and any(c.islower() for c in pw) and any(c.isupper() for c in pw)
+                and password_problem(pw, login) is None):
             return pw
 
 
@@ -88,7 +95,7 @@ class StaffAdmin:
             raise InvalidValue("full_name", "не заполнено")
         if role not in ROLES:
             raise InvalidValue("role", f"неизвестная роль «{role}»")
-        password = temporary_password()
+        password = temporary_password(login)
         password_hash = await self.people.hash_new_password(password)
         async with self.db.write() as s:
             if (await s.execute(select(User.id).where(User.login == login))).first():
@@ -137,6 +144,10 @@ class StaffAdmin:
                 user.phone = normalize_phone(changes["phone"])
             if "is_active" in changes:
                 user.is_active = bool(changes["is_active"])
+                if before["is_active"] and not user.is_active:
+                    # Switched off: every session issued until now is void, also after a later
+                    # re-activation (the security mechanism of journal/sessions.py).
+                    user.sessions_valid_after = utcnow()
             if before["role"] == Role.ADMIN and before["is_active"] and (user.role != Role.ADMIN or not user.is_active):
                 admins = (await s.execute(select(func.count()).select_from(User).where(
                     User.role == Role.ADMIN.value, User.is_active, User.id != user.id))).scalar_one()
@@ -151,7 +162,14 @@ class StaffAdmin:
             return user
 
     async def reset_password(self, actor: Actor, user_id: int) -> str:
-        password = temporary_password()
+        """A temporary password (returned once); the user's open sessions end at once, as with
+        any new password, and the next log-in asks for a password of their own."""
+        async with self.db.read() as s:
+            found = await s.get(User, user_id)
+            if found is None:
+                raise NotFound("user", user_id)
+            login = found.login
+        password = temporary_password(login)
         password_hash = await self.people.hash_new_password(password)
         async with self.db.write() as s:
             user = await s.get(User, user_id)
@@ -159,6 +177,7 @@ class StaffAdmin:
                 raise NotFound("user", user_id)
             user.password_hash = password_hash
             user.must_change_password = True
+            user.sessions_valid_after = utcnow()
             # Never the password itself in the log: only that it was reset.
             audit.record(s, actor, "user.reset_password", "user", user.id, summary=user.login,
                          after={"must_change_password": True})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from journal import Actor, AuditFilter
@@ -18,9 +19,11 @@ from journal.staff import ExecutorProfile
 
 from . import labels
 from .errors import BadRequest
-from .keys import JOURNAL_KEY, USER_KEY
+from .keys import HUB_KEY, JOURNAL_KEY, USER_KEY
 from .params import json_body, opt_bool, opt_day, opt_int, opt_str, paging, path_id, req_str
 from .spec import BOOL, ID, INT, NSTR, STR, Op, Param, Schema, array, obj
+
+log = structlog.get_logger(__name__)
 
 ADMIN = ("admin",)
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
@@ -95,11 +98,20 @@ async def edit_user(request: web.Request) -> web.Response:
     if "is_active" in data:
         changes["is_active"] = opt_bool(data, "is_active")
     user = await request.app[JOURNAL_KEY].staff.update_user(actor(request), path_id(request), changes)
+    if not user.is_active:
+        # The journal voided the sessions; the consoles open now close at once.
+        closed = await request.app[HUB_KEY].close_user(user.id)
+        log.warning("sessions.ended", user_id=user.id, login=user.login, by=request[USER_KEY].login,
+                    consoles=closed, reason="deactivated")
     return web.json_response(user_json(user))
 
 
 async def reset_password(request: web.Request) -> web.Response:
-    password = await request.app[JOURNAL_KEY].staff.reset_password(actor(request), path_id(request))
+    user_id = path_id(request)
+    password = await request.app[JOURNAL_KEY].staff.reset_password(actor(request), user_id)
+    closed = await request.app[HUB_KEY].close_user(user_id)
+    log.warning("sessions.ended", user_id=user_id, by=request[USER_KEY].login, consoles=closed,
+                reason="password_reset")
     return web.json_response({"temporary_password": password})
 
 

@@ -99,8 +99,8 @@ async def test_an_admin_sets_up_an_executor_in_chromium(server: TestServer, web_
             await login(other, base, "orlov", temporary)
             await expect(other.locator("h1")).to_have_text("Задайте новый пароль")
             await other.fill('[name="current"]', temporary)
-            await other.fill('[name="new"]', "orlov-svoi-parol")
-            await other.fill('[name="repeat"]', "orlov-svoi-parol")
+            await other.fill('[name="new"]', "Sinii-traktor-57")
+            await other.fill('[name="repeat"]', "Sinii-traktor-57")
             await other.click('button[type="submit"]')
             await other.wait_for_url(f"{base}/my", timeout=5000)
             assert errors == []

@@ -9,10 +9,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
+import aiohttp
+
 from journal import Journal
 from journal.clock import utcnow
+from journal.passwords import MIN_LENGTH, password_problem
+from journal.staff import temporary_password
 
-from .conftest import FORM_CSRF, PASSWORD, Session, Staff
+from .conftest import FORM_CSRF, PASSWORD, FakeClock, Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
 
@@ -81,7 +85,7 @@ async def test_deactivation_reset_and_the_audit_log(browser_session: MakeSession
     assert status == 200 and isinstance(body, dict)
     temporary = body["temporary_password"]
     assert (await (await browser_session("")).login("petrova", PASSWORD)).status == 401
-    status, _ = await first_login(await browser_session(""), "petrova", temporary, "petrova-new-1")
+    status, _ = await first_login(await browser_session(""), "petrova", temporary, "Zelenaya-lampa-8")
     assert status == 302
 
     # A taken extension and the last administrator are refused, and say why.
@@ -194,3 +198,82 @@ async def test_the_system_page_shows_the_last_errors(browser_session: MakeSessio
     assert all(e["event"] != "call.started" for e in body["errors"])
     assert body["database"]["ok"] and body["database"]["revision"] == "0008"
     assert body["asr"]["queue"] == 0 and body["recordings"]["retention_days"] == 1095
+
+
+# -- the administrator's flows under the security rules (issue #14) ----------------------------
+
+async def test_temporary_passwords_pass_the_password_policy(web_journal: Journal) -> None:
+    for login in ("a", "smirnova", "abc123"):
+        for _ in range(50):
+            pw = temporary_password(login)
+            assert password_problem(pw, login) is None and len(pw) >= MIN_LENGTH
+
+
+async def test_the_first_log_in_password_must_pass_the_policy(browser_session: MakeSession) -> None:
+    admin = await browser_session("admin")
+    status, body = await admin.api("POST", "/api/admin/users", {
+        "login": "smirnova", "full_name": "Смирнова Е. А.", "role": "dispatcher"})
+    assert status == 201 and isinstance(body, dict)
+    temporary = body["temporary_password"]
+    s = await browser_session("")
+    status, page = await first_login(s, "smirnova", temporary, "Smirnova-2026")
+    assert status == 422 and "содержит логин" in page
+    status, page = await first_login(s, "smirnova", temporary, "Кот-2026")
+    assert status == 422 and "короче 10" in page
+    status, page = await first_login(s, "smirnova", temporary, "qwertyuiop")
+    assert status == 422 and "Пароль не подходит" in page
+    assert (await s.api("GET", "/api/me"))[0] == 401  # no session from a refused password
+    status, _ = await first_login(s, "smirnova", temporary, "Sinii-traktor-57")
+    assert status == 302 and (await s.api("GET", "/api/me"))[0] == 200
+
+
+async def test_the_password_form_needs_its_token_and_is_throttled(browser_session: MakeSession,
+                                                                  clock: FakeClock) -> None:
+    admin = await browser_session("admin")
+    status, body = await admin.api("POST", "/api/admin/users", {
+        "login": "smirnova", "full_name": "Смирнова Е. А.", "role": "dispatcher"})
+    assert status == 201 and isinstance(body, dict)
+    temporary = body["temporary_password"]
+    s = await browser_session("")
+    r = await s.login("smirnova", temporary)
+    token = FORM_CSRF.search(await r.text())
+    assert token
+
+    async def submit(current: str, csrf: str) -> aiohttp.ClientResponse:
+        resp = await s.http.post(s.url("/login/password"), allow_redirects=False, data={
+            "login": "smirnova", "current": current, "new": "Sinii-traktor-57", "repeat": "Sinii-traktor-57",
+            "csrf_token": csrf})
+        await resp.read()
+        return resp
+
+    assert (await submit(temporary, "forged-token-0123456789")).status == 403
+    statuses = [(await submit("guess", token.group(1))).status for _ in range(6)]
+    assert statuses[0] == 401 and statuses[-1] == 429, statuses
+    held = await submit(temporary, token.group(1))  # even the right one waits its turn
+    assert held.status == 429 and int(held.headers["Retry-After"]) >= 1
+    clock.now += int(held.headers["Retry-After"]) + 0.5
+    assert (await submit(temporary, token.group(1))).status == 302
+
+
+async def test_deactivation_and_reset_end_open_sessions_at_once(browser_session: MakeSession, staff: Staff) -> None:
+    admin = await browser_session("admin")
+    ivanov = await browser_session("ivanov")
+    ws = await ivanov.ws()
+    await ws.receive(timeout=5)  # the hello
+    assert (await ivanov.api("GET", "/api/me"))[0] == 200
+    status, _ = await admin.api("PATCH", f"/api/admin/users/{staff['ivanov']}", {"is_active": False})
+    assert status == 200
+    closed = await ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4401
+    assert (await ivanov.api("GET", "/api/me"))[0] == 401
+    # Switched on again, the old cookie stays void: a new log-in is needed.
+    status, _ = await admin.api("PATCH", f"/api/admin/users/{staff['ivanov']}", {"is_active": True})
+    assert status == 200
+    assert (await ivanov.api("GET", "/api/me"))[0] == 401
+    assert (await (await browser_session("")).login("ivanov")).status == 302
+
+    petrova = await browser_session("petrova")
+    assert (await petrova.api("GET", "/api/me"))[0] == 200
+    status, _ = await admin.api("POST", f"/api/admin/users/{staff['petrova']}/reset-password")
+    assert status == 200
+    assert (await petrova.api("GET", "/api/me"))[0] == 401
