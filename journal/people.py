@@ -230,6 +230,9 @@ class Directory:
             if role is not None:
                 user.role = role
             if active is not None:
+                if user.is_active and not active:
+                    # Sessions issued until now stay void if the account is switched on again.
+                    user.sessions_valid_after = utcnow()
                 user.is_active = active
             await s.flush()
             return user
