@@ -1,4 +1,5 @@
-"""The ``hotline`` command: run, migrate, create-user, add-building (and the stand-in's commands)."""
+"""The ``hotline`` command: run, migrate, staff and buildings for scripts (create-user,
+reset-password, deactivate-user, duty, import, export, add-building), and the stand-in's commands."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import structlog
 
-from journal import Journal, JournalError, Role
+from journal import Actor, Journal, JournalError, Role
+from journal.clock import utcnow
 from journal.migrate import upgrade
 from journal.models import User
 from journal.passwords import password_problem
@@ -166,6 +169,158 @@ def cmd_add_building(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
+def _cli_actor() -> Actor:
+    """Who, in the audit log, for a change made with the command: the operating-system user."""
+    return Actor(f"hotline (системный пользователь {getpass.getuser()})")
+
+
+def _with_journal(args: argparse.Namespace, work: Callable[[Journal], Awaitable[int]]) -> int:
+    settings = _settings(args)
+
+    async def go() -> int:
+        journal = build_journal(settings)
+        try:
+            return await work(journal)
+        finally:
+            await journal.close()
+
+    upgrade(settings.database_url())
+    return asyncio.run(go())
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check or import a CSV/XLSX of buildings or residents: all rows or, with a bad row, none."""
+    from .tables import TableError, read_table
+
+    data = Path(args.file).read_bytes()
+    try:
+        table = read_table(args.kind, data, args.file)
+    except TableError as exc:
+        sys.stderr.write(f"hotline: {exc}\n")
+        return 1
+
+    async def work(journal: Journal) -> int:
+        run = journal.estate.import_buildings if args.kind == "buildings" else journal.estate.import_residents
+        report = await run(_cli_actor(), table.rows, apply=not args.dry_run)
+        for e in report.errors:
+            sys.stdout.write(f"строка {e.row}: {e.field}: {e.message}\n")
+        state = "импортировано" if report.applied else ("проверено" if report.ok else "не импортировано")
+        sys.stdout.write(f"{state}: строк {report.rows}, новых {report.created}, обновлено {report.updated}, "
+                         f"ошибок {len(report.errors)}\n")
+        return 0 if report.ok else 1
+
+    return _with_journal(args, work)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from journal.estate import building_row, resident_row
+
+    from .tables import write_table
+
+    async def work(journal: Journal) -> int:
+        if args.kind == "buildings":
+            rows = [building_row(b) for b in await journal.estate.buildings()]
+        else:
+            rows = [resident_row(r, b) for r, b in await journal.estate.residents(limit=10_000_000)]
+        body = write_table(args.kind, rows, args.format)
+        if args.output == "-":
+            sys.stdout.buffer.write(body)
+        else:
+            await asyncio.to_thread(Path(args.output).write_bytes, body)
+        return 0
+
+    return _with_journal(args, work)
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    async def work(journal: Journal) -> int:
+        user = await journal.staff.by_login(args.login)
+        password = await journal.staff.reset_password(_cli_actor(), user.id)
+        sys.stdout.write(f"временный пароль для {user.login}: {password} (сменить при входе)\n")
+        return 0
+
+    return _with_journal(args, work)
+
+
+def cmd_set_active(args: argparse.Namespace) -> int:
+    async def work(journal: Journal) -> int:
+        user = await journal.staff.by_login(args.login)
+        await journal.staff.update_user(_cli_actor(), user.id, {"is_active": args.command == "activate-user"})
+        sys.stdout.write(f"{user.login}: {'включён' if args.command == 'activate-user' else 'отключён'}\n")
+        return 0
+
+    return _with_journal(args, work)
+
+
+def cmd_duty(args: argparse.Namespace) -> int:
+    async def work(journal: Journal) -> int:
+        tz = journal.config.tz
+        for d in await journal.staff.duty(utcnow(), tz):
+            now = f"на смене до {d.now.end.astimezone(tz):%d.%m %H:%M}" if d.now else "не на смене"
+            nxt = f"следующая смена {d.next.start.astimezone(tz):%d.%m %H:%M}" if d.next else "смен нет"
+            sys.stdout.write(f"{d.user.login}\t{d.user.full_name}\t{now}\t{nxt}\n")
+        return 0
+
+    return _with_journal(args, work)
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    """Check a deadline rules file, or make it the version in force (as the browser's page does)."""
+    text = Path(args.file).read_text(encoding="utf-8")
+
+    async def work(journal: Journal) -> int:
+        policy = journal.sla_versions.check(text)
+        if args.command == "sla-check":
+            sys.stdout.write(f"правил {len(policy.rules)}: ошибок нет\n")
+            return 0
+        version = await journal.sla_versions.save(_cli_actor(), text, args.comment)
+        sys.stdout.write(f"версия {version} в силе для новых заявок\n")
+        return 0
+
+    return _with_journal(args, work)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, Places, backup
+
+    settings = _settings(args)
+    target = Path(args.output or f"hotline-backup-{utcnow():%Y%m%d-%H%M%S}.tar.gz")
+    try:
+        manifest = backup(Places.of(settings), target, version=_version())
+    except BackupError as exc:
+        sys.stderr.write(f"hotline: backup: {exc}\n")
+        return 1
+    log.info("backup.written", path=str(target), database=manifest["database"], files=manifest["files"])
+    sys.stdout.write(f"{target}: {manifest['database']} journal, {manifest['files']} files\n")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, Places, restore
+
+    settings = _settings(args)
+    try:
+        manifest = restore(Places.of(settings), Path(args.archive), force=args.force)
+    except BackupError as exc:
+        sys.stderr.write(f"hotline: restore: {exc}\n")
+        return 1
+    # A backup of an older version is brought to the current schema.
+    upgrade(settings.database_url())
+    log.info("backup.restored", path=args.archive, database=manifest["database"], files=manifest["files"])
+    sys.stdout.write(f"restored {manifest['database']} journal of {manifest['created_at']}, "
+                     f"{manifest['files']} files\n")
+    return 0
+
+
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("hotline")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .service import run_service
 
@@ -243,6 +398,47 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--building")
     p.add_argument("--street-type", default="улица")
     handlers["add-building"] = cmd_add_building
+
+    p = sub.add_parser("import", help="check (--dry-run) or import buildings/residents from CSV or XLSX")
+    p.add_argument("kind", choices=["buildings", "residents"])
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check only; print the bad rows")
+    handlers["import"] = cmd_import
+
+    p = sub.add_parser("export", help="export buildings/residents as CSV or XLSX")
+    p.add_argument("kind", choices=["buildings", "residents"])
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--output", "-o", default="-")
+    handlers["export"] = cmd_export
+
+    p = sub.add_parser("reset-password", help="a temporary password, to be changed at the next log-in")
+    p.add_argument("login")
+    handlers["reset-password"] = cmd_reset_password
+
+    for name, what in (("deactivate-user", "stop a staff account"), ("activate-user", "restore a staff account")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("login")
+        handlers[name] = cmd_set_active
+
+    sub.add_parser("duty", help="executors on shift now, and their next shifts")
+    handlers["duty"] = cmd_duty
+
+    for name, what in (("sla-check", "check a deadline rules file (the TOML of config/sla.toml)"),
+                       ("sla-apply", "make a deadline rules file the version in force for new tickets")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("file")
+        if name == "sla-apply":
+            p.add_argument("--comment", help="what changed (the audit log and the list of versions)")
+        handlers[name] = cmd_sla
+
+    p = sub.add_parser("backup", help="the journal, recordings and installed prompts in one tar.gz")
+    p.add_argument("-o", "--output", help="archive path (default: hotline-backup-<time>.tar.gz)")
+    handlers["backup"] = cmd_backup
+
+    p = sub.add_parser("restore", help="put a backup back (service stopped); then migrate")
+    p.add_argument("archive")
+    p.add_argument("--force", action="store_true", help="replace an existing journal")
+    handlers["restore"] = cmd_restore
 
     _add_simulator(sub, handlers)
     return parser, handlers

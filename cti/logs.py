@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import deque
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 _configured = False
+# The last errors logged by this process, for the administrator's system page.
+_RECENT_ERRORS: deque[dict[str, Any]] = deque(maxlen=50)
+ERROR_LEVELS = frozenset({"error", "critical", "exception"})
+
+
+def remember_errors(_logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A processor: keeps error-level events (name, time, a short message) in memory."""
+    level = str(event_dict.get("level", method))
+    if level in ERROR_LEVELS or method in ERROR_LEVELS:
+        message = event_dict.get("error") or event_dict.get("reason") or event_dict.get("exc_info")
+        _RECENT_ERRORS.append({"at": str(event_dict.get("timestamp", "")), "event": str(event_dict.get("event", "")),
+                               "level": level, "message": str(message)[:300] if message else None})
+    return event_dict
+
+
+def recent_errors() -> list[dict[str, Any]]:
+    """Newest first."""
+    return list(reversed(_RECENT_ERRORS))
 
 
 def configure_logging(level: str = "info", fmt: str = "auto") -> None:
@@ -29,6 +50,7 @@ def configure_logging(level: str = "info", fmt: str = "auto") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.StackInfoRenderer(),
+            remember_errors,
             # The console renderer formats exceptions itself (and warns if they are pre-formatted).
             # Never the frames' local variables: they hold passwords being checked, the
             # database URL and the settings with every key (SECURITY.md, "Credentials in logs").

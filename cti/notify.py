@@ -4,7 +4,7 @@ Driven by the ticket history, rate-limited per phone and logged (journal.notific
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
@@ -23,6 +23,22 @@ TEXTS = {
 }
 
 
+EVENT_LABELS = {REGISTERED: "Заявка зарегистрирована", ASSIGNED: "Назначен исполнитель", COMPLETED: "Работы выполнены"}
+
+
+class NotifyConfig:
+    """Where notifications go and which events are sent: config/hotline.toml's webhook, or what
+    an administrator set in the browser (changed live; no URL: nothing is sent)."""
+
+    def __init__(self, url: str = "", events: Iterable[str] = tuple(TEXTS)) -> None:
+        self.url = url
+        self.events = frozenset(events)
+
+    def update(self, stored: Mapping[str, Any]) -> None:
+        self.url = str(stored.get("url") or "")
+        self.events = frozenset(e for e in stored.get("events", TEXTS) if e in TEXTS)
+
+
 class OutboundChannel(Protocol):
     name: str
 
@@ -32,15 +48,15 @@ class OutboundChannel(Protocol):
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
-        self.url = url
+    def __init__(self, url: str | NotifyConfig, *, timeout: float = 5.0) -> None:
+        self.config = url if isinstance(url, NotifyConfig) else NotifyConfig(url)
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def send(self, message: Mapping[str, Any]) -> None:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
-        async with self._session.post(self.url, json=dict(message)) as resp:
+        async with self._session.post(self.config.url, json=dict(message)) as resp:
             if resp.status >= 300:
                 raise RuntimeError(f"webhook answered HTTP {resp.status}")
 
@@ -58,20 +74,28 @@ def message(e: TicketEvent) -> dict[str, Any]:
 
 
 class StatusNotifier:
-    def __init__(self, db: Database, log_: NotificationLog, channel: OutboundChannel) -> None:
+    def __init__(self, db: Database, log_: NotificationLog, channel: OutboundChannel,
+                 config: NotifyConfig | None = None) -> None:
         self.db = db
         self.log = log_
         self.channel = channel
+        self.config = config
         self.cursor: int | None = None
 
     async def step(self) -> int:
+        if self.config is not None and not self.config.url:
+            # Switched off: when switched on again, start from then, not with a backlog.
+            self.cursor = None
+            return 0
+        if self.cursor is None and self.config is not None:
+            self.cursor = await last_history_id(self.db)
         if self.cursor is None:
             self.cursor = await self.log.cursor() or await last_history_id(self.db)
         sent = 0
         while True:
             events, cursor = await events_after(self.db, self.cursor)
             for e in events:
-                if e.event in TEXTS and e.phone:
+                if e.event in TEXTS and e.phone and (self.config is None or e.event in self.config.events):
                     sent += await self._one(e)
             if cursor == self.cursor:
                 return sent

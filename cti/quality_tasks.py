@@ -12,7 +12,7 @@ from journal import Journal
 from journal.quality_suite import QualitySuite
 
 from .feedback import AriFeedbackDialer, FeedbackScheduler
-from .notify import StatusNotifier, WebhookChannel
+from .notify import NotifyConfig, StatusNotifier, WebhookChannel
 from .periodic import Periodic
 from .settings import Settings
 
@@ -20,7 +20,8 @@ log = structlog.get_logger(__name__)
 
 
 class QualityTasks:
-    def __init__(self, settings: Settings, journal: Journal, quality: QualitySuite, ari_client: AriClient) -> None:
+    def __init__(self, settings: Settings, journal: Journal, quality: QualitySuite, ari_client: AriClient,
+                 notify: NotifyConfig | None = None) -> None:
         self.loops: list[Periodic] = []
         self.webhook: WebhookChannel | None = None
         f = settings.feedback
@@ -29,9 +30,10 @@ class QualityTasks:
             self.feedback = FeedbackScheduler(journal.db, quality.feedback, dialer, ring_seconds=f.ring_seconds)
             self.loops.append(Periodic("feedback-calls", self.feedback.step, f.poll_seconds))
         n = settings.notify
-        if n.webhook_url:
-            self.webhook = WebhookChannel(n.webhook_url, timeout=n.timeout_seconds)
-            notifier = StatusNotifier(journal.db, quality.notifications, self.webhook)
+        if notify is not None or n.webhook_url:
+            # With a live config the loop always runs: an administrator may set the URL later.
+            self.webhook = WebhookChannel(notify or n.webhook_url, timeout=n.timeout_seconds)
+            notifier = StatusNotifier(journal.db, quality.notifications, self.webhook, notify)
             self.loops.append(Periodic("status-notify", notifier.step, n.poll_seconds))
         self.loops.append(Periodic("recording-retention", quality.retention.purge,
                                    settings.quality.retention_check_hours * 3600))

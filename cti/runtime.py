@@ -16,6 +16,7 @@ from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.asr.base import Transcriber
 from ivr.flow import FlowConfig
+from ivr.flow.greeting import GreetingPlan
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.link_state import LinkStatus
 from ivr.transcription import TranscriptionWorker
@@ -24,11 +25,13 @@ from journal.clock import utcnow
 
 from . import demo
 from .compose import build_journal
+from .notify import NotifyConfig
 from .quality_tasks import QualityTasks
 from .settings import Settings, SettingsError
 from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
 from .training import NoCalls, StandInCalls, TestCalls, TrainingService
 from .training.line import TrainingLine
+from .web.admin_voice import NOTIFY_SETTING, VOICE_KEY
 from .web.app import create_app
 from .web.hub import ConsoleHub
 from .web.quality_keys import build_quality
@@ -106,6 +109,10 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
     journal = build_journal(settings)
     try:
+        # Deadline rules saved by an administrator take over from config/sla.toml.
+        version = await journal.sla_versions.load_active()
+        if version:
+            log.info("sla.version_loaded", version=version)
         await _check_accounts(settings, journal)
     except BaseException:
         await journal.close()
@@ -150,11 +157,14 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     desk = ConsoleDesk(journal, hub, tracker)
     # With a recogniser the caller may also say the category; the keys work either way.
     ring = settings.dispatchers
+    # The greeting is shared with the administrator's voice menu page, which changes it live.
+    greeting = GreetingPlan(tz=journal.config.tz)
     hotline = HotlineCall(journal, desk, on_recording_queued=worker.wake if worker else (lambda: None),
                           config=FlowConfig(speech_enabled=transcriber is not None,
                                             dispatcher_ring_seconds=ring.ring_seconds,
                                             confirm_understanding=transcriber is not None
-                                            and settings.asr.confirm_understanding),
+                                            and settings.asr.confirm_understanding,
+                                            greeting=greeting),
                           transcriber=transcriber, dispatcher_endpoint=ring.ring_endpoint,
                           ring_each_seconds=ring.ring_each_seconds)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
@@ -162,11 +172,16 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
     ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal), "training": training_line,
                                                       "rating": RatingLine(journal, quality.feedback)}))
+    notify = NotifyConfig(settings.notify.webhook_url)
+    stored = await journal.settings.get(NOTIFY_SETTING)
+    if stored is not None:  # what an administrator set in the browser
+        notify.update(stored)
     app = create_app(settings, journal, hub=hub, training=training,
                      callback_originator=AmiCallback(ami, endpoint=ring.ring_endpoint),
-                     quality=quality)
+                     quality=quality, notify=notify, greeting=greeting)
+    await app[VOICE_KEY].load()
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
-                   quality_tasks=QualityTasks(settings, journal, quality, ari.client))
+                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify))
 
 
 async def _check_accounts(settings: Settings, journal: Journal) -> None:

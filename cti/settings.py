@@ -73,6 +73,14 @@ class RecordingsSettings:
 
 
 @dataclass
+class VoiceSettings:
+    # Where prompts changed on the administrator's voice menu page are installed. With a real
+    # Asterisk: the directory it reads as sounds/ru/hotline (docs/operations.md); a prompt not
+    # changed there is served from ivr/prompts, where scripts/make_prompts.py writes.
+    prompts_dir: str = "var/prompts"
+
+
+@dataclass
 class JournalSettings:
     timezone: str = "Europe/Moscow"
     sla_file: str = "config/sla.toml"
@@ -160,6 +168,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     dispatchers: DispatchersSettings = field(default_factory=DispatchersSettings)
     callback: CallbackSettings = field(default_factory=CallbackSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

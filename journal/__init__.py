@@ -9,15 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
+from .admin_settings import AdminSettings
+from .audit import AuditFilter, AuditLog
 from .calls import CallLog
 from .db import Database
 from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
 from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
+from .estate import Estate, ImportReport
 from .history import Actor
 from .monitoring import Monitor, TicketFilter
 from .people import Directory, Shift
 from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy
+from .sla_versions import SlaVersions
+from .staff import StaffAdmin
 from .storage import FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
 from .training import TrainingRun, TrainingRuns
@@ -39,19 +44,30 @@ class Journal:
     transcription: TranscriptionQueue
     training: TrainingRuns
     sessions: StaffSessions
+    staff: StaffAdmin
+    estate: Estate
+    audit: AuditLog
+    sla_versions: SlaVersions
+    settings: AdminSettings
 
     @classmethod
     def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
         files = FileStore(files_root)
+        people = Directory(db)
         return cls(
             db=db, sla=sla, config=config, files=files,
             tickets=TicketService(db, sla, config),
             calls=CallLog(db, files, config),
-            people=Directory(db),
+            people=people,
             monitor=Monitor(db),
             transcription=TranscriptionQueue(db),
             training=TrainingRuns(db),
             sessions=StaffSessions(db),
+            staff=StaffAdmin(db, people),
+            estate=Estate(db),
+            audit=AuditLog(db),
+            sla_versions=SlaVersions(db, sla, config.timezone),
+            settings=AdminSettings(db),
         )
 
     async def close(self) -> None:
@@ -59,8 +75,8 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
-    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "StaffSessions", "Status",
+    "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "StaffSessions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]

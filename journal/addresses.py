@@ -30,11 +30,32 @@ def normalize_phone(raw: str | None) -> str | None:
     return digits
 
 
+# Street-type words in every form speech gives them ("на садовой улице"); ivr/nlu parses with the
+# same table, so what a caller says and what a spreadsheet holds reduce to the same name.
+STREET_TYPE_FORMS: dict[str, str] = {}
+for _canon, _forms in {
+    "улица": "улица улицы улице улицу улицей ул",
+    "проспект": "проспект проспекта проспекте проспекту проспектом пр пр-т просп",
+    "переулок": "переулок переулка переулке переулку переулком пер",
+    "бульвар": "бульвар бульвара бульваре бульвару бульваром б-р бул",
+    "проезд": "проезд проезда проезде проезду проездом пр-д",
+    "набережная": "набережная набережной набережную наб",
+    "шоссе": "шоссе ш",
+    "площадь": "площадь площади площадью пл",
+    "тупик": "тупик тупика тупике",
+    "аллея": "аллея аллеи аллее аллею аллеей",
+}.items():
+    for _f in _forms.split():
+        STREET_TYPE_FORMS[_f] = _canon
+
+
 def normalize_street(street: str) -> str:
+    """The one normal form of a street name, for buildings typed, imported or spoken:
+    "ул. Ленина" -> "ленина", "Садовой улице" -> "садовой"; type words and punctuation
+    dropped, ё folded."""
     s = street.lower().replace("ё", "е")
-    s = re.sub(r"[^\w\s-]", " ", s)
-    words = [w for w in s.split() if w not in STREET_TYPES]
-    return " ".join(words)
+    words = re.sub(r"[^0-9a-zа-я\- ]+", " ", s).split()
+    return " ".join(w for w in words if w not in STREET_TYPE_FORMS and w not in STREET_TYPES)
 
 
 def normalize_part(value: str | None) -> str:

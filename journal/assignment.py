@@ -1,9 +1,11 @@
-"""Who gets a new ticket: an executor on shift, serving that building and category, with the
+"""Who gets a new ticket: an executor on shift by their schedule (weekly shifts, rota, one-off
+changes, leave: journal/schedule.py), serving that building and category, with the
 fewest open tickets. No match is not an error: the ticket waits unassigned."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,25 +13,38 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .enums import Role
-from .models import ExecutorBuilding, ExecutorCategory, ExecutorLeave, ExecutorShift, Ticket, User
+from .models import (
+    ExecutorBuilding,
+    ExecutorCategory,
+    ExecutorDayChange,
+    ExecutorLeave,
+    ExecutorRota,
+    ExecutorShift,
+    Ticket,
+    User,
+)
+from .schedule import DayChange, LeaveSpan, Rota, Schedule, WeeklyShift
 
 
-def on_shift(shifts: list[ExecutorShift], local: datetime) -> bool:
-    minute = local.hour * 60 + local.minute
-    weekday = local.weekday()
-    for sh in shifts:
-        if sh.weekday == weekday and sh.start_minute <= minute < sh.start_minute + sh.length_minutes:
-            return True
-        # A night shift that began yesterday and runs past midnight.
-        if (sh.weekday + 1) % 7 == weekday and minute + 1440 < sh.start_minute + sh.length_minutes:
-            return True
-    return False
+async def load_schedules(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, Schedule]:
+    """Each executor's schedule: weekly shifts, rotas, one-off changes and leave."""
+    out: dict[int, Schedule] = defaultdict(Schedule)
+    if not user_ids:
+        return out
+    for sh in (await session.execute(select(ExecutorShift).where(ExecutorShift.user_id.in_(user_ids)))).scalars():
+        out[sh.user_id].weekly.append(WeeklyShift(sh.weekday, sh.start_minute, sh.length_minutes))
+    for r in (await session.execute(select(ExecutorRota).where(ExecutorRota.user_id.in_(user_ids)))).scalars():
+        out[r.user_id].rotas.append(Rota(r.starts_on, r.start_minute, r.length_minutes, r.pattern))
+    for c in (await session.execute(select(ExecutorDayChange).where(ExecutorDayChange.user_id.in_(user_ids)))).scalars():
+        out[c.user_id].changes[c.on_date] = DayChange(c.on_date, c.start_minute, c.length_minutes, c.reason)
+    for lv in (await session.execute(select(ExecutorLeave).where(ExecutorLeave.user_id.in_(user_ids)))).scalars():
+        out[lv.user_id].leave.append(LeaveSpan(lv.starts_on, lv.ends_on, lv.reason))
+    return out
 
 
 async def pick_executor(
     session: AsyncSession, *, category: str, building_id: int | None, at: datetime, tz: ZoneInfo
 ) -> int | None:
-    local = at.astimezone(tz)
     serves_building = ~select(ExecutorBuilding.user_id).where(ExecutorBuilding.user_id == User.id).exists()
     if building_id is not None:
         serves_building = or_(
@@ -38,15 +53,6 @@ async def pick_executor(
             .where(ExecutorBuilding.user_id == User.id, ExecutorBuilding.building_id == building_id)
             .exists(),
         )
-    on_leave = (
-        select(ExecutorLeave.id)
-        .where(
-            ExecutorLeave.user_id == User.id,
-            ExecutorLeave.starts_on <= local.date(),
-            ExecutorLeave.ends_on >= local.date(),
-        )
-        .exists()
-    )
     candidates = (
         (
             await session.execute(
@@ -57,7 +63,6 @@ async def pick_executor(
                     User.is_active,
                     ExecutorCategory.category == category,
                     serves_building,
-                    ~on_leave,
                 )
             )
         )
@@ -66,11 +71,8 @@ async def pick_executor(
     )
     if not candidates:
         return None
-    shifts: dict[int, list[ExecutorShift]] = defaultdict(list)
-    rows = await session.execute(select(ExecutorShift).where(ExecutorShift.user_id.in_(candidates)))
-    for sh in rows.scalars():
-        shifts[sh.user_id].append(sh)
-    working = [uid for uid in candidates if on_shift(shifts[uid], local)]
+    schedules = await load_schedules(session, candidates)
+    working = [uid for uid in candidates if schedules[uid].on_duty(at, tz)]
     if not working:
         return None
     load = dict(
@@ -85,4 +87,4 @@ async def pick_executor(
     return min(working, key=lambda uid: (load.get(uid, 0), uid))
 
 
-__all__ = ["on_shift", "pick_executor"]
+__all__ = ["load_schedules", "pick_executor"]

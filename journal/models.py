@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -54,6 +55,13 @@ class Building(Base):
     building: Mapped[str | None] = mapped_column(String(20))
     address_key: Mapped[str] = mapped_column(String(260), unique=True)
     district: Mapped[str | None] = mapped_column(String(100))
+    entrances: Mapped[int | None] = mapped_column(Integer)
+    floors: Mapped[int | None] = mapped_column(Integer)
+    apartments: Mapped[int | None] = mapped_column(Integer)
+    lifts: Mapped[int | None] = mapped_column(Integer)
+    # The managing company's own code for the building, and the ФИАС/ГАР id when known.
+    company_code: Mapped[str | None] = mapped_column(String(50))
+    fias_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -65,6 +73,8 @@ class Resident(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"))
     apartment: Mapped[str | None] = mapped_column(String(20))
+    # Other numbers of the same resident, normalised, comma-separated (the main one is ``phone``).
+    other_phones: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -84,6 +94,8 @@ class User(Base):
     extension: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an administrator's password reset: the next log-in must choose a new password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Sessions issued before this are void (sessions ended by an administrator, a new password).
     sessions_valid_after: Mapped[datetime | None] = mapped_column()
@@ -144,6 +156,82 @@ class ExecutorLeave(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ExecutorRota(Base):
+    """A repeating pattern from ``starts_on``: ``pattern`` is one character per day of the cycle,
+    "1" a working day, "0" a day off ("1000" with a 24-hour shift is «сутки через трое»). A
+    working day's shift starts at ``start_minute`` of local time and lasts ``length_minutes``."""
+
+    __tablename__ = "executor_rotas"
+    __table_args__ = (
+        CheckConstraint("start_minute BETWEEN 0 AND 1439", name="start_minute"),
+        CheckConstraint("length_minutes BETWEEN 1 AND 2880", name="length_minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    length_minutes: Mapped[int] = mapped_column(Integer)
+    pattern: Mapped[str] = mapped_column(String(62))
+
+
+class ExecutorDayChange(Base):
+    """A one-off change of one day: a different shift starting that day, or (no start) a day off."""
+
+    __tablename__ = "executor_day_changes"
+    __table_args__ = (Index("ix_executor_day_changes_user_day", "user_id", "on_date", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    on_date: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(Integer)
+    length_minutes: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class SlaVersion(Base):
+    """A saved version of the deadline rules (the TOML of config/sla.toml, edited by an
+    administrator); the newest is in force."""
+
+    __tablename__ = "sla_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AdminSetting(Base):
+    """A setting an administrator changes in the browser (JSON value): the webhook, the voice
+    menu's texts and hours. It overrides the value of config/hotline.toml."""
+
+    __tablename__ = "admin_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only: every administrator's change, who made it, when, before and after (JSON)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None] = mapped_column(BigInteger)
+    summary: Mapped[str | None] = mapped_column(String(300))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
 
 
 class Call(Base):
@@ -215,6 +303,8 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     sla_rule: Mapped[str | None] = mapped_column(String(60))
+    # The version of the deadline rules the ticket was registered under (sla_versions.id; 0 the file).
+    sla_version: Mapped[int | None] = mapped_column(Integer)
     localize_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     # The deadline that runs now: localisation until the damage is localised, then repair.
@@ -342,17 +432,22 @@ class TicketCounter(Base):
 
 
 __all__ = [
+    "AdminSetting",
     "Attachment",
+    "AuditEntry",
     "Base",
     "Building",
     "Call",
     "ExecutorBuilding",
     "ExecutorCategory",
+    "ExecutorDayChange",
     "ExecutorLeave",
+    "ExecutorRota",
     "ExecutorShift",
     "MissedCall",
     "Recording",
     "Resident",
+    "SlaVersion",
     "Ticket",
     "TicketCounter",
     "TicketHistory",

@@ -10,6 +10,7 @@ from datetime import date
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .addresses import STREET_TYPES, address_key, normalize_phone, normalize_street
 from .clock import utcnow
@@ -17,6 +18,7 @@ from .db import Database
 from .enums import CATEGORIES, Role
 from .errors import InvalidValue, NotFound
 from .models import Building, ExecutorBuilding, ExecutorCategory, ExecutorLeave, ExecutorShift, Resident, User
+from .passwords import password_problem
 
 _hasher = PasswordHasher()
 
@@ -51,6 +53,15 @@ class Shift:
 def _minutes(hhmm: str) -> int:
     h, m = hhmm.strip().split(":")
     return int(h) * 60 + int(m)
+
+
+async def resident_by_phone(s: AsyncSession, phone: str) -> Resident | None:
+    """The resident whose main number or one of whose other numbers this is (normalised)."""
+    row = (await s.execute(select(Resident).where(Resident.phone == phone))).scalar_one_or_none()
+    if row is None:
+        row = (await s.execute(select(Resident).where(Resident.other_phones.like(f"%,{phone},%"))
+                               .order_by(Resident.id).limit(1))).scalar_one_or_none()
+    return row
 
 
 class Directory:
@@ -95,7 +106,7 @@ class Directory:
         if norm is None:
             return None
         async with self.db.read() as s:
-            return (await s.execute(select(Resident).where(Resident.phone == norm))).scalar_one_or_none()
+            return await resident_by_phone(s, norm)
 
     async def save_resident(
         self, phone: str, *, name: str | None = None, building_id: int | None = None, apartment: str | None = None
@@ -124,15 +135,12 @@ class Directory:
     ) -> User:
         if role not in {r.value for r in Role}:
             raise InvalidValue("role", f"unknown role {role!r} (known: {', '.join(r.value for r in Role)})")
-        if len(password) < 8:
-            raise InvalidValue("password", "must be at least 8 characters")
+        password_hash = await self.hash_new_password(password)
         async with self.db.write() as s:
             if (await s.execute(select(User.id).where(User.login == login))).first():
                 raise InvalidValue("login", f"user {login!r} already exists")
             if extension and (await s.execute(select(User.id).where(User.extension == extension))).first():
                 raise InvalidValue("extension", f"extension {extension} is already taken")
-            async with self._hash_slots:
-                password_hash = await asyncio.to_thread(_hasher.hash, password)
             user = User(
                 login=login, full_name=full_name, role=role, password_hash=password_hash,
                 extension=extension, phone=normalize_phone(phone),
@@ -140,6 +148,28 @@ class Directory:
             s.add(user)
             await s.flush()
             return user
+
+    async def hash_new_password(self, password: str) -> str:
+        """The one place a new password is checked and hashed: accounts made here or by an
+        administrator, resets and a user's own change all come through it."""
+        if len(password) < 8:
+            raise InvalidValue("password", "must be at least 8 characters")
+        async with self._hash_slots:
+            return await asyncio.to_thread(_hasher.hash, password)
+
+    async def change_password(self, user_id: int, new_password: str) -> None:
+        """A user's own new password (after an administrator's reset): the reset mark is cleared.
+        The password policy applies (InvalidValue with the reason in Russian)."""
+        login = (await self.user(user_id)).login
+        if problem := password_problem(new_password, login):
+            raise InvalidValue("password", problem)
+        password_hash = await self.hash_new_password(new_password)
+        async with self.db.write() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                raise NotFound("user", user_id)
+            user.password_hash = password_hash
+            user.must_change_password = False
 
     async def authenticate(self, login: str, password: str) -> User | None:
         """The active user with this login and password, or None.
@@ -192,6 +222,9 @@ class Directory:
             if role is not None:
                 user.role = role
             if active is not None:
+                if user.is_active and not active:
+                    # Sessions issued until now stay void if the account is switched on again.
+                    user.sessions_valid_after = utcnow()
                 user.is_active = active
             await s.flush()
             return user

@@ -97,17 +97,41 @@ class SlaPolicy:
         self.tz = tz
         self.winter_months = winter_months
         self.holidays = holidays
+        # Which saved version of the rules this is (journal/sla_versions.py); 0: the file.
+        self.version = 0
+        self.source_text = ""
+
+    def adopt(self, other: SlaPolicy) -> None:
+        """Take over another policy's rules in place: every service holding this object (the
+        journal, the voice menu, the console) uses a new version from the next ticket on."""
+        self.__dict__.update(other.__dict__)
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, timezone: str) -> SlaPolicy:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise ConfigError(f"SLA file {path} does not exist") from exc
+        return cls.from_text(text, timezone, where=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, timezone: str, where: str = "sla") -> SlaPolicy:
+        """Rules from TOML text; anything wrong is a ConfigError naming the place."""
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-        return cls.from_dict(data, timezone, where=str(path))
+            raise ConfigError(f"{where}: {exc}") from exc
+        try:
+            policy = cls.from_dict(data, timezone, where=where)
+        except ConfigError:
+            raise
+        except KeyError as exc:
+            raise ConfigError(f"{where}: missing key {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+        policy.source_text = text
+        return policy
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], timezone: str, where: str = "sla") -> SlaPolicy:

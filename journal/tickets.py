@@ -20,8 +20,9 @@ from .enums import CATEGORIES, CallOutcome, Channel, HistoryKind, Priority, Role
 from .errors import CallAlreadyMissed, IllegalTransition, InvalidValue, NotFound
 from .history import Actor
 from .lifecycle import allowed_from, can_change, is_open
-from .models import Building, Call, Recording, Resident, Ticket, TicketHistory, TranscriptionJob, User
+from .models import Building, Call, Recording, Ticket, TicketHistory, TranscriptionJob, User
 from .numbering import next_number
+from .people import resident_by_phone
 from .sla import SlaPolicy
 
 log = structlog.get_logger(__name__)
@@ -83,7 +84,7 @@ class TicketService:
         async with self.db.write() as s:
             resident = None
             if phone:
-                resident = (await s.execute(select(Resident).where(Resident.phone == phone))).scalar_one_or_none()
+                resident = await resident_by_phone(s, phone)
             building_id = new.building_id
             apartment = new.apartment
             if building_id is None and resident is not None and resident.building_id is not None:
@@ -112,7 +113,7 @@ class TicketService:
                 description=new.description, call_id=new.call_id, registered_by_id=new.actor.user_id,
                 # A training ticket is never "open" in the monitoring sense: every open-ticket
                 # query (and its partial index) leaves it out with no extra condition.
-                status=Status.NEW.value, is_open=not training, sla_rule=deadlines.rule_id,
+                status=Status.NEW.value, is_open=not training, sla_rule=deadlines.rule_id, sla_version=self.sla.version,
                 localize_due_at=deadlines.localize_due_at, due_at=deadlines.due_at,
                 next_due_at=deadlines.localize_due_at or deadlines.due_at, handover_to=deadlines.handover_to,
                 transcript_status=(TranscriptStatus.PENDING if new.transcript_pending else TranscriptStatus.NONE).value,
@@ -362,6 +363,7 @@ class TicketService:
                 history.record(s, ticket, actor, HistoryKind.EDIT, field=name, before=getattr(ticket, name),
                                after=value, at=now)
                 setattr(ticket, name, value)
+        ticket.sla_version = self.sla.version
         ticket.next_due_at = ticket.localize_due_at if ticket.localized_at is None and ticket.localize_due_at else ticket.due_at
 
     async def mark_localized(self, ticket_id: int, actor: Actor, comment: str | None = None) -> Ticket:

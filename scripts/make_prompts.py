@@ -16,15 +16,13 @@ and tool versions give byte-identical files and a regeneration shows no spurious
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 import tomllib
 import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 TABLE = ROOT / "config" / "prompts.toml"
 OUT_DIR = ROOT / "ivr" / "prompts"
 RATE, WIDTH, CHANNELS = 8000, 2, 1
@@ -44,37 +42,14 @@ def load_table(path: Path = TABLE) -> tuple[dict[str, object], dict[str, str]]:
 
 
 def synthesize(name: str, text: str, voice: dict[str, object], out_dir: Path) -> Path:
-    for tool in ("espeak-ng", "sox"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} not found: apt-get install espeak-ng sox")
-    target = out_dir / f"{name}.wav"
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.wav"
-        subprocess.run(
-            [
-                "espeak-ng",
-                "-v", str(voice.get("name", "ru")),
-                "-s", str(voice.get("speed", 155)),
-                "-p", str(voice.get("pitch", 50)),
-                "-w", str(raw),
-                text,
-            ],
-            check=True,
-        )
-        gap = str(voice.get("gap_seconds", 0.25))
-        subprocess.run(
-            [
-                "sox", "-D", str(raw),
-                "-r", str(RATE), "-c", str(CHANNELS), "-b", str(WIDTH * 8), "-e", "signed-integer",
-                str(target),
-                # trim leading and trailing silence, then keep a short gap after the words
-                "silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse",
-                "gain", "-n", "-3",
-                "pad", "0.05", gap,
-            ],
-            check=True,
-        )
-    return target
+    # The same code the administrator's voice menu page uses (ivr/prompts/synth.py).
+    from ivr.prompts.synth import PromptError
+    from ivr.prompts.synth import synthesize as make
+
+    try:
+        return make(text, out_dir / f"{name}.wav", voice)
+    except PromptError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def check(prompts: dict[str, str], out_dir: Path) -> list[str]:

@@ -9,6 +9,11 @@ from . import api_calls as calls
 from . import api_tickets as tickets
 from . import api_users as users
 from . import openapi
+from .admin_api import ADMIN_OPS
+from .admin_estate import ESTATE_OPS
+from .admin_sla import SLA_OPS
+from .admin_system import SYSTEM_OPS
+from .admin_voice import VOICE_OPS
 from .api_training import TRAINING_OPS
 from .auth import require
 from .spec import ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj
@@ -85,7 +90,7 @@ API_OPS: tuple[Op, ...] = (
 
 
 def add_routes(app: web.Application) -> None:
-    ops = (*API_OPS, *TRAINING_OPS)
+    ops = (*API_OPS, *TRAINING_OPS, *ADMIN_OPS, *ESTATE_OPS, *SYSTEM_OPS, *SLA_OPS, *VOICE_OPS)
     for op in ops:
         app.router.add_route(op.method, op.path, require(*op.roles)(op.handler), name=f"api.{op.handler.__name__}")
     app[openapi.OPENAPI_KEY] = openapi.build_document(ops)

@@ -10,13 +10,17 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from ivr.flow.greeting import GreetingPlan
 from journal import Journal
 from journal.attachments import Attachments
 from journal.quality_suite import QualitySuite
 
+from ..notify import NotifyConfig
 from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
-from . import api, auth, downloads, pages, pages_training, quality_pages, report_pages, ws
+from ..voice import VoiceMenu
+from . import admin_pages, admin_voice, api, auth, downloads, pages, pages_training, quality_pages, report_pages, ws
+from .admin_voice import NOTIFY_KEY, VOICE_KEY
 from .callback_limits import CallbackLimits
 from .clients import parse_networks
 from .csrf import csrf_middleware
@@ -111,6 +115,8 @@ def create_app(
     throttle: LoginThrottle | None = None,
     training: TrainingService | None = None,
     quality: QualitySuite | None = None,
+    notify: NotifyConfig | None = None,
+    greeting: GreetingPlan | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth.session_middleware, csrf_middleware],
                           client_max_size=MAX_UPLOAD)
@@ -136,12 +142,17 @@ def create_app(
 
     app[QUALITY_KEY] = quality or build_quality(settings, journal)
     app[PDF_KEY] = PdfPrinter()
+    # Shared with the notifier and the call flow, which read them live.
+    app[NOTIFY_KEY] = notify or NotifyConfig(settings.notify.webhook_url)
+    app[VOICE_KEY] = VoiceMenu(journal, greeting or GreetingPlan(tz=journal.config.tz),
+                               settings.path(settings.voice.prompts_dir), settings.path("."))
 
     r = app.router
     r.add_get("/health", pages.health)
     r.add_get("/favicon.ico", pages.favicon)
     r.add_get("/login", auth.login_page)
     r.add_post("/login", auth.login_submit)
+    r.add_post("/login/password", auth.password_submit)
     r.add_post("/logout", auth.logout)
     r.add_get("/", pages.index)
     r.add_get("/console", pages.console)
@@ -157,6 +168,8 @@ def create_app(
     r.add_get("/ws", ws.websocket)
     quality_pages.add_routes(app)
     report_pages.add_routes(app)
+    admin_pages.add_routes(app)
+    admin_voice.add_routes(app)
     api.add_routes(app)
     r.add_static("/static/", STATIC_DIR, name="static")
 

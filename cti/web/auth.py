@@ -12,6 +12,10 @@ import structlog
 from aiohttp import web
 from yarl import URL
 
+from journal import InvalidValue
+from journal.models import User
+from journal.passwords import MIN_LENGTH
+
 from .clients import came_over_tls, client_address
 from .errors import Forbidden, Handler, Unauthorized
 from .keys import HUB_KEY, JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, TRUSTED_PROXIES_KEY, USER_KEY
@@ -23,7 +27,7 @@ log = structlog.get_logger(__name__)
 
 LOGIN_CSRF_COOKIE = "hotline_login"
 # Paths served without a session. Everything else needs one (deny by default).
-PUBLIC_PATHS = frozenset({"/login", "/health", "/favicon.ico"})
+PUBLIC_PATHS = frozenset({"/login", "/login/password", "/health", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/",)
 
 
@@ -123,6 +127,17 @@ def _login_form(request: web.Request, *, error: str | None, status: int, login: 
     return response
 
 
+def _failed(request: web.Request, login: str, ip: str) -> None:
+    alert = request.app[THROTTLE_KEY].failed(login, ip)
+    log.info("login.failed", login=login, ip=ip)
+    if alert is not None:
+        # Somebody is guessing: nobody is locked out, the administrator is told.
+        log.warning("login.guessing", pattern=alert, login=login, ip=ip)
+        request.app[HUB_KEY].publish("security_alert", {
+            "kind": "login_guessing", "login": login, "address": ip,
+            "message": f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})"}, to="role:admin")
+
+
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await form_body(request)
     login = str(form.get("login", "")).strip()[:64]
@@ -145,24 +160,73 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     people = request.app[JOURNAL_KEY].people
     user = await people.authenticate(login, password) if login and password else None
     if user is None:
-        alert = throttle.failed(login, ip)
-        log.info("login.failed", login=login, ip=ip)
-        if alert is not None:
-            # Somebody is guessing: nobody is locked out, the administrator is told.
-            log.warning("login.guessing", pattern=alert, login=login, ip=ip)
-            request.app[HUB_KEY].publish("security_alert", {
-                "kind": "login_guessing", "login": login, "address": ip,
-                "message": f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})"}, to="role:admin")
+        _failed(request, login, ip)
         return _login_form(request, error="Неверный логин или пароль", status=401, login=login)
     throttle.succeeded(login, ip)
+    if user.must_change_password:
+        # An administrator's reset: no session until the user has chosen a password of their own.
+        log.info("login.must_change_password", user_id=user.id)
+        return _password_form(request, login=login, error=None, status=200)
+    return _start_session(request, user, str(form.get("next", "")) or None)
+
+
+def _start_session(request: web.Request, user: User, next_path: str | None) -> web.StreamResponse:
     codec = request.app[SESSIONS_KEY]
     _, cookie_value = codec.issue(user_id=user.id, login=user.login, name=user.full_name, role=user.role,
                                   extension=user.extension)
-    log.info("login.ok", login=login, user_id=user.id, role=user.role)
-    response = web.HTTPFound(_safe_next(str(form.get("next", "")) or None))
+    log.info("login.ok", login=user.login, user_id=user.id, role=user.role)
+    response = web.HTTPFound(_safe_next(next_path))
     _set_cookie(response, request, COOKIE, cookie_value, max_age=int(codec.ttl))
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
+
+
+def _password_form(request: web.Request, *, login: str, error: str | None, status: int) -> web.StreamResponse:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return render(request, "password_change.html", status=status, error=error, login=login, login_csrf=token)
+
+
+async def password_submit(request: web.Request) -> web.StreamResponse:
+    """The new password after an administrator's reset: the temporary one again, the new one twice.
+    The same log-in CSRF token, throttle and guessing alert as the log-in form; the new password
+    must pass the password policy (journal/passwords.py)."""
+    form = await form_body(request)
+    login = str(form.get("login", "")).strip()[:64]
+    current = str(form.get("current", ""))
+    new, repeat = str(form.get("new", "")), str(form.get("repeat", ""))
+    token = str(form.get("csrf_token", ""))
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not token or not cookie or not hmac.compare_digest(token, cookie):
+        raise Forbidden("Форма входа устарела. Обновите страницу и попробуйте снова.")
+    throttle = request.app[THROTTLE_KEY]
+    ip = remote_address(request)
+    wait = throttle.retry_after(login, ip)
+    if wait > 0:
+        log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
+        seconds = int(wait) + 1
+        locked = _password_form(request, login=login, status=429,
+                                error=f"Слишком много неудачных попыток входа. Повторите через {seconds} с.")
+        locked.headers["Retry-After"] = str(seconds)
+        return locked
+    people = request.app[JOURNAL_KEY].people
+    user = await people.authenticate(login, current) if login and current else None
+    if user is None:
+        _failed(request, login, ip)
+        return _password_form(request, login=login, error="Неверный временный пароль", status=401)
+    if new != repeat:
+        return _password_form(request, login=login, error="Новые пароли не совпадают", status=422)
+    if new == current:
+        return _password_form(request, login=login, error="Новый пароль должен отличаться от временного", status=422)
+    try:
+        await people.change_password(user.id, new)
+    except InvalidValue as exc:
+        detail = str(exc).split(": ", 1)[-1]
+        return _password_form(request, login=login, status=422,
+                              error="Пароль не подходит" + (f": {detail}" if not detail.isascii() else
+                                                            f": не короче {MIN_LENGTH} знаков"))
+    throttle.succeeded(login, ip)
+    log.info("login.password_changed", user_id=user.id)
+    return _start_session(request, user, None)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

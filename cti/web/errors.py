@@ -6,6 +6,7 @@ stack trace: an unexpected error is logged with a request id and answered with t
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -19,6 +20,8 @@ from .keys import REQUEST_ID_KEY
 from .render import render
 
 log = structlog.get_logger(__name__)
+
+_CYRILLIC = re.compile("[а-яА-ЯёЁ]")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -63,7 +66,10 @@ def domain_status(exc: JournalError) -> tuple[int, str]:
     if isinstance(exc, IllegalTransition):
         return 409, labels.illegal_transition(exc)
     if isinstance(exc, InvalidValue):
-        return 422, f"Недопустимое значение поля «{labels.FIELDS.get(exc.field, exc.field)}»"
+        message = f"Недопустимое значение поля «{labels.FIELDS.get(exc.field, exc.field)}»"
+        # The administration services explain themselves in Russian: show why.
+        detail = str(exc).split(": ", 1)[-1]
+        return 422, f"{message}: {detail}" if _CYRILLIC.search(detail) else message
     return 400, "Запрос отклонён журналом"
 
 

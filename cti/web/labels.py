@@ -44,10 +44,16 @@ FIELDS = {
     "path": "путь", "suffix": "тип файла", "rating": "оценка", "received_at": "время поступления",
     "recording": "запись", "photo": "фото", "localized_at": "локализована", "transcript_status": "расшифровка",
     "due_at": "срок устранения", "localize_due_at": "срок локализации", "sla_rule": "норматив",
+    "login": "логин", "full_name": "ФИО", "role": "роль", "extension": "внутренний номер", "phone": "телефон",
+    "password": "пароль", "street": "улица", "street_type": "тип улицы", "house": "дом", "building": "корпус",
+    "entrances": "подъезды", "floors": "этажи", "apartments": "квартиры", "lifts": "лифты", "company_code": "код",
+    "fias_id": "ФИАС/ГАР", "district": "район", "name": "ФИО", "other_phones": "другие телефоны",
+    "shift": "смена", "weekday": "день недели", "time": "время", "pattern": "график", "leave": "отпуск",
 }
 ACTORS = {"system:ivr": "Автоответчик", "system:assignment": "Автоназначение", "system:asr": "Распознавание речи"}
 WHAT = {"ticket": "заявка", "executor": "исполнитель", "building": "дом", "recording": "запись",
-        "user": "пользователь", "missed call": "пропущенный вызов", "call": "вызов", "attachment": "вложение"}
+        "user": "пользователь", "resident": "житель", "day_change": "изменение графика",
+        "leave": "отпуск", "missed call": "пропущенный вызов", "call": "вызов", "attachment": "вложение"}
 HTTP_STATUS = {
     400: "Неверный запрос", 401: "Требуется вход", 403: "Недостаточно прав", 404: "Не найдено",
     405: "Метод не поддерживается", 409: "Конфликт", 413: "Файл слишком большой", 415: "Неподдерживаемый тип",

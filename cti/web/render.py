@@ -26,6 +26,7 @@ NAV = (
     ("/qa/calls", "Контроль качества", ("dispatcher", "qa", "admin")),
     ("/test-call", "Тестовый звонок", ("dispatcher", "admin")),
     ("/training", "Тренировка", ("dispatcher", "admin")),
+    ("/admin/staff", "Администрирование", ("admin",)),
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ivr.flow.choices import Category, Choice, Special
+from ivr.flow.greeting import GreetingPlan
 
 DTMF_KEYS = frozenset("0123456789*#")
 
@@ -38,6 +39,8 @@ class FlowConfig:
     speech_enabled: bool = False
     listen_seconds: float = 5.0
     min_confidence: float = 0.6
+    # Shared with the administrator's voice menu page, which changes it live.
+    greeting: GreetingPlan = field(default_factory=GreetingPlan, compare=False, hash=False)
     max_recording_seconds: int = 120
     max_silence_seconds: int = 4
     # Less talk than this is an empty recording: a cough or the line noise before a hang-up.

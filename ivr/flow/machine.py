@@ -63,7 +63,7 @@ def step(state: State, event: Event, config: FlowConfig = DEFAULT_CONFIG) -> Tra
         return state, []
     if state.step is Step.START:
         if isinstance(event, CallStarted):
-            return begin(state, event)
+            return begin(state, event, config)
         # Nothing is known of a call that ends before it starts: nothing to record.
         return replace(state, step=Step.ENDED), []
     if isinstance(event, CallStarted):

@@ -26,7 +26,7 @@ from ivr.flow.media import BEEP, category_prompt, deadline_media, digits, prompt
 from ivr.flow.state import State, Step, Transition
 
 
-def begin(state: State, event: CallStarted) -> Transition:
+def begin(state: State, event: CallStarted, config: FlowConfig | None = None) -> Transition:
     state = replace(
         state,
         call_id=event.call_id,
@@ -37,7 +37,8 @@ def begin(state: State, event: CallStarted) -> Transition:
     if event.decided is not None:
         return take_over_decided(state, event.decided)
     state = note(state, "greeting")
-    media = (prompt("welcome"), prompt("call-recorded"), prompt("gas-warning"))
+    names = config.greeting.prompts() if config is not None else ("welcome", "call-recorded", "gas-warning")
+    media = tuple(prompt(name) for name in names)
     state, cmds = play(state, media, Step.GREETING)
     return state, [Answer(), *cmds]
 

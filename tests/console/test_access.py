@@ -16,7 +16,8 @@ from journal import Journal
 from .conftest import Originator, Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
-PUBLIC = {"/login", "/health", "/favicon.ico"}
+# /login/password: the new password after a reset, authenticated by the temporary one.
+PUBLIC = {"/login", "/login/password", "/health", "/favicon.ico"}
 
 
 def all_routes(app: web.Application) -> list[tuple[str, str]]:

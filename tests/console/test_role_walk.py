@@ -35,6 +35,7 @@ READERS = frozenset({"dispatcher", "qa", "admin"})
 EDITORS = frozenset({"dispatcher", "admin"})
 REVIEWERS = frozenset({"qa", "admin"})
 EXECUTOR = frozenset({"executor"})
+ADMIN = frozenset({"admin"})
 NOBODY = 999999  # an id no fixture creates: changes sent to it cannot touch anything
 DENIED = "Недостаточно прав для этого действия"
 FOREIGN = {"Это заявка другого исполнителя", "Нет доступа к этому файлу"}
@@ -65,6 +66,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): Rule(ALL, skip="public: test_auth.py"),
     ("POST", "/login"): Rule(ALL, skip="public: test_auth.py"),
     ("GET", "/static"): Rule(ALL, skip="public: test_access.py"),
+    ("POST", "/login/password"): Rule(ALL, skip="public: tests/console/test_admin_staff.py"),
     ("POST", "/logout"): Rule(ALL, skip="ends the session: the last step of every walk"),
     ("GET", "/ws"): Rule(ALL, skip="websocket: test_websocket_* below"),
     ("GET", "/"): r(ALL, "/", 302),
@@ -117,6 +119,53 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/api/training/runs"): r(EDITORS),
     ("POST", "/api/training/runs"): r(EDITORS, "/api/training/runs", 400),
     ("POST", "/api/training/runs/{id}/finish"): r(EDITORS, "/api/training/runs/{nobody}/finish", 404),
+    # The administrator's section: nothing of it for any other role.
+    ("GET", "/admin"): r(ADMIN, "/admin", 302),
+    ("GET", "/admin/staff"): r(ADMIN),
+    ("GET", "/admin/staff/{id}"): r(ADMIN, "/admin/staff/{nobody}", 404),
+    ("GET", "/admin/buildings"): r(ADMIN),
+    ("GET", "/admin/residents"): r(ADMIN),
+    ("GET", "/admin/audit"): r(ADMIN),
+    ("GET", "/admin/system"): r(ADMIN),
+    ("GET", "/api/admin/users"): r(ADMIN),
+    ("POST", "/api/admin/users"): r(ADMIN, "/api/admin/users", 400),
+    ("PATCH", "/api/admin/users/{id}"): r(ADMIN, "/api/admin/users/{nobody}", 404),
+    ("POST", "/api/admin/users/{id}/reset-password"): r(ADMIN, "/api/admin/users/{nobody}/reset-password", 404),
+    ("GET", "/api/admin/users/{id}/profile"): r(ADMIN, "/api/admin/users/{nobody}/profile", 404),
+    ("PUT", "/api/admin/users/{id}/profile"): r(ADMIN, "/api/admin/users/{nobody}/profile", 404),
+    ("POST", "/api/admin/users/{id}/day-changes"): r(ADMIN, "/api/admin/users/{nobody}/day-changes", 400),
+    ("DELETE", "/api/admin/users/{id}/day-changes/{change_id}"):
+        r(ADMIN, "/api/admin/users/{nobody}/day-changes/{nobody}", 404),
+    ("POST", "/api/admin/users/{id}/leave"): r(ADMIN, "/api/admin/users/{nobody}/leave", 400),
+    ("DELETE", "/api/admin/users/{id}/leave/{leave_id}"): r(ADMIN, "/api/admin/users/{nobody}/leave/{nobody}", 404),
+    ("GET", "/api/admin/users/{id}/calendar"): r(ADMIN, "/api/admin/users/{nobody}/calendar", 404),
+    ("GET", "/api/admin/duty"): r(ADMIN),
+    ("GET", "/api/admin/audit"): r(ADMIN),
+    ("GET", "/api/admin/buildings"): r(ADMIN),
+    ("POST", "/api/admin/buildings"): r(ADMIN, "/api/admin/buildings", 422),
+    ("PATCH", "/api/admin/buildings/{id}"): r(ADMIN, "/api/admin/buildings/{nobody}", 404),
+    ("GET", "/api/admin/residents"): r(ADMIN),
+    ("POST", "/api/admin/residents"): r(ADMIN, "/api/admin/residents", 422),
+    ("PATCH", "/api/admin/residents/{id}"): r(ADMIN, "/api/admin/residents/{nobody}", 404),
+    ("POST", "/api/admin/import/{kind}"): r(ADMIN, "/api/admin/import/buildings", 400),
+    ("GET", "/api/admin/export/{kind}.{fmt}"): r(ADMIN, "/api/admin/export/residents.xlsx"),
+    ("GET", "/api/admin/system"): r(ADMIN),
+    ("GET", "/admin/sla"): r(ADMIN),
+    ("GET", "/api/admin/sla"): r(ADMIN),
+    ("POST", "/api/admin/sla"): r(ADMIN, "/api/admin/sla", 400),
+    ("POST", "/api/admin/sla/check"): r(ADMIN, "/api/admin/sla/check", 400),
+    ("POST", "/api/admin/sla/preview"): r(ADMIN, "/api/admin/sla/preview", 400),
+    ("GET", "/admin/voice"): r(ADMIN),
+    ("GET", "/admin/notify"): r(ADMIN),
+    ("GET", "/api/admin/voice"): r(ADMIN),
+    ("PUT", "/api/admin/voice/prompts/{name}"): r(ADMIN, "/api/admin/voice/prompts/welcome", 400),
+    ("POST", "/api/admin/voice/prompts/{name}/recording"): r(ADMIN, "/api/admin/voice/prompts/welcome/recording",
+                                                             400),
+    ("GET", "/api/admin/voice/prompts/{name}.wav"): r(ADMIN, "/api/admin/voice/prompts/welcome.wav"),
+    ("PUT", "/api/admin/voice/greeting"): r(ADMIN, "/api/admin/voice/greeting", 400),
+    ("GET", "/api/admin/webhook"): r(ADMIN),
+    ("PUT", "/api/admin/webhook"): r(ADMIN, "/api/admin/webhook", 400),
+    ("POST", "/api/admin/webhook/test"): r(ADMIN, "/api/admin/webhook/test", 400),
 }
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import tomllib
 import wave
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
 
 from ivr.flow import Category, TicketStatus
+from ivr.flow.greeting import GreetingPlan
 from ivr.prompts import PROMPTS_DIR
 from tests.flow.test_invariants import collect_media
 
@@ -33,6 +35,9 @@ def referenced_prompts() -> set[str]:
 
     names |= {f"status-{s}" for s in SPOKEN_STATUS.values()}
     names |= {f"date-{d}" for d in range(1, 32)}
+    # ...the greeting with every optional note on (an announcement, a call out of office hours)...
+    names |= set(GreetingPlan(announcement=True, office_hours=(time(0, 0), time(0, 1)),
+                              clock=lambda: datetime(2026, 12, 1, 12, tzinfo=UTC)).prompts())
     names |= {f"{unit}-{form}" for unit in ("hour", "day") for form in ("one", "few", "many")}
     # ...and whatever random walks through the flow actually played.
     names |= {m.removeprefix("sound:hotline/") for m in collect_media() if m.startswith("sound:hotline/")}

@@ -48,6 +48,7 @@ async def served(sqlite_template: Path, sla: SlaPolicy, tmp_path: Path) -> Async
     await journal.calls.record_missed(call_id=None, caller_number="79160000009", reason="hangup")
     settings = Settings()
     settings.server.secret_key = TEST_SECRET_KEY
+    settings.voice.prompts_dir = str(tmp_path / "prompts")  # fuzzed prompt texts land here
     originated: list[tuple[str, str]] = []
 
     async def originate(extension: str, number: str) -> None:  # the PBX side of "call back"

@@ -38,6 +38,16 @@ async def test_a_switched_off_account_loses_access_at_once(browser_session: Make
         assert r.status == 302 and r.headers["Location"].startswith("/login")
 
 
+async def test_switching_an_account_on_again_does_not_revive_old_cookies(
+        browser_session: MakeSession, web_journal: Journal, staff: Staff) -> None:
+    qa = await browser_session("qa")
+    assert await me(qa) == 200
+    await web_journal.people.update_user(staff["qa"], active=False)
+    await web_journal.people.update_user(staff["qa"], active=True)
+    assert await me(qa) == 401
+    assert await me(await browser_session("qa")) == 200  # a fresh log-in works
+
+
 async def test_a_demoted_dispatcher_stops_editing(browser_session: MakeSession, web_journal: Journal,
                                                   staff: Staff) -> None:
     s = await browser_session("petrova")
