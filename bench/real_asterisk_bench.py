@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import re
-import secrets
 import signal
 import sqlite3
 import subprocess
@@ -39,7 +38,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from journal.migrate import upgrade  # noqa: E402
-from tests.real_asterisk.asterisk import RealAsterisk, free_port, missing_reason  # noqa: E402
+from tests.real_asterisk.asterisk import RealAsterisk, free_port, missing_reason, service_process  # noqa: E402
 from tests.real_asterisk.sipp import run_sipp  # noqa: E402
 
 PASSWORD = "bench-real-asterisk"
@@ -56,24 +55,6 @@ def speech_wav(path: Path) -> Path:
     subprocess.run(["espeak-ng", "-v", "ru", "-s", "150", "-w", str(raw), SPEECH], check=True, capture_output=True)
     subprocess.run(["sox", str(raw), "-r", "8000", "-b", "16", "-c", "1", str(path)], check=True, capture_output=True)
     return path
-
-
-def start_service(pbx: RealAsterisk, root: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env.update({
-        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{root}/journal.sqlite3",
-        "HOTLINE_RECORDINGS_DIR": str(root / "files"), "HOTLINE_ASR_BACKEND": "none",
-        "HOTLINE_ARI_URL": pbx.ari_url, "HOTLINE_ARI_USERNAME": "hotline", "HOTLINE_ARI_PASSWORD": pbx.secrets.ari,
-        "HOTLINE_AMI_HOST": "127.0.0.1", "HOTLINE_AMI_PORT": str(pbx.ports.ami), "HOTLINE_AMI_USERNAME": "hotline",
-        "HOTLINE_AMI_PASSWORD": pbx.secrets.ami, "HOTLINE_SERVER_DEMO": "false",
-        "HOTLINE_SERVER_SECRET_KEY": secrets.token_urlsafe(48), "HOTLINE_SERVER_PORT": str(port),
-        "HOTLINE_LOGGING_FORMAT": "json", "HOTLINE_LOGGING_LEVEL": "warning",
-    })
-    log = open(root / "service.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, cwd=REPO)
-    log.close()
-    return proc
 
 
 async def seed_dispatcher(root: Path) -> None:
@@ -153,7 +134,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
     pbx = RealAsterisk(root / "asterisk")
     await asyncio.to_thread(pbx.start)
     port = free_port()
-    service = start_service(pbx, root / "service", port)
+    service = service_process(pbx, root / "service", port=port, log_level="warning")
     tasks: list[asyncio.Task[None]] = []
     try:
         base = f"http://127.0.0.1:{port}"

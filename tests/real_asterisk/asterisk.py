@@ -262,3 +262,27 @@ class RealAsterisk:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None,
+                    log_level: str = "info") -> subprocess.Popen[bytes]:
+    """`hotline run` as an operator starts it, against ``pbx``: its own process, the journal in
+    ``root`` (migrated beforehand), production mode, transcription off, JSON logs in
+    ``root/service.log``."""
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update({
+        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{root}/journal.sqlite3",
+        "HOTLINE_RECORDINGS_DIR": str(root / "files"), "HOTLINE_ASR_BACKEND": "none",
+        "HOTLINE_ARI_URL": pbx.ari_url, "HOTLINE_ARI_USERNAME": "hotline", "HOTLINE_ARI_PASSWORD": pbx.secrets.ari,
+        "HOTLINE_AMI_HOST": "127.0.0.1", "HOTLINE_AMI_PORT": str(pbx.ports.ami), "HOTLINE_AMI_USERNAME": "hotline",
+        "HOTLINE_AMI_PASSWORD": pbx.secrets.ami, "HOTLINE_SERVER_DEMO": "false",
+        "HOTLINE_SERVER_SECRET_KEY": secrets.token_urlsafe(48), "HOTLINE_SERVER_PORT": str(port or free_port()),
+        "HOTLINE_LOGGING_FORMAT": "json", "HOTLINE_LOGGING_LEVEL": log_level,
+    })
+    log = open(root / "service.log", "ab")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, cwd=REPO)
+    log.close()
+    return proc

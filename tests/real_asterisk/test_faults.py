@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.real_asterisk.asterisk import RealAsterisk, free_port
+from tests.real_asterisk.asterisk import RealAsterisk, service_process
 from tests.real_asterisk.conftest import PASSWORD, RESIDENT_NUMBER, STAFF, configure_for, no_channels_left, speech_wav
 from tests.real_asterisk.phones import Baresip
 from tests.real_asterisk.test_resident import GREETING_SECONDS
@@ -46,25 +43,6 @@ async def _seed(runtime: object) -> None:
         await journal.people.create_user(login, name, role, PASSWORD, extension=ext)
 
 
-def _service_process(pbx: RealAsterisk, root: Path) -> subprocess.Popen[bytes]:
-    """`hotline run` as an operator starts it, against the real Asterisk."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env.update({
-        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{root}/journal.sqlite3",
-        "HOTLINE_RECORDINGS_DIR": str(root / "files"), "HOTLINE_ASR_BACKEND": "none",
-        "HOTLINE_ARI_URL": pbx.ari_url, "HOTLINE_ARI_USERNAME": "hotline", "HOTLINE_ARI_PASSWORD": pbx.secrets.ari,
-        "HOTLINE_AMI_HOST": "127.0.0.1", "HOTLINE_AMI_PORT": str(pbx.ports.ami), "HOTLINE_AMI_USERNAME": "hotline",
-        "HOTLINE_AMI_PASSWORD": pbx.secrets.ami, "HOTLINE_SERVER_DEMO": "false",
-        "HOTLINE_SERVER_SECRET_KEY": secrets.token_urlsafe(48), "HOTLINE_SERVER_PORT": str(free_port()),
-        "HOTLINE_LOGGING_FORMAT": "json",
-    })
-    log = open(root / "service.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    log.close()
-    return proc
-
-
 async def _until(check: Callable[[], object], what: str, timeout: float) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -87,7 +65,7 @@ async def test_a_service_killed_mid_call_and_started_again_takes_the_call_over(
     resident = phones("300")
     speech = speech_wav(tmp_path / "problem.wav", "В подвале прорвало трубу отопления, всё в пару.",
                         trailing_silence=12)
-    first = _service_process(pbx, root)
+    first = service_process(pbx, root)
     second = None
     try:
         await _until(lambda: "ari.connected" in (root / "service.log").read_text(), "first service connected", 30)
@@ -96,7 +74,7 @@ async def test_a_service_killed_mid_call_and_started_again_takes_the_call_over(
         os.killpg(first.pid, signal.SIGKILL)  # a crash: nothing of the service runs any more
         first.wait(10)
         # Asterisk keeps the resident in Stasis; the new process adopts the channel.
-        second = _service_process(pbx, root)
+        second = service_process(pbx, root)
         await _until(lambda: "call.adopted_after_reconnect" in (root / "service.log").read_text(), "adopted", 30)
         await asyncio.sleep(GREETING_SECONDS)
         await asyncio.to_thread(resident.dtmf, "1")
