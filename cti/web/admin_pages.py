@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from journal import CATEGORIES
+from journal import CATEGORIES, Role
 from journal.addresses import format_address
 from journal.clock import utcnow
 
@@ -57,7 +57,7 @@ async def user_page(request: web.Request) -> web.StreamResponse:
     u = await journal.people.user(user_id)
     lk = await serialize.Lookups.load(journal)
     context: dict[str, Any] = {"u": user_json(u), "roles": list(labels.ROLE.items()), "profile": None}
-    if u.role == "executor":
+    if u.role == Role.EXECUTOR:
         profile = await journal.staff.profile(user_id)
         leave = [{"id": lv.id, "from": lv.starts_on.isoformat(), "to": lv.ends_on.isoformat(), "reason": lv.reason}
                  for lv in await journal.staff.leave(user_id)]
