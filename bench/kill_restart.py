@@ -484,7 +484,7 @@ format = "json"
                                                .where(Call.outcome == "in_progress"))).scalar_one()
                 waiting = list((await s.execute(select(Ticket.id).where(Ticket.transcript_status == "pending")))
                                .scalars())
-                jobs = dict(await s.execute(select(TranscriptionJob.id, TranscriptionJob.status)))
+                jobs = dict((await s.execute(select(TranscriptionJob.id, TranscriptionJob.status))).all())
                 missed = {m: due.isoformat() for m, due in (await s.execute(
                     select(MissedCall.id, MissedCall.callback_due_at).where(MissedCall.status == "pending")))}
                 ticketed = set((await s.execute(select(Call.channel_id).join(Ticket, Ticket.call_id == Call.id)

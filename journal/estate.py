@@ -217,7 +217,7 @@ class Estate:
             report.preview = [{**v, "exists": k in existing} for _, k, v in checked[:PREVIEW_ROWS]]
             if not apply or not report.ok:
                 return report
-            for _, key, _values in checked:
+            for _, key, values in checked:
                 row = existing.get(key)
                 if row is None:
                     s.add(Building(address_key=key, **values))
