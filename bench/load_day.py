@@ -353,7 +353,7 @@ class Day:
     def service_settings(self) -> Settings:
         s = Settings()
         s.server.demo = False
-        s.server.secret_key = secrets.token_hex(16)
+        s.server.secret_key = secrets.token_urlsafe(48)
         s.database.url = f"sqlite+aiosqlite:///{self.workdir}/journal.sqlite3"
         s.recordings.dir = str(self.workdir / "files")
         s.logging.level = "warning"

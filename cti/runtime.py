@@ -109,14 +109,19 @@ async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
     """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
     journal = build_journal(settings)
     try:
-        # Deadline rules saved by an administrator take over from config/sla.toml.
-        version = await journal.sla_versions.load_active()
-        if version:
-            log.info("sla.version_loaded", version=version)
-        await _check_accounts(settings, journal)
+        return await _build(settings, journal, standin)
     except BaseException:
+        # A refused start (a weak key, demo accounts, no PBX) leaves no database connection open.
         await journal.close()
         raise
+
+
+async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
+    # Deadline rules saved by an administrator take over from config/sla.toml.
+    version = await journal.sla_versions.load_active()
+    if version:
+        log.info("sla.version_loaded", version=version)
+    await _check_accounts(settings, journal)
     ari_settings, ami_settings, sim = settings.ari, settings.ami, standin
     if standin is not None:
         ari_settings, ami_settings = standin.ari_settings(), standin.ami_settings()
