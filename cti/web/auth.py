@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import structlog
@@ -138,23 +138,36 @@ def _failed(request: web.Request, login: str, ip: str) -> None:
             "message": f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})"}, to="role:admin")
 
 
-async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await form_body(request)
-    login = str(form.get("login", "")).strip()[:64]
-    password = str(form.get("password", ""))
+def _check_form_token(request: web.Request, form: Mapping[str, object]) -> None:
+    """The log-in forms' CSRF token (a cookie set with the form) must come back with the form."""
     token = str(form.get("csrf_token", ""))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not token or not cookie or not hmac.compare_digest(token, cookie):
         raise Forbidden("Форма входа устарела. Обновите страницу и попробуйте снова.")
+
+
+def _delayed(request: web.Request, login: str, ip: str,
+             form: Callable[[str], web.StreamResponse]) -> web.StreamResponse | None:
+    """The form again with 429 and Retry-After while this (login, address) must wait; else None."""
+    wait = request.app[THROTTLE_KEY].retry_after(login, ip)
+    if wait <= 0:
+        return None
+    log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
+    seconds = int(wait) + 1
+    locked = form(f"Слишком много неудачных попыток входа. Повторите через {seconds} с.")
+    locked.headers["Retry-After"] = str(seconds)
+    return locked
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await form_body(request)
+    login = str(form.get("login", "")).strip()[:64]
+    password = str(form.get("password", ""))
+    _check_form_token(request, form)
     throttle = request.app[THROTTLE_KEY]
     ip = remote_address(request)
-    wait = throttle.retry_after(login, ip)
-    if wait > 0:
-        log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
-        seconds = int(wait) + 1
-        locked = _login_form(request, error=f"Слишком много неудачных попыток входа. Повторите через {seconds} с.",
-                             status=429, login=login)
-        locked.headers["Retry-After"] = str(seconds)
+    locked = _delayed(request, login, ip, lambda error: _login_form(request, error=error, status=429, login=login))
+    if locked is not None:
         return locked
     # Not journal.people.authenticate: that runs argon2 (~140 ms) on the event loop.
     people = request.app[JOURNAL_KEY].people
@@ -194,19 +207,11 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
     login = str(form.get("login", "")).strip()[:64]
     current = str(form.get("current", ""))
     new, repeat = str(form.get("new", "")), str(form.get("repeat", ""))
-    token = str(form.get("csrf_token", ""))
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not token or not cookie or not hmac.compare_digest(token, cookie):
-        raise Forbidden("Форма входа устарела. Обновите страницу и попробуйте снова.")
+    _check_form_token(request, form)
     throttle = request.app[THROTTLE_KEY]
     ip = remote_address(request)
-    wait = throttle.retry_after(login, ip)
-    if wait > 0:
-        log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
-        seconds = int(wait) + 1
-        locked = _password_form(request, login=login, status=429,
-                                error=f"Слишком много неудачных попыток входа. Повторите через {seconds} с.")
-        locked.headers["Retry-After"] = str(seconds)
+    locked = _delayed(request, login, ip, lambda error: _password_form(request, login=login, status=429, error=error))
+    if locked is not None:
         return locked
     people = request.app[JOURNAL_KEY].people
     user = await people.authenticate(login, current) if login and current else None
