@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,10 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class Runtime:
+    """Everything the service runs. What is built (the journal, the stand-in, the recogniser)
+    and what is started is stopped on one exit stack: in the reverse order, every step even
+    when one fails, and a start that fails half-way stops what it had started."""
+
     settings: Settings
     journal: Journal
     hub: ConsoleHub
@@ -51,22 +56,35 @@ class Runtime:
     worker: TranscriptionWorker | None
     transcriber: Transcriber | None
     sim: Any = None  # pbxsim.PbxSim in demo mode
-    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     quality_tasks: QualityTasks | None = None
-    _tracker_sync: TrackerSync | None = None
+    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        s = self.stack
         if self.worker is not None:
             await self.worker.start()
-        self.ari.state.add_listener(lambda s: self._pbx_state(s))
+            s.push_async_callback(_quietly, "worker", self.worker.stop)
+        self.ari.state.add_listener(lambda status: self._pbx_state(status))
         # Extension calls that began while AMI was away (or before we started) are adopted.
-        self._tracker_sync = TrackerSync(self.ami, self.tracker)
-        self._tracker_sync.start()
+        tracker_sync = TrackerSync(self.ami, self.tracker)
+        tracker_sync.start()
+        s.callback(tracker_sync.stop)
+        s.push_async_callback(_quietly, "ari", self.ari.stop)
         await self.ari.start()
+        s.push_async_callback(_quietly, "ami", self.ami.stop)
         await self.ami.start()
-        self._tasks.append(asyncio.create_task(self._close_orphans(), name="close-orphan-calls"))
+        orphans = asyncio.create_task(self._close_orphans(), name="close-orphan-calls")
+        s.push_async_callback(_cancel, orphans)
         if self.quality_tasks is not None:
             self.quality_tasks.start()
+            s.push_async_callback(_quietly, "quality_tasks", self.quality_tasks.stop)
 
     async def _close_orphans(self) -> None:
         """Once the PBX answers: calls a previous process left in progress whose channels are
@@ -85,38 +103,51 @@ class Runtime:
             log.warning("pbx.disconnected")
 
     async def stop(self) -> None:
-        if self._tracker_sync is not None:
-            self._tracker_sync.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.quality_tasks is not None:
-            await self.quality_tasks.stop()
-        for step in (self.ari.stop, self.ami.stop):
-            with contextlib.suppress(Exception):
-                await step()
-        if self.worker is not None:
-            await self.worker.stop()
-        if self.transcriber is not None:
-            with contextlib.suppress(Exception):
-                await self.transcriber.close()
-        if self.sim is not None:
-            await self.sim.stop()
-        await self.journal.close()
+        await self.stack.aclose()
+
+
+@contextlib.asynccontextmanager
+async def compose(settings: Settings, *, standin: Any = None) -> AsyncIterator[Runtime]:
+    """The composition root: ``async with compose(settings) as runtime`` builds and starts the
+    service, and stops and closes all of it on the way out (a failed start included)."""
+    runtime = await build_runtime(settings, standin=standin)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
 
 
 async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
-    """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast)."""
+    """``standin``: an already started pbxsim.PbxSim to use as the demo PBX (tests run it fast).
+    The runtime is built, not started (``Runtime.start``; or use ``compose``)."""
+    stack = contextlib.AsyncExitStack()
     journal = build_journal(settings)
+    stack.push_async_callback(journal.close)
     try:
-        return await _build(settings, journal, standin)
+        runtime = await _build(settings, journal, standin, stack)
     except BaseException:
-        # A refused start (a weak key, demo accounts, no PBX) leaves no database connection open.
-        await journal.close()
+        # A refused start (a weak key, demo accounts, no PBX) leaves nothing open.
+        await stack.aclose()
         raise
+    runtime.stack = stack
+    return runtime
 
 
-async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
+async def _quietly(what: str, stop: Callable[[], Awaitable[Any]]) -> None:
+    """One step of the shutdown; its failure is logged and the others still run."""
+    try:
+        await stop()
+    except Exception:
+        log.exception("service.stop_step_failed", step=what)
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _build(settings: Settings, journal: Journal, standin: Any, stack: contextlib.AsyncExitStack) -> Runtime:
     # Deadline rules saved by an administrator take over from config/sla.toml.
     version = await journal.sla_versions.load_active()
     if version:
@@ -126,29 +157,14 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
     if standin is not None:
         ari_settings, ami_settings = standin.ari_settings(), standin.ami_settings()
     elif not settings.ari.url:
-        if not settings.server.demo:
-            raise SettingsError("setting 'ari.url' is missing: no Asterisk configured (the stand-in runs in demo mode only)")
-        try:  # demo only: production never loads the stand-in, a distribution of its own
-            from pbxsim import PbxSim, SimConfig
-            from pbxsim.media import sounds_from_dir
-        except ImportError as exc:
-            raise SettingsError("setting 'ari.url' is missing and the Asterisk stand-in of the demo (pbxsim) is not "
-                                "installed: set ari.url, or install the stand-in (pip install -e ./pbxsim)") from exc
-
-        from ivr.prompts import PROMPTS_DIR
-
-        # The stand-in's usual ports, where `hotline call` finds it.
-        config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
-                           ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
-                           control_token_file=settings.path("var/pbxsim-token"))
-        config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
-        sim = PbxSim(config)
-        await sim.start()
+        sim = await _start_standin(settings)
+        stack.push_async_callback(sim.stop)
         ari_settings, ami_settings = sim.ari_settings(), sim.ami_settings()
-        log.info("demo.pbx_standin", ari=sim.ari_url)
 
     hub = ConsoleHub()
     transcriber = await _transcriber(settings)
+    if transcriber is not None:
+        stack.push_async_callback(_quietly, "transcriber", transcriber.close)
     worker = None
     if transcriber is not None:
         worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
@@ -171,7 +187,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
                                             and settings.asr.confirm_understanding,
                                             greeting=greeting),
                           transcriber=transcriber, dispatcher_endpoint=ring.ring_endpoint,
-                          ring_each_seconds=ring.ring_each_seconds)
+                          ring_each_seconds=ring.ring_each_seconds,
+                          position_after_seconds=ring.queue_position_after_seconds,
+                          position_every_seconds=ring.queue_position_every_seconds)
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
@@ -187,6 +205,30 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
     await app[VOICE_KEY].load()
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
                    quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify))
+
+
+async def _start_standin(settings: Settings) -> Any:
+    """Demo mode without a PBX configured: the Asterisk stand-in, on its usual ports (where
+    `hotline call` finds it)."""
+    if not settings.server.demo:
+        raise SettingsError("setting 'ari.url' is missing: no Asterisk configured (the stand-in runs in demo mode only)")
+    try:  # demo only: production never loads the stand-in, a distribution of its own
+        from pbxsim import PbxSim, SimConfig
+        from pbxsim.media import sounds_from_dir
+    except ImportError as exc:
+        raise SettingsError("setting 'ari.url' is missing and the Asterisk stand-in of the demo (pbxsim) is not "
+                            "installed: set ari.url, or install the stand-in (pip install -e ./pbxsim)") from exc
+
+    from ivr.prompts import PROMPTS_DIR
+
+    config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
+                       ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
+                       control_token_file=settings.path("var/pbxsim-token"))
+    config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
+    sim = PbxSim(config)
+    await sim.start()
+    log.info("demo.pbx_standin", ari=sim.ari_url)
+    return sim
 
 
 async def _check_accounts(settings: Settings, journal: Journal) -> None:

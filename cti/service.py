@@ -13,7 +13,7 @@ from aiohttp import web
 from journal.redacted import redact_url
 
 from .demo import DEMO_PASSWORD
-from .runtime import build_runtime
+from .runtime import compose
 from .settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -34,31 +34,29 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
 
 
 async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    runtime = await build_runtime(settings)
-    runner = make_runner(runtime.app, settings)
-    try:
-        await runtime.start()
-        await runner.setup()
-        site = web.TCPSite(runner, settings.server.host, settings.server.port)
-        await site.start()
-        url = f"http://{settings.server.host}:{settings.server.port}/"
-        log.info("service.started", url=url, demo=settings.server.demo,
-                 pbx="stand-in" if runtime.sim else redact_url(settings.ari.url))
-        if settings.server.demo:
-            # The demo accounts exist only with the stand-in (never with a real PBX).
-            sys.stdout.write(
-                f"\nАДС hotline is running: {url}\n"
-                + (f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
-                   f"plumber, electrician, qa, admin.\n" + _standin_hint(runtime.sim) if runtime.sim else "")
-            )
-            sys.stdout.flush()
-        if stop is None:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-    finally:
-        log.info("service.stopping")
-        await runner.cleanup()
-        await runtime.stop()
+    async with compose(settings) as runtime:
+        runner = make_runner(runtime.app, settings)
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, settings.server.host, settings.server.port)
+            await site.start()
+            url = f"http://{settings.server.host}:{settings.server.port}/"
+            log.info("service.started", url=url, demo=settings.server.demo,
+                     pbx="stand-in" if runtime.sim else redact_url(settings.ari.url))
+            if settings.server.demo:
+                # The demo accounts exist only with the stand-in (never with a real PBX).
+                sys.stdout.write(
+                    f"\nАДС hotline is running: {url}\n"
+                    + (f"Demo logins (password {DEMO_PASSWORD!r}): dispatcher1 (ext 101), dispatcher2 (ext 102), "
+                       f"plumber, electrician, qa, admin.\n" + _standin_hint(runtime.sim) if runtime.sim else "")
+                )
+                sys.stdout.flush()
+            if stop is None:
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+        finally:
+            log.info("service.stopping")
+            await runner.cleanup()

@@ -133,6 +133,10 @@ class DispatchersSettings:
     ring_each_seconds: int = 15
     # ...for at most this long in all, then the caller is offered to leave a message.
     ring_seconds: int = 60
+    # A caller waiting behind others (every dispatcher busy) hears their place in the queue after
+    # this long, and again when it changed, at most this often.
+    queue_position_after_seconds: float = 8.0
+    queue_position_every_seconds: float = 30.0
 
 
 @dataclass

@@ -29,7 +29,8 @@ async def run_ops(pbx: Pbx, channel: SimChannel) -> None:
 async def _wait(event: asyncio.Event, seconds: float) -> bool:
     """True when ``event`` was set before ``seconds`` passed."""
     try:
-        await asyncio.wait_for(event.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await event.wait()
         return True
     except TimeoutError:
         return False

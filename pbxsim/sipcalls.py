@@ -124,7 +124,8 @@ async def ami_originate(pbx: Pbx, channel: str, exten: str, caller_id: str, time
     leg = internal_call(pbx, exten or "s", number, answer_after=ext.answer_after, talk_seconds=3600,
                         from_name=name)
     try:
-        await asyncio.wait_for(leg.answered.wait(), pbx.scaled(timeout))
+        async with asyncio.timeout(pbx.scaled(timeout)):
+            await leg.answered.wait()
     except TimeoutError:
         if leg.callee.alive:
             hang_up_pair(pbx, leg.callee, leg.caller, cause=19)

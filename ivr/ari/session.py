@@ -81,7 +81,10 @@ class CallSession:
         """The next event of this call; raises CallHungUp once after the channel is gone."""
         if self._pending:
             return self._pending.popleft()
-        item = await asyncio.wait_for(self._queue.get(), timeout)
+        # asyncio.timeout, not wait_for: a get that completes as the time runs out keeps its
+        # event (wait_for could drop it, or swallow a cancellation, on Python 3.11).
+        async with asyncio.timeout(timeout):
+            item = await self._queue.get()
         if isinstance(item, _Lost):
             self.hung_up = True
             raise CallHungUp(self.channel.id)
@@ -105,7 +108,8 @@ class CallSession:
             if self.hung_up:
                 raise CallHungUp(self.channel.id)
             remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            item = await asyncio.wait_for(self._queue.get(), remaining)
+            async with asyncio.timeout(remaining):
+                item = await self._queue.get()
             if isinstance(item, _Lost):
                 self.hung_up = True
                 raise CallHungUp(self.channel.id)

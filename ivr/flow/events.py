@@ -143,6 +143,13 @@ class DispatcherAnswered:
 
 
 @dataclass(frozen=True)
+class QueuePosition:
+    """The caller waits for a dispatcher behind others: their place in the queue (1: next)."""
+
+    position: int
+
+
+@dataclass(frozen=True)
 class NoDispatcher:
     """Nobody in the dispatchers' group answered within the ring time."""
 
@@ -169,6 +176,7 @@ Event = (
     | RecordingUnderstood
     | TicketRegistered
     | DispatcherAnswered
+    | QueuePosition
     | NoDispatcher
     | HungUp
     | Error

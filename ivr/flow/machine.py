@@ -95,6 +95,12 @@ def _on_hangup(state: State, config: FlowConfig) -> Transition:
         return finish(state, state.pending_outcome or Outcome.FAILED)
     if state.step is Step.WITH_DISPATCHER:
         return finish(state, Outcome.DISPATCHER_ANSWERED)
+    if state.registered is not None:
+        # Put through after its ticket was made (words that may tell of an emergency): the
+        # ticket is what the call achieved, with its recording; nothing was missed.
+        state, cmds = drop(state)
+        state, end = finish(state, Outcome.TICKET_REGISTERED)
+        return state, cmds + end
     # Greeting, menus, recording prompt, waiting for a dispatcher: no ticket was made.
     state, cmds = drop(state)
     state, more = missed(state, MissedReason.HANGUP)

@@ -63,7 +63,7 @@ def _recording_done(state: State, event: RecordingDone, config: FlowConfig) -> T
 def on_registering(state: State, event: Event, config: FlowConfig) -> Transition:
     if not isinstance(event, TicketRegistered):
         return state, []
-    state = note(state, f"ticket:{event.number}")
+    state = note(replace(state, registered=event.number), f"ticket:{event.number}")
     if state.hung_up:
         return finish(state, Outcome.TICKET_REGISTERED)
     if state.then_dispatcher:

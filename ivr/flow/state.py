@@ -53,6 +53,7 @@ class State:
     recorded_seconds: float = 0.0  # speech in the recording the ticket will carry
     guess: Category | None = None  # the understanding's unsure category, while confirming
     then_dispatcher: bool = False  # after registering, put the caller through (unsure emergency)
+    registered: str | None = None  # the number of the ticket this call made, once it has one
     hung_up: bool = False
     # What the call will have been if it ends while ENDING plays its last words.
     pending_outcome: Outcome | None = None

@@ -1,8 +1,8 @@
 """The hotline: the voice-menu flow executed on ARI calls, writing into the journal."""
 
-from .call import HotlineCall
 from .desk import CallCard, DispatcherDesk, StaticDesk
 from .executor_line import ExecutorLine
+from .line import HotlineCall
 from .rating_line import RatingLine
 from .router import LineRouter
 

@@ -18,6 +18,7 @@ from ivr.flow import (
     Play,
     PlayMusicOnHold,
     Priority,
+    QueuePosition,
     RecordingEnd,
     RecordMissedCall,
     RegisterTicket,
@@ -133,3 +134,26 @@ def test_no_message_either_is_a_missed_call_with_a_callback_promise() -> None:
     call.played()
     assert call.one(ReportOutcome).outcome is Outcome.MISSED
     assert call.of(ConnectToDispatcher) and len(call.of(ConnectToDispatcher)) == 1
+
+
+def test_a_caller_behind_others_hears_their_place_over_the_hold_music() -> None:
+    call = Call()
+    on_hold(call)
+    commands = call.send(QueuePosition(3))
+    assert commands[0] == StopMusicOnHold()
+    assert call.one(Play, commands).media == (prompt("queue-position"), "number:3")
+    assert call.played() == [PlayMusicOnHold()]  # the music comes back after the words
+    call.at(Step.WAITING_DISPATCHER)
+    commands = call.send(QueuePosition(1))
+    assert call.one(Play, commands).media == (prompt("queue-first"),)
+    # A dispatcher answering over the words cuts them.
+    playing = call.state.playback_id
+    assert playing is not None
+    assert call.send(DispatcherAnswered("101"))[0] == StopPlayback(playing)
+    call.at(Step.WITH_DISPATCHER)
+
+
+def test_the_place_is_not_told_over_the_connecting_prompt() -> None:
+    call = Call()
+    waiting_dispatcher(call)
+    assert call.send(QueuePosition(2)) == []

@@ -24,6 +24,7 @@ from ivr.flow import (
     Outcome,
     Play,
     PlaybackDone,
+    QueuePosition,
     RecordingDone,
     RecordingEnd,
     RecordingUnderstood,
@@ -60,7 +61,7 @@ def random_event(rng: random.Random, state: State) -> Event:
         deadline = rng.choice([DeadlineWithin(rng.randrange(1, 200)), DeadlineBy(date(2026, rng.randrange(1, 13), rng.randrange(1, 29))), None])
         return TicketRegistered(str(rng.randrange(10**6)).zfill(6), None, deadline)
     if kind == 7:
-        people: list[Event] = [DispatcherAnswered("101"), NoDispatcher()]
+        people: list[Event] = [DispatcherAnswered("101"), NoDispatcher(), QueuePosition(rng.randrange(1, 9))]
         return rng.choice(people)
     if kind == 8:
         choice = rng.choice([*Category, *Special, None])

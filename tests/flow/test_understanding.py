@@ -10,10 +10,13 @@ from ivr.flow import (
     Dtmf,
     FlowConfig,
     HungUp,
+    NoDispatcher,
     Outcome,
     RecordingUnderstood,
+    RecordMissedCall,
     RegisterTicket,
     ReportOutcome,
+    StartRecording,
     Step,
     TicketRegistered,
     UnderstandRecording,
@@ -130,3 +133,30 @@ def test_without_the_setting_the_ticket_is_registered_after_the_recording() -> N
     cmds = call.recorded(12.0)
     call.one(RegisterTicket, cmds)
     assert not call.of(UnderstandRecording, cmds)
+
+
+def _put_through_with_a_ticket(call: Call) -> None:
+    understanding(call)
+    call.send(RecordingUnderstood("sewer", Category.WATER_SEWER, confident=False, possibly_emergency=True))
+    call.send(TicketRegistered("124", Category.HEATING))
+    call.at(Step.WAITING_DISPATCHER)
+
+
+def test_hanging_up_while_put_through_after_the_ticket_is_no_missed_call() -> None:
+    call = Call(CONFIRMING)
+    _put_through_with_a_ticket(call)
+    cmds = call.send(HungUp())
+    assert call.one(ReportOutcome, cmds).outcome is Outcome.TICKET_REGISTERED
+    assert call.of(RecordMissedCall) == []
+
+
+def test_nobody_answering_after_the_ticket_asks_for_no_second_message() -> None:
+    call = Call(CONFIRMING)
+    _put_through_with_a_ticket(call)
+    call.played()  # the connecting prompt; hold music
+    cmds = call.send(NoDispatcher())
+    assert call.last_media() == (prompt("callback-promise"), prompt("goodbye"))
+    assert call.of(StartRecording, cmds) == []
+    cmds = call.played()
+    assert call.one(ReportOutcome).outcome is Outcome.TICKET_REGISTERED
+    assert len(call.of(RegisterTicket)) == 1 and call.of(RecordMissedCall) == []

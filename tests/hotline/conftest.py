@@ -115,6 +115,11 @@ async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
         ring = request.node.get_closest_marker("ring_endpoint")
         if ring is not None:
             extra["dispatcher_endpoint"] = ring.args[0]
+        options = request.node.get_closest_marker("line_options")
+        if options is not None:
+            given = dict(options.kwargs)
+            flow = replace(flow, **given.pop("flow", {}))
+            extra.update(given)
         handler = LineRouter(HotlineCall(journal, desk, config=flow, ring_each_seconds=2, **extra),  # type: ignore[arg-type]
                              {"executor": ExecutorLine(journal, key_timeout=2.0)})
         async with AriService(sim.ari_settings(), handler, initial_backoff=0.05) as ari:

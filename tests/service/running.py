@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from cti.runtime import Runtime, build_runtime
+from cti.runtime import Runtime, compose
 from cti.service import make_runner
 from cti.settings import Settings
 from ivr.prompts import PROMPTS_DIR
@@ -54,19 +54,17 @@ def service_settings(tmp_path: Path, configure: Callable[[Settings], None] = lam
 
 @asynccontextmanager
 async def running(settings: Settings, **build: Any) -> AsyncIterator[tuple[Runtime, Served]]:
-    runtime = await build_runtime(settings, **build)
-    await runtime.start()
-    await runtime.ari.state.wait_connected(5)
-    runner = make_runner(runtime.app, settings)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield runtime, Served("127.0.0.1", port)
-    finally:
-        await runner.cleanup()
-        await runtime.stop()
+    async with compose(settings, **build) as runtime:
+        await runtime.ari.state.wait_connected(5)
+        runner = make_runner(runtime.app, settings)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            yield runtime, Served("127.0.0.1", port)
+        finally:
+            await runner.cleanup()
 
 
 async def messages(ws: aiohttp.ClientWebSocketResponse, seconds: float,
