@@ -15,8 +15,14 @@ from ivr.flow.transitions import enter_leave_message
 
 def on_waiting(state: State, event: Event, config: FlowConfig) -> Transition:
     if isinstance(event, PlaybackDone) and event.playback_id == state.playback_id:
+        if state.queue_position:
+            # The place came while the connecting prompt played: told now, then the music.
+            return play(replace(state, queue_position=0), position_media(state.queue_position),
+                        Step.WAITING_DISPATCHER)
         return replace(state, playback_id=None, on_hold=True), [PlayMusicOnHold()]
-    if isinstance(event, QueuePosition) and state.on_hold and event.position > 0:
+    if isinstance(event, QueuePosition) and event.position > 0:
+        if not state.on_hold:
+            return replace(state, queue_position=event.position), []  # after the words playing
         # Told over the hold music, which comes back when the words end.
         state, cmds = play(replace(state, on_hold=False), position_media(event.position), Step.WAITING_DISPATCHER)
         return state, [StopMusicOnHold(), *cmds]

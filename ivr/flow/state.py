@@ -42,6 +42,7 @@ class State:
     listening: bool = False
     on_hold: bool = False  # music on hold playing
     ringing: bool = False  # dispatchers are being rung
+    queue_position: int = 0  # the caller's place in the queue, to tell when the words playing end
 
     failures: int = 0  # no/wrong input at the current menu or recording prompt
     category: Category | None = None

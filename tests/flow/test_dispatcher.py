@@ -153,7 +153,9 @@ def test_a_caller_behind_others_hears_their_place_over_the_hold_music() -> None:
     call.at(Step.WITH_DISPATCHER)
 
 
-def test_the_place_is_not_told_over_the_connecting_prompt() -> None:
+def test_the_place_is_told_after_the_connecting_prompt_not_over_it() -> None:
     call = Call()
     waiting_dispatcher(call)
     assert call.send(QueuePosition(2)) == []
+    assert call.played() == [Play((prompt("queue-position"), "number:2"), call.state.playback_id or "")]
+    assert call.played() == [PlayMusicOnHold()]
