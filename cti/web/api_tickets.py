@@ -13,7 +13,7 @@ from journal.models import Ticket
 
 from . import labels, serialize
 from .errors import BadRequest, Forbidden
-from .keys import ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, USER_KEY
+from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
 from .params import form_body, json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
 from .sessions import SessionUser
 
@@ -44,7 +44,7 @@ async def _one(request: web.Request, t: Ticket) -> dict[str, Any]:
 
 
 def _changed(request: web.Request, t: Ticket) -> None:
-    request.app[HUB_KEY].ticket_updated(t.id, status=t.status, executor_id=t.executor_id)
+    request.app[NOTIFIER_KEY].ticket_updated(t.id, status=t.status, executor_id=t.executor_id)
 
 
 async def me(request: web.Request) -> web.Response:
@@ -146,7 +146,7 @@ async def add_comment(request: web.Request) -> web.Response:
     h = await request.app[JOURNAL_KEY].tickets.comment(
         ticket_id, actor(request[USER_KEY]), req_str(data, "text", max_len=5000), public=opt_bool(data, "public", True)
     )
-    request.app[HUB_KEY].ticket_updated(ticket_id)
+    request.app[NOTIFIER_KEY].ticket_updated(ticket_id)
     return web.json_response({"id": h.id}, status=201)
 
 
@@ -175,7 +175,7 @@ async def upload_attachment(request: web.Request) -> web.Response:
     name = unquote(field.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"photo{suffix}"
     row = await request.app[ATTACHMENTS_KEY].add(t.id, actor(request[USER_KEY]), data=data, filename=name,
                                                  content_type=content_type, suffix=suffix)
-    request.app[HUB_KEY].ticket_updated(t.id)
+    request.app[NOTIFIER_KEY].ticket_updated(t.id)
     return web.json_response(serialize.attachment(row), status=201)
 
 

@@ -530,6 +530,7 @@ class _Run:
         self.inbox.put_nowait(TicketRegistered(
             spoken_number(ticket.number), cmd.category, deadline_for(ticket, utcnow(), tz), deadline_text(ticket, tz)
         ))
+        await self.o.desk.ticket_registered(self.call.channel_id, ticket.id)  # the consoles' work queue
 
     async def _missed(self, cmd: RecordMissedCall) -> None:
         if cmd.recording_name:
