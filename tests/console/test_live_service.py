@@ -76,7 +76,7 @@ async def test_a_status_set_on_the_executors_line_reaches_the_consoles(service: 
 
 
 async def test_a_waiting_caller_carries_when_the_wait_began(service: ServiceT) -> None:  # noqa: F811
-    runtime, sim, served = service
+    _, sim, served = service
     s1, ws1 = await console(served, "dispatcher1")
     try:
         call = sim.place_call(CallScript("79160000005"))
