@@ -12,9 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from journal import Status, TicketFilter
+from journal import TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
+from journal.work_queue import WorkQueue
 
 from . import labels, serialize
 from .keys import JOURNAL_KEY
@@ -23,7 +24,6 @@ LIST_LIMIT = 20
 DUE_SOON = timedelta(hours=1)
 # What each list holds, in the order the console shows them.
 SECTIONS: dict[str, TicketFilter] = {
-    "new": TicketFilter(status=Status.NEW.value),
     "due_soon": TicketFilter(due_within=DUE_SOON),
     "overdue": TicketFilter(overdue=True),
     "unassigned": TicketFilter(unassigned=True),
@@ -48,6 +48,10 @@ async def work_queue(request: web.Request) -> web.Response:
     now = utcnow()
     lk = await serialize.Lookups.load(journal)
     out: dict[str, Any] = {"now": now.isoformat(), "counts": {}}
+    # New voice-menu tickets nobody has handled yet (accepted, assigned, commented).
+    queue = WorkQueue(journal.db)
+    out["new"] = [item(t, lk, now) for t in await queue.unhandled(limit=LIST_LIMIT)]
+    out["counts"]["new"] = await queue.unhandled_count()
     for name, f in SECTIONS.items():
         rows = await journal.monitor.tickets(f, now, limit=LIST_LIMIT)
         out[name] = _emergencies_first([item(t, lk, now) for t in rows])

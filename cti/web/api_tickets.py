@@ -10,6 +10,7 @@ from aiohttp import web
 from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
+from journal.work_queue import WorkQueue
 
 from . import labels, serialize
 from .errors import BadRequest, Forbidden
@@ -201,6 +202,7 @@ async def console_card(request: web.Request) -> web.Response:
     if ticket_id is not None:
         t = await journal.tickets.get(ticket_id)
         out["ticket"] = serialize.ticket(t, lk, now)
+        out["ticket"]["handled"] = await WorkQueue(journal.db).handled(t.id)
         out["recordings"] = [serialize.recording(r) for r in await journal.tickets.recordings(t.id) if r.deleted_at is None]
         phone = phone or t.caller_phone
         building_id = building_id or t.building_id

@@ -286,7 +286,9 @@ const Console = {
         st.replaceChildren(...(d.allowed_statuses || []).map((s) => new Option(s.label, s.value)));
         st.dataset.shown = allowed;
       }
-      el.querySelector('[data-act="accept"]').hidden = !["new", "reopened"].includes(d.status);
+      // «Принять» until a person has handled the ticket (the voice menu may have assigned it already).
+      el.querySelector('[data-act="accept"]').hidden = !(["new", "reopened"].includes(d.status) ||
+        (d.handled === false && ["assigned"].includes(d.status)));
     }
     this.paintRecordings(card);
     this.paintLists(card);
@@ -411,6 +413,7 @@ const Console = {
         el.querySelector('[name="private"]').checked = false;  // the next comment is public unless ticked again
       }
       if (t) { card.seq = (card.seq || 0) + 1; Object.assign(card.data, t); }
+      card.data.handled = true;  // a person has just handled it
       this.paint(card);
       this.say(card, { accept: "Заявка принята", assign: "Исполнитель назначен", status: "Статус изменён",
                        edit: "Изменения сохранены", comment: "Комментарий добавлен" }[act] || "Готово");
