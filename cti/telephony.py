@@ -38,6 +38,7 @@ class ConsoleDesk:
         self.tracker = tracker
         self.talking: dict[str, str] = {}  # extension -> call id
         self.waiting_since: dict[str, str] = {}  # call id -> when it began to wait (ISO, UTC)
+        self.tickets: dict[str, int] = {}  # call id -> its ticket, for the live list to open the card
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
         users = [u for u in await self.journal.people.users(Role.DISPATCHER) if u.is_active and u.extension]
@@ -59,6 +60,8 @@ class ConsoleDesk:
 
     async def answered(self, extension: str, card: CallCard) -> None:
         self.talking[extension] = card.call_id
+        if card.ticket_id is not None:
+            self.tickets[card.call_id] = card.ticket_id
         try:
             self.notify.screen_pop(extension, await self._payload(card, "answered"))
         except Exception:
@@ -66,12 +69,17 @@ class ConsoleDesk:
 
     async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
         extension = info.get("dispatcher")
+        if isinstance(info.get("ticket_id"), int):
+            self.tickets[call_id] = int(str(info["ticket_id"]))
+        ticket_id = self.tickets.get(call_id)
         if state == "ended":
             self.waiting_since.pop(call_id, None)
+            self.tickets.pop(call_id, None)
             for ext, cid in list(self.talking.items()):
                 if cid == call_id:
                     del self.talking[ext]
-        extra: dict[str, Any] = {k: v for k, v in info.items() if k not in {"caller_number", "caller_name", "dispatcher"}}
+        extra: dict[str, Any] = {k: v for k, v in info.items()
+                                 if k not in {"caller_number", "caller_name", "dispatcher", "ticket_id"}}
         if state == "waiting":
             # The wait counts from the first time the caller was put in the queue, not from the
             # latest report: the console shows how long the resident has been waiting.
@@ -80,11 +88,12 @@ class ConsoleDesk:
                 call_id, since.isoformat() if isinstance(since, datetime) else str(since or utcnow().isoformat()))
         self.notify.call_state(
             call_id, state, caller_number=optional_text(info.get("caller_number")), caller_name=optional_text(info.get("caller_name")),
-            extension=optional_text(extension), **extra,
+            extension=optional_text(extension), ticket_id=ticket_id, **extra,
         )
 
     async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
         """The voice menu registered a ticket: the work queue of every console shows it."""
+        self.tickets[call_id] = ticket_id
         try:
             ticket = await self.journal.tickets.get(ticket_id)
             lk = await serialize.Lookups.load(self.journal)

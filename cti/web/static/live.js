@@ -84,10 +84,12 @@ const Live = {
         if (msg.state === "ended") this.changed();
         break;
       case "screen_pop":
+        this.learnTicket(msg.call_id, msg.ticket_id);
         if (msg.emergency) this.alarm("call:" + (msg.call_id || msg.ticket_id), "Аварийный вызов: " + (msg.caller_number || ""));
         this.emit("screen_pop", msg);
         break;
       case "ticket_registered":
+        this.learnTicket(msg.call_id, msg.ticket_id);
         if (msg.emergency) this.alarm("ticket:" + msg.ticket_id, `Аварийная заявка № ${msg.ticket_number}: ${msg.category_label || ""}, ${msg.address || ""}`);
         this.emit("ticket_registered", msg);
         this.changed();
@@ -104,6 +106,12 @@ const Live = {
         banner(msg.message);
         break;
     }
+  },
+
+  // A call in the live list opens its card: it needs the call's ticket once there is one.
+  learnTicket(callId, ticketId) {
+    const call = callId && this.calls.get(callId);
+    if (call && ticketId) call.ticket_id = ticketId;
   },
 
   pbx(connected) {
