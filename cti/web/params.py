@@ -148,6 +148,7 @@ def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> Tic
         executor_id=executor_id,
         unassigned=opt_bool(q, "unassigned"),
         overdue=opt_bool(q, "overdue"),
+        due_within=timedelta(hours=1) if opt_bool(q, "due_soon") else None,
         status=status,
         priority=q.get("priority") or None,
     )
