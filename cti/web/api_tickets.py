@@ -9,6 +9,7 @@ from aiohttp import web
 
 from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
+from journal.lifecycle import can_change
 from journal.models import Ticket
 from journal.work_queue import WorkQueue
 
@@ -20,6 +21,10 @@ from .sessions import SessionUser
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
 EXECUTOR_STATUSES = frozenset({Status.IN_PROGRESS, Status.POSTPONED, Status.DONE, Status.CANNOT_BE_DONE})
+# A ticket is finished only with what was done (or why it cannot be), whoever finishes it.
+NEEDS_RESULT = frozenset({Status.DONE, Status.CANNOT_BE_DONE, Status.CLOSED})
+ALL_STATUSES = frozenset(s.value for s in Status)
+MAX_DESCRIPTION = 5000
 EDIT_FIELDS = ("category", "problem", "priority", "building_id", "apartment", "address_text", "description",
                "caller_name")
 PHOTO_TYPES = {b"\xff\xd8\xff": (".jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": (".png", "image/png")}
@@ -72,12 +77,19 @@ async def create_ticket(request: web.Request) -> web.Response:
     channel = req_str(data, "channel")
     if channel not in labels.MANUAL_CHANNELS:
         raise BadRequest("Канал: телефон (диспетчер), личный приём, письменное обращение или сайт")
+    category = req_str(data, "category")
+    caller_phone, building_id = opt_str(data, "caller_phone", max_len=32), opt_int(data, "building_id")
+    address_text = opt_str(data, "address_text", max_len=300)
+    # Somebody to call back or somewhere to go, and what is wrong: without them a crew cannot act.
+    if not (caller_phone or building_id or address_text):
+        raise BadRequest("Укажите телефон заявителя или адрес (дом или адрес текстом)")
+    description = req_str(data, "description", max_len=MAX_DESCRIPTION)
     reg = await request.app[JOURNAL_KEY].tickets.register(NewTicket(
-        channel=channel, category=req_str(data, "category"), actor=actor(request[USER_KEY]),
+        channel=channel, category=category, actor=actor(request[USER_KEY]),
         priority=opt_str(data, "priority"), problem=opt_str(data, "problem"),
-        caller_phone=opt_str(data, "caller_phone", max_len=32), caller_name=opt_str(data, "caller_name", max_len=200),
-        building_id=opt_int(data, "building_id"), apartment=opt_str(data, "apartment", max_len=20),
-        address_text=opt_str(data, "address_text", max_len=300), description=opt_str(data, "description"),
+        caller_phone=caller_phone, caller_name=opt_str(data, "caller_name", max_len=200),
+        building_id=building_id, apartment=opt_str(data, "apartment", max_len=20),
+        address_text=address_text, description=description,
         auto_assign=opt_bool(data, "auto_assign", default=True),
     ))
     _changed(request, reg.ticket)
@@ -128,11 +140,16 @@ async def change_status(request: web.Request) -> web.Response:
         await visible_ticket(request, ticket_id)
     data = await json_body(request)
     status = req_str(data, "status", max_len=30)
-    comment, result = opt_str(data, "comment"), opt_str(data, "result")
-    if user.role == Role.EXECUTOR:
-        if status not in EXECUTOR_STATUSES:
-            raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
-        if status in (Status.DONE, Status.CANNOT_BE_DONE) and not (result or comment):
+    comment = opt_str(data, "comment", max_len=MAX_DESCRIPTION)
+    result = opt_str(data, "result", max_len=MAX_DESCRIPTION)
+    if user.role == Role.EXECUTOR and status not in EXECUTOR_STATUSES:
+        raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
+    current = await request.app[JOURNAL_KEY].tickets.get(ticket_id)
+    # The journal refuses an illegal change itself (409); these rules apply to a legal one.
+    if status in ALL_STATUSES and can_change(current.status, status):
+        if status == Status.ASSIGNED and current.executor_id is None:
+            raise BadRequest("Статус «Назначена» требует исполнителя: выберите его и нажмите «Назначить»")
+        if status in NEEDS_RESULT and not (result or current.result):
             raise BadRequest("Укажите результат работ")
     t = await request.app[JOURNAL_KEY].tickets.change_status(ticket_id, status, actor(user), comment=comment,
                                                             result=result)

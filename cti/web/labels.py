@@ -71,6 +71,10 @@ FIELDS = {
     "entrances": "подъезды", "floors": "этажи", "apartments": "квартиры", "lifts": "лифты", "company_code": "код",
     "fias_id": "ФИАС/ГАР", "district": "район", "name": "ФИО", "other_phones": "другие телефоны",
     "shift": "смена", "weekday": "день недели", "time": "время", "pattern": "график", "leave": "отпуск",
+    "text": "текст", "public": "публичный", "auto_assign": "назначить автоматически", "number": "номер",
+    "from": "с", "to": "по", "open_only": "только открытые", "overdue": "просроченные", "due_soon": "срок в течение часа",
+    "unassigned": "без исполнителя", "limit": "число строк", "offset": "начиная с", "ticket_id": "заявка",
+    "active": "активна", "all": "все",
 }
 ACTORS = {"system:ivr": "Автоответчик", "system:assignment": "Автоназначение", "system:asr": "Распознавание речи"}
 WHAT = {"ticket": "заявка", "executor": "исполнитель", "building": "дом", "recording": "запись",

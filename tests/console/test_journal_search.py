@@ -86,7 +86,7 @@ async def test_the_work_queue_lists_and_counts(browser_session: MakeSession, web
     assert [t["id"] for t in q["new"]] == [fresh]
     assert q["counts"]["new"] == 1
     assert [t["id"] for t in q["overdue"]] == [late] and q["counts"]["overdue"] == 1
-    assert set(t["id"] for t in q["unassigned"]) == {fresh, handled}
+    assert {t["id"] for t in q["unassigned"]} == {fresh, handled}
     [missed] = q["callbacks"]
     assert missed["caller_number"] == "79160000009" and missed["reason_label"] == "Абонент положил трубку на приветствии"
     # The missed-call page says it in Russian too.

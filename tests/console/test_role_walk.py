@@ -105,6 +105,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tickets/{id}/attachments"): r(EDITORS | EXECUTOR, "/api/tickets/{nobody}/attachments", 404,
                                                  own_ticket=True),
     ("GET", "/api/console/card"): r(READERS, "/api/console/card?ticket_id={ticket}"),
+    ("GET", "/api/console/queue"): r(READERS, "/api/console/queue"),
     ("GET", "/api/caller-history"): r(READERS, "/api/caller-history?phone=79160000001"),
     ("GET", "/api/missed"): r(READERS),
     ("POST", "/api/missed/{id}/callback-result"): r(EDITORS, "/api/missed/{nobody}/callback-result", 400),
