@@ -9,6 +9,7 @@ import re
 import shutil
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,67 @@ async def test_the_executors_page_fits_a_390_px_phone(
 
 def _has(name: str) -> re.Pattern[str]:
     return re.compile(rf"(^|\s){name}(\s|$)")
+
+
+async def test_waiting_callers_emergencies_first_with_their_wait_and_an_alarm(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from cti.web.notifier import ConsoleNotifier
+
+    base = f"http://{server.host}:{server.port}"
+    notify = ConsoleNotifier(hub)
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.evaluate("localStorage.removeItem('hotline.mute')")
+            since = (utcnow() - timedelta(seconds=40)).isoformat()
+            notify.call_state("c-plain", "waiting", caller_number="79160000001", waiting_since=since, emergency=False)
+            notify.call_state("c-menu", "menu", caller_number="79160000003")
+            notify.call_state("c-sos", "waiting", caller_number="79160000002",
+                              waiting_since=utcnow().isoformat(), emergency=True)
+            calls = page.locator("#calls-list li")
+            await expect(calls).to_have_count(3, timeout=5000)
+            await expect(calls.nth(0)).to_contain_text("79160000002")
+            await expect(calls.nth(0)).to_contain_text("АВАРИЯ, № 1 в очереди, ждёт диспетчера")
+            await expect(calls.nth(1)).to_contain_text("№ 2 в очереди")
+            await expect(calls.nth(1).locator(".wait")).to_contain_text("ждёт 00:4")
+            await expect(calls.nth(2)).to_contain_text("голосовое меню")
+            await expect(page.locator('#queue-bar [data-count="waiting"] b')).to_have_text("2")
+            # A new emergency: the alarm shows (and sounds, unless muted).
+            await expect(page.locator("#alarm")).to_contain_text("Аварийный вызов ждёт ответа: 79160000002")
+            await page.locator("#alert-mute").click()
+            await expect(page.locator("#alert-mute")).to_have_text("🔕 Звук выключен")
+            assert await page.evaluate("localStorage.getItem('hotline.mute')") == "1"
+            await page.reload()
+            await expect(page.locator("#alert-mute")).to_have_text("🔕 Звук выключен")
+            # The counters are on every staff page, not only the console.
+            await page.goto(f"{base}/tickets")
+            await expect(page.locator('#queue-bar [data-count="waiting"] b')).to_have_text("2", timeout=5000)
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+async def test_the_header_fits_the_screen(server: TestServer, staff: Staff, width: int) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await browser.new_page(viewport={"width": width, "height": 800}, locale="ru-RU")
+            await login(page, base, "admin", PASSWORD, lands_on="/console")  # the longest menu
+            logout = page.locator('header.top button:has-text("Выйти")')
+            await expect(logout).to_be_visible()
+            box = await logout.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width
+            assert await page.evaluate("document.documentElement.scrollWidth") <= width
+            bar = await page.locator("#queue-bar").bounding_box()
+            assert bar is not None and bar["x"] + bar["width"] <= width
+        finally:
+            await browser.close()

@@ -313,7 +313,7 @@ const Console = {
       audio.preload = "none";
       audio.src = r.url;
       const label = document.createElement("span");
-      label.textContent = "Запись: ";
+      label.textContent = (r.title || "Запись") + ": ";
       box.append(label, audio);
     }
   },
