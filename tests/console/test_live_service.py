@@ -90,3 +90,27 @@ async def test_a_waiting_caller_carries_when_the_wait_began(service: ServiceT) -
         await asyncio.sleep(0.2)
     finally:
         await s1.close()
+
+
+async def test_the_ringing_card_knows_the_resident(service: ServiceT) -> None:  # noqa: F811
+    runtime, sim, served = service
+    mira = await runtime.journal.people.find_building("Мира", "23")
+    assert mira is not None
+    reg = await runtime.journal.tickets.register(NewTicket(
+        channel="phone_ivr", category="heating", actor=Actor.system("t"), auto_assign=False,
+        caller_phone="79161112233", caller_name="Смирнова А. П.", building_id=mira.id, apartment="7"))
+    s1, ws1 = await console(served, "dispatcher1")
+    try:
+        call = sim.place_call(CallScript("79161112233"))
+        await until_played(sim, call.id, "sound:hotline/welcome")
+        sim.press(call.id, "0")  # an emergency: put through at once
+        got = await messages(ws1, 5.0, until=lambda m: m["type"] == "screen_pop")
+        [ringing] = [m for m in got if m["type"] == "screen_pop"]
+        assert ringing["stage"] == "ringing" and ringing.get("ticket_id") is None
+        assert ringing["known_name"] == "Смирнова А. П."
+        assert ringing["known_address"].endswith("д. 23, кв. 7")
+        assert [t["ticket_number"] for t in ringing["open_tickets"]] == [reg.ticket.number]
+        sim.hangup(call.id)
+        await asyncio.sleep(0.2)
+    finally:
+        await s1.close()
