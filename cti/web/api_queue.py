@@ -20,7 +20,7 @@ from journal.work_queue import WorkQueue
 from . import labels, serialize
 from .keys import JOURNAL_KEY
 
-LIST_LIMIT = 20
+LIST_LIMIT = 10  # per list: what the console's side column shows; the counters give the totals
 DUE_SOON = timedelta(hours=1)
 # What each list holds, in the order the console shows them.
 SECTIONS: dict[str, TicketFilter] = {

@@ -125,10 +125,18 @@ const Live = {
     }
   },
 
-  // Something the queue and the live lists show may have changed: ask once for all of it.
+  // Something the queue and the live lists show may have changed: ask once for all of it,
+  // 300 ms after the first change and at most every 2 s while changes keep coming (a steady
+  // stream must neither starve the refresh nor turn into one request per message).
   changed() {
-    clearTimeout(this.pending);
-    this.pending = setTimeout(() => { this.loadQueue(); this.refreshLists(); }, 300);
+    if (this.pending) return;
+    const wait = Math.max(300, 2000 - (Date.now() - (this.refreshedAt || 0)));
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.refreshedAt = Date.now();
+      this.loadQueue();
+      this.refreshLists();
+    }, wait);
   },
 
   async loadQueue() {
@@ -165,7 +173,7 @@ const Live = {
     if (!main) return;
     const busy = document.activeElement && main.contains(document.activeElement) &&
       ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
-    if (busy) { clearTimeout(this.pending); this.pending = setTimeout(() => this.refreshLists(), 3000); return; }
+    if (busy) { clearTimeout(this.listRetry); this.listRetry = setTimeout(() => this.refreshLists(), 3000); return; }
     try {
       const r = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
       if (r.status === 401) { toLogin(); return; }
