@@ -112,7 +112,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await page.goto(f"{base}/tickets/{ticket_id}")
             await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
             await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
-            await page.goto(f"{base}/tickets?category=water&limit=8")
+            await page.goto(f"{base}/tickets?category=water&limit=8&sort=received")
             await expect(page.locator("table.list")).to_contain_text(ticket.number)
             await page.screenshot(path=str(ARTIFACTS / "tickets.png"), full_page=True)
             assert errors == []

@@ -269,3 +269,46 @@ async def test_the_header_fits_the_screen(server: TestServer, staff: Staff, widt
             assert bar is not None and bar["x"] + bar["width"] <= width
         finally:
             await browser.close()
+
+
+async def test_the_journal_list_refreshes_itself_and_a_private_comment_unticks(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+    browser_session: Callable[[str], Awaitable[Session]],
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from cti.web.notifier import ConsoleNotifier
+
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.goto(f"{base}/tickets")
+            await expect(page.locator("table.list")).to_contain_text("Заявок не найдено")
+            other = await browser_session("ivanov")
+            status, body = await other.api("POST", "/api/tickets", {
+                "channel": "walk_in", "category": "water", "caller_phone": "79160000042", "description": "Течёт кран"})
+            assert status == 201
+            number = body["ticket"]["number"]
+            # No reload: the list follows the journal.
+            await expect(page.locator("table.list")).to_contain_text(number, timeout=5000)
+            assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+            await page.goto(f"{base}/console")
+            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+            ConsoleNotifier(hub).screen_pop("101", {"call_id": "c-9", "ticket_id": body["ticket"]["id"],
+                                                    "caller_number": "79160000042"})
+            card = page.locator(".card").first
+            await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {number}", timeout=5000)
+            await card.locator('input[name="comment"]').fill("Жильца нет дома")
+            await card.locator('input[name="private"]').check()
+            await card.locator('[data-act="comment"]').click()
+            await expect(card.locator(".msg")).to_have_text("Комментарий добавлен", timeout=5000)
+            await expect(card.locator('input[name="private"]')).not_to_be_checked()
+            [h] = [h for h in await web_journal.tickets.history(body["ticket"]["id"]) if h.kind == "comment"]
+            assert h.public is False and h.text == "Жильца нет дома"
+            assert errors == []
+        finally:
+            await browser.close()
