@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from cti.logs import configure_logging  # noqa: E402
 from cti.settings import Settings  # noqa: E402
 from cti.web import ConsoleHub, create_app  # noqa: E402
+from cti.web.notifier import ConsoleNotifier  # noqa: E402
 from journal import Database, Journal, JournalConfig, SlaPolicy  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
 
@@ -125,7 +126,7 @@ async def run(n_clients: int, n_pops: int, interval: float) -> None:
             expected = n_pops if mode == "addressed" else n_pops * n_clients
             for i in range(n_pops):
                 ext = None if mode == "broadcast" else str(100 + i % n_clients)
-                hub.screen_pop(ext, {"call_id": f"bench-{mode}-{i}", "caller_number": "79160000000",
+                ConsoleNotifier(hub).screen_pop(ext, {"call_id": f"bench-{mode}-{i}", "caller_number": "79160000000",
                                      "ticket_id": None, "t0": time.perf_counter()})
                 await asyncio.sleep(interval)
             deadline = time.monotonic() + 10

@@ -35,6 +35,7 @@ from .training.line import TrainingLine
 from .web.admin_voice import NOTIFY_SETTING, VOICE_KEY
 from .web.app import create_app
 from .web.hub import ConsoleHub
+from .web.notifier import ConsoleNotifier
 from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
@@ -98,7 +99,7 @@ class Runtime:
             log.exception("calls.orphans_check_failed")
 
     def _pbx_state(self, status: LinkStatus) -> None:
-        self.hub.pbx_state(status.connected)
+        ConsoleNotifier(self.hub).pbx_state(status.connected)
         if not status.connected:
             log.warning("pbx.disconnected")
 
@@ -193,8 +194,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
-    ari = AriService(ari_settings, LineRouter(hotline, {"executor": ExecutorLine(journal), "training": training_line,
-                                                      "rating": RatingLine(journal, quality.feedback)}))
+    ari = AriService(ari_settings, LineRouter(hotline, {
+        "executor": ExecutorLine(journal, changes=desk), "training": training_line,
+        "rating": RatingLine(journal, quality.feedback, changes=desk)}))
     notify = NotifyConfig(settings.notify.webhook_url)
     stored = await journal.settings.get(NOTIFY_SETTING)
     if stored is not None:  # what an administrator set in the browser

@@ -3,9 +3,9 @@ clicking "call back". Adapters only: they translate telephony events into hub me
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -17,21 +17,28 @@ from journal import Journal, Role, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
 
-from .web import labels
+from .web import labels, serialize
 from .web.hub import ConsoleHub
+from .web.messages import TicketRegistered
+from .web.notifier import ConsoleNotifier
 
 log = structlog.get_logger(__name__)
 
 
 class ConsoleDesk:
-    """DispatcherDesk for the voice menu: dispatchers with a console open are on shift; a
-    dispatcher on a call (ours, or any the AMI tracker sees on their extension) is not free."""
+    """DispatcherDesk for the voice menu (and TicketChanges for the phone lines): dispatchers
+    with a console open are on shift; a dispatcher on a call (ours, or any the AMI tracker sees
+    on their extension) is not free. What it tells the consoles goes through the notifier; a
+    failure is logged and never reaches the call."""
 
     def __init__(self, journal: Journal, hub: ConsoleHub, tracker: CallTracker | None = None) -> None:
         self.journal = journal
         self.hub = hub
+        self.notify = ConsoleNotifier(hub)
         self.tracker = tracker
         self.talking: dict[str, str] = {}  # extension -> call id
+        self.waiting_since: dict[str, str] = {}  # call id -> when it began to wait (ISO, UTC)
+        self.tickets: dict[str, int] = {}  # call id -> its ticket, for the live list to open the card
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
         users = [u for u in await self.journal.people.users(Role.DISPATCHER) if u.is_active and u.extension]
@@ -46,30 +53,97 @@ class ConsoleDesk:
         return bool(self.tracker and any(c.state == "talking" for c in self.tracker.calls_of(extension)))
 
     async def ringing(self, extension: str | None, card: CallCard) -> None:
-        self.hub.screen_pop(extension, await self._payload(card, "ringing"))
+        try:
+            self.notify.screen_pop(extension, await self._payload(card, "ringing"))
+        except Exception:
+            log.exception("console.pop_failed", call_id=card.call_id, stage="ringing")
 
     async def answered(self, extension: str, card: CallCard) -> None:
         self.talking[extension] = card.call_id
-        self.hub.screen_pop(extension, await self._payload(card, "answered"))
+        if card.ticket_id is not None:
+            self.tickets[card.call_id] = card.ticket_id
+        try:
+            self.notify.screen_pop(extension, await self._payload(card, "answered"))
+        except Exception:
+            log.exception("console.pop_failed", call_id=card.call_id, stage="answered")
 
     async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
         extension = info.get("dispatcher")
+        if isinstance(info.get("ticket_id"), int):
+            self.tickets[call_id] = int(str(info["ticket_id"]))
+        ticket_id = self.tickets.get(call_id)
         if state == "ended":
+            self.waiting_since.pop(call_id, None)
+            self.tickets.pop(call_id, None)
             for ext, cid in list(self.talking.items()):
                 if cid == call_id:
                     del self.talking[ext]
-        extra: dict[str, Any] = {k: v for k, v in info.items() if k not in {"caller_number", "caller_name", "dispatcher"}}
-        self.hub.call_state(
-            call_id, state, caller_number=_s(info.get("caller_number")), caller_name=_s(info.get("caller_name")),
-            extension=_s(extension), **extra,
+        extra: dict[str, Any] = {k: v for k, v in info.items()
+                                 if k not in {"caller_number", "caller_name", "dispatcher", "ticket_id"}}
+        if state == "waiting":
+            # The wait counts from the first time the caller was put in the queue, not from the
+            # latest report: the console shows how long the resident has been waiting.
+            since = extra.get("waiting_since")
+            extra["waiting_since"] = self.waiting_since.setdefault(
+                call_id, since.isoformat() if isinstance(since, datetime) else str(since or utcnow().isoformat()))
+        self.notify.call_state(
+            call_id, state, caller_number=optional_text(info.get("caller_number")), caller_name=optional_text(info.get("caller_name")),
+            extension=optional_text(extension), ticket_id=ticket_id, **extra,
         )
+
+    async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
+        """The voice menu registered a ticket: the work queue of every console shows it."""
+        self.tickets[call_id] = ticket_id
+        try:
+            ticket = await self.journal.tickets.get(ticket_id)
+            lk = await serialize.Lookups.load(self.journal)
+            self.notify.ticket_registered(registered_message(ticket, lk, call_id))
+        except Exception:
+            log.exception("console.ticket_registered_failed", call_id=call_id, ticket_id=ticket_id)
+
+    async def ticket_changed(self, ticket_id: int, change: str) -> None:
+        """A ticket changed on the phone (the executors' line, the residents' rating call)."""
+        try:
+            ticket = await self.journal.tickets.get(ticket_id)
+            self.notify.ticket_updated(ticket.id, source="phone", change=change, executor_id=ticket.executor_id,
+                                       rating=ticket.rating, **{k: v for k, v in ticket_card(ticket).items()
+                                                                if k != "ticket_id"})
+        except Exception:
+            log.exception("console.ticket_changed_failed", ticket_id=ticket_id, change=change)
 
     async def _payload(self, card: CallCard, stage: str) -> dict[str, Any]:
         payload: dict[str, Any] = {**asdict(card), "stage": stage, "kind": "resident"}
         if card.ticket_id is not None:
             ticket = await self.journal.tickets.get(card.ticket_id)
             payload.update(ticket_card(ticket))
+        elif card.caller_number:
+            payload.update(await self._known_caller(card.caller_number))
         return payload
+
+    async def _known_caller(self, number: str) -> dict[str, Any]:
+        """What the journal knows of a ringing number: the resident's name and address, and
+        their open tickets, so the card says who is calling before anyone answers."""
+        history = await self.journal.monitor.caller_history(phone=number, building_id=None, limit=10)
+        if not history:
+            return {}
+        lk = await serialize.Lookups.load(self.journal)
+        latest = history[0]
+        known: dict[str, Any] = {"known_address": lk.address(latest.building_id, latest.apartment, latest.address_text),
+                                 "open_tickets": [{**ticket_card(t), "address": lk.address(t.building_id, t.apartment,
+                                                                                           t.address_text)}
+                                                  for t in history if t.is_open]}
+        if latest.caller_name:
+            known["known_name"] = latest.caller_name
+        return known
+
+
+def registered_message(ticket: Ticket, lk: serialize.Lookups, call_id: str | None) -> TicketRegistered:
+    return TicketRegistered(
+        ticket_id=ticket.id, ticket_number=ticket.number, channel=ticket.channel,
+        emergency=ticket.priority == "emergency", call_id=call_id, caller_number=ticket.caller_phone,
+        caller_name=ticket.caller_name, category_label=lk.category(ticket.category),
+        address=lk.address(ticket.building_id, ticket.apartment, ticket.address_text),
+        due_at=ticket.next_due_at.isoformat() if ticket.next_due_at else None)
 
 
 def ticket_card(t: Ticket) -> dict[str, Any]:
@@ -85,13 +159,14 @@ class ConsoleTicketEvents:
     """TicketEvents of the transcription worker: a transcript fills open cards live."""
 
     def __init__(self, hub: ConsoleHub) -> None:
-        self.hub = hub
+        self.notify = ConsoleNotifier(hub)
 
     async def transcript_ready(self, ticket: Ticket) -> None:
-        self.hub.ticket_updated(ticket.id, **{k: v for k, v in ticket_card(ticket).items() if k != "ticket_id"})
+        self.notify.ticket_updated(ticket.id, source="asr",
+                                   **{k: v for k, v in ticket_card(ticket).items() if k != "ticket_id"})
 
     async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
-        self.hub.screen_pop(None, {**ticket_card(ticket), "emergency": True, "kind": "emergency_detected",
+        self.notify.screen_pop(None, {**ticket_card(ticket), "emergency": True, "kind": "emergency_detected",
                                    "reasons": [labels.EMERGENCY_REASON.get(r, r) for r in reasons],
                                    "caller_number": ticket.caller_phone,
                                    "caller_name": ticket.caller_name})
@@ -103,7 +178,7 @@ class ExecutorCalls:
 
     def __init__(self, journal: Journal, hub: ConsoleHub) -> None:
         self.journal = journal
-        self.hub = hub
+        self.notify = ConsoleNotifier(hub)
         self._tasks: set[Any] = set()
 
     def on_ringing(self, call: ExtensionCall) -> None:
@@ -116,20 +191,22 @@ class ExecutorCalls:
         task.add_done_callback(self._tasks.discard)
 
     async def _pop(self, call: ExtensionCall) -> None:
-        with contextlib.suppress(Exception):
+        try:
             dispatcher = await self.journal.people.user_by_extension(call.extension)
             executor = await self.journal.people.user_by_extension(call.peer_number)
             if dispatcher is None or dispatcher.role != Role.DISPATCHER or executor is None or executor.role != Role.EXECUTOR:
                 return
             now = utcnow()
             open_tickets = await self.journal.monitor.tickets(TicketFilter(executor_id=executor.id), now, limit=50)
-            self.hub.screen_pop(call.extension, {
+            self.notify.screen_pop(call.extension, {
                 "kind": "executor", "call_id": call.uniqueid, "caller_number": call.peer_number,
                 "caller_name": executor.full_name, "executor_id": executor.id, "executor_name": executor.full_name,
                 "open_tickets": [{**ticket_card(t), "overdue": bool(t.next_due_at and t.next_due_at < now)}
                                  for t in open_tickets],
             })
             log.info("console.executor_pop", dispatcher=call.extension, executor=executor.login)
+        except Exception:
+            log.exception("console.executor_pop_failed", extension=call.extension)
 
 
 class AmiCallback:
@@ -148,5 +225,5 @@ class AmiCallback:
         log.info("console.callback_originated", extension=dispatcher_extension, action_id=handle.action_id)
 
 
-def _s(value: object) -> str | None:
+def optional_text(value: object) -> str | None:
     return None if value is None else str(value)

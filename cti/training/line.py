@@ -16,8 +16,9 @@ from ivr.ari.session import CallSession
 from ivr.hotline import CallCard, HotlineCall
 from journal import Channel, Journal, NotFound
 
-from ..telephony import ticket_card
+from ..telephony import optional_text, ticket_card
 from ..web.hub import ConsoleHub
+from ..web.notifier import ConsoleNotifier
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +33,7 @@ class TrainingDesk:
 
     def __init__(self, journal: Journal, hub: ConsoleHub, extension: str, run_id: int, *,
                  info: dict[str, Any], on_ticket: TicketSeen) -> None:
-        self.journal, self.hub = journal, hub
+        self.journal, self.notify = journal, ConsoleNotifier(hub)
         self.extension, self.run_id = extension, run_id
         self.info = info
         self.on_ticket = on_ticket
@@ -49,9 +50,9 @@ class TrainingDesk:
         await self._pop(card.call_id, "answered", asdict(card))
 
     async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
-        self.hub.publish("call_state", {"call_id": call_id, "state": state, "caller_number": info.get("caller_number"),
-                                        "caller_name": info.get("caller_name"), "extension": self.extension,
-                                        "training": True}, f"ext:{self.extension}")
+        self.notify.call_state(call_id, state, caller_number=optional_text(info.get("caller_number")),
+                               caller_name=optional_text(info.get("caller_name")), extension=self.extension, training=True,
+                               only_extension=True)
         if not self.started:
             # The card appears as the call comes in: the trainee "hears" it from the first second.
             self.started = True
@@ -76,7 +77,12 @@ class TrainingDesk:
                     self.popped_ticket = ticket.id
                     await self.on_ticket(self.run_id, ticket.id)
         # To the trainee only, emergencies included: the shift never sees a training call.
-        self.hub.publish("screen_pop", payload, f"ext:{self.extension}")
+        self.notify.screen_pop(self.extension, payload, only_extension=True)
+
+    async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
+        """The trainee's card gets its ticket when the call ends (call_state above): a training
+        ticket never enters the shift's work queue."""
+        return
 
 
 class TrainingLine:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .app import create_app
 from .hub import ConsoleHub, Subscriber
-from .keys import HUB_KEY, JOURNAL_KEY, SETTINGS_KEY, CallbackOriginator
+from .keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, SETTINGS_KEY, CallbackOriginator
+from .notifier import ConsoleNotifier
 
-__all__ = ["HUB_KEY", "JOURNAL_KEY", "SETTINGS_KEY", "CallbackOriginator", "ConsoleHub", "Subscriber", "create_app"]
+__all__ = ["HUB_KEY", "JOURNAL_KEY", "NOTIFIER_KEY", "SETTINGS_KEY", "CallbackOriginator", "ConsoleHub", "ConsoleNotifier",
+           "Subscriber", "create_app"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import api_calls as calls
+from . import api_queue as queue
 from . import api_tickets as tickets
 from . import api_users as users
 from . import openapi
@@ -65,6 +66,11 @@ API_OPS: tuple[Op, ...] = (
        READERS, (Param("ticket_id", schema=INT), Param("phone"), Param("building_id", schema=INT)),
        response=obj(ticket={"type": "object", "nullable": True}, recordings=array({"type": "object"}),
                     history=array(TICKET), building={"type": "object"}), errors=(404,)),
+    Op("GET", "/api/console/queue", queue.work_queue,
+       "Очередь работы: новые, к перезвону, срок в течение часа, просроченные, без исполнителя", READERS,
+       response=obj(now=STR, counts={"type": "object"}, new=array({"type": "object"}),
+                    due_soon=array({"type": "object"}), overdue=array({"type": "object"}),
+                    unassigned=array({"type": "object"}), callbacks=array({"type": "object"}))),
     Op("GET", "/api/caller-history", tickets.caller_history, "Прежние заявки по телефону и адресу", READERS,
        (Param("phone"), Param("building_id", schema=INT)), response=array(TICKET)),
     Op("GET", "/api/missed", calls.missed_calls, "Пропущенные вызовы (по умолчанию — ожидающие перезвона)", READERS,

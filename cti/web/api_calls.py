@@ -15,7 +15,7 @@ from . import labels, serialize
 from .api_tickets import actor
 from .callback_limits import CallbackLimits
 from .errors import BadRequest, Conflict, Unavailable, WebError
-from .keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
+from .keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, NOTIFIER_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
 from .params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str
 
 log = structlog.get_logger(__name__)
@@ -39,6 +39,7 @@ async def callback_result(request: web.Request) -> web.Response:
         path_id(request), actor(request[USER_KEY]), req_str(data, "outcome", max_len=30),
         comment=opt_str(data, "comment"), ticket_id=opt_int(data, "ticket_id"),
     )
+    request.app[NOTIFIER_KEY].missed_changed(m.id)
     lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
     return web.json_response(serialize.missed(m, lk))
 

@@ -9,16 +9,22 @@ from aiohttp import web
 
 from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
+from journal.lifecycle import can_change
 from journal.models import Ticket
+from journal.work_queue import WorkQueue
 
 from . import labels, serialize
 from .errors import BadRequest, Forbidden
-from .keys import ATTACHMENTS_KEY, HUB_KEY, JOURNAL_KEY, USER_KEY
+from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
 from .params import form_body, json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
 from .sessions import SessionUser
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
 EXECUTOR_STATUSES = frozenset({Status.IN_PROGRESS, Status.POSTPONED, Status.DONE, Status.CANNOT_BE_DONE})
+# A ticket is finished only with what was done (or why it cannot be), whoever finishes it.
+NEEDS_RESULT = frozenset({Status.DONE, Status.CANNOT_BE_DONE, Status.CLOSED})
+ALL_STATUSES = frozenset(s.value for s in Status)
+MAX_DESCRIPTION = 5000
 EDIT_FIELDS = ("category", "problem", "priority", "building_id", "apartment", "address_text", "description",
                "caller_name")
 PHOTO_TYPES = {b"\xff\xd8\xff": (".jpg", "image/jpeg"), b"\x89PNG\r\n\x1a\n": (".png", "image/png")}
@@ -44,7 +50,7 @@ async def _one(request: web.Request, t: Ticket) -> dict[str, Any]:
 
 
 def _changed(request: web.Request, t: Ticket) -> None:
-    request.app[HUB_KEY].ticket_updated(t.id, status=t.status, executor_id=t.executor_id)
+    request.app[NOTIFIER_KEY].ticket_updated(t.id, status=t.status, executor_id=t.executor_id)
 
 
 async def me(request: web.Request) -> web.Response:
@@ -71,12 +77,19 @@ async def create_ticket(request: web.Request) -> web.Response:
     channel = req_str(data, "channel")
     if channel not in labels.MANUAL_CHANNELS:
         raise BadRequest("Канал: телефон (диспетчер), личный приём, письменное обращение или сайт")
+    category = req_str(data, "category")
+    caller_phone, building_id = opt_str(data, "caller_phone", max_len=32), opt_int(data, "building_id")
+    address_text = opt_str(data, "address_text", max_len=300)
+    # Somebody to call back or somewhere to go, and what is wrong: without them a crew cannot act.
+    if not (caller_phone or building_id or address_text):
+        raise BadRequest("Укажите телефон заявителя или адрес (дом или адрес текстом)")
+    description = req_str(data, "description", max_len=MAX_DESCRIPTION)
     reg = await request.app[JOURNAL_KEY].tickets.register(NewTicket(
-        channel=channel, category=req_str(data, "category"), actor=actor(request[USER_KEY]),
+        channel=channel, category=category, actor=actor(request[USER_KEY]),
         priority=opt_str(data, "priority"), problem=opt_str(data, "problem"),
-        caller_phone=opt_str(data, "caller_phone", max_len=32), caller_name=opt_str(data, "caller_name", max_len=200),
-        building_id=opt_int(data, "building_id"), apartment=opt_str(data, "apartment", max_len=20),
-        address_text=opt_str(data, "address_text", max_len=300), description=opt_str(data, "description"),
+        caller_phone=caller_phone, caller_name=opt_str(data, "caller_name", max_len=200),
+        building_id=building_id, apartment=opt_str(data, "apartment", max_len=20),
+        address_text=address_text, description=description,
         auto_assign=opt_bool(data, "auto_assign", default=True),
     ))
     _changed(request, reg.ticket)
@@ -127,11 +140,16 @@ async def change_status(request: web.Request) -> web.Response:
         await visible_ticket(request, ticket_id)
     data = await json_body(request)
     status = req_str(data, "status", max_len=30)
-    comment, result = opt_str(data, "comment"), opt_str(data, "result")
-    if user.role == Role.EXECUTOR:
-        if status not in EXECUTOR_STATUSES:
-            raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
-        if status in (Status.DONE, Status.CANNOT_BE_DONE) and not (result or comment):
+    comment = opt_str(data, "comment", max_len=MAX_DESCRIPTION)
+    result = opt_str(data, "result", max_len=MAX_DESCRIPTION)
+    if user.role == Role.EXECUTOR and status not in EXECUTOR_STATUSES:
+        raise Forbidden("Исполнитель может отметить: в работе, отложена, выполнена, невозможно выполнить")
+    current = await request.app[JOURNAL_KEY].tickets.get(ticket_id)
+    # The journal refuses an illegal change itself (409); these rules apply to a legal one.
+    if status in ALL_STATUSES and can_change(current.status, status):
+        if status == Status.ASSIGNED and current.executor_id is None:
+            raise BadRequest("Статус «Назначена» требует исполнителя: выберите его и нажмите «Назначить»")
+        if status in NEEDS_RESULT and not (result or current.result):
             raise BadRequest("Укажите результат работ")
     t = await request.app[JOURNAL_KEY].tickets.change_status(ticket_id, status, actor(user), comment=comment,
                                                             result=result)
@@ -146,7 +164,7 @@ async def add_comment(request: web.Request) -> web.Response:
     h = await request.app[JOURNAL_KEY].tickets.comment(
         ticket_id, actor(request[USER_KEY]), req_str(data, "text", max_len=5000), public=opt_bool(data, "public", True)
     )
-    request.app[HUB_KEY].ticket_updated(ticket_id)
+    request.app[NOTIFIER_KEY].ticket_updated(ticket_id)
     return web.json_response({"id": h.id}, status=201)
 
 
@@ -175,7 +193,7 @@ async def upload_attachment(request: web.Request) -> web.Response:
     name = unquote(field.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"photo{suffix}"
     row = await request.app[ATTACHMENTS_KEY].add(t.id, actor(request[USER_KEY]), data=data, filename=name,
                                                  content_type=content_type, suffix=suffix)
-    request.app[HUB_KEY].ticket_updated(t.id)
+    request.app[NOTIFIER_KEY].ticket_updated(t.id)
     return web.json_response(serialize.attachment(row), status=201)
 
 
@@ -201,6 +219,7 @@ async def console_card(request: web.Request) -> web.Response:
     if ticket_id is not None:
         t = await journal.tickets.get(ticket_id)
         out["ticket"] = serialize.ticket(t, lk, now)
+        out["ticket"]["handled"] = await WorkQueue(journal.db).handled(t.id)
         out["recordings"] = [serialize.recording(r) for r in await journal.tickets.recordings(t.id) if r.deleted_at is None]
         phone = phone or t.caller_phone
         building_id = building_id or t.building_id

@@ -31,6 +31,7 @@ from .keys import (
     CALLBACK_LIMITS_KEY,
     HUB_KEY,
     JOURNAL_KEY,
+    NOTIFIER_KEY,
     ORIGINATOR_KEY,
     SECURE_COOKIES_KEY,
     SESSIONS_KEY,
@@ -41,6 +42,7 @@ from .keys import (
     TRUSTED_PROXIES_KEY,
     CallbackOriginator,
 )
+from .notifier import ConsoleNotifier
 from .pdf import PdfPrinter
 from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
 from .render import build_environment
@@ -123,6 +125,7 @@ def create_app(
     app[JOURNAL_KEY] = journal
     app[SETTINGS_KEY] = settings
     app[HUB_KEY] = hub or ConsoleHub()
+    app[NOTIFIER_KEY] = ConsoleNotifier(app[HUB_KEY])
     app[SESSIONS_KEY] = SessionCodec(session_key(settings), ttl=session_ttl or settings.server.session_hours * 3600)
     app[THROTTLE_KEY] = throttle or LoginThrottle()
     try:

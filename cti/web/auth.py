@@ -18,7 +18,15 @@ from journal.passwords import MIN_LENGTH
 
 from .clients import came_over_tls, client_address
 from .errors import Forbidden, Handler, Unauthorized
-from .keys import HUB_KEY, JOURNAL_KEY, SECURE_COOKIES_KEY, SESSIONS_KEY, THROTTLE_KEY, TRUSTED_PROXIES_KEY, USER_KEY
+from .keys import (
+    JOURNAL_KEY,
+    NOTIFIER_KEY,
+    SECURE_COOKIES_KEY,
+    SESSIONS_KEY,
+    THROTTLE_KEY,
+    TRUSTED_PROXIES_KEY,
+    USER_KEY,
+)
 from .params import form_body
 from .render import render
 from .sessions import COOKIE, SessionUser
@@ -133,9 +141,9 @@ def _failed(request: web.Request, login: str, ip: str) -> None:
     if alert is not None:
         # Somebody is guessing: nobody is locked out, the administrator is told.
         log.warning("login.guessing", pattern=alert, login=login, ip=ip)
-        request.app[HUB_KEY].publish("security_alert", {
-            "kind": "login_guessing", "login": login, "address": ip,
-            "message": f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})"}, to="role:admin")
+        request.app[NOTIFIER_KEY].security_alert(
+            "login_guessing", f"Подбор паролей: много неудачных попыток входа ({login}, адрес {ip})",
+            login=login, address=ip)
 
 
 def _check_form_token(request: web.Request, form: Mapping[str, object]) -> None:

@@ -1,4 +1,4 @@
-"""ConsoleHub: the one place the telephony side pushes console events into.
+"""ConsoleHub: the fan-out of console messages (built by notifier.py, typed in messages.py).
 
 Every message gets a hub-wide increasing ``id`` and goes to one or more *mailboxes*
 (``ext:101``, ``user:7``, ``role:dispatcher``, ``all``). A connected console subscribes to the
@@ -16,13 +16,15 @@ import json
 import secrets
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import structlog
 
 from journal import Role
+
+from .messages import CallState, ConsoleMessage, Hello, PbxState, Resync, ScreenPop, TicketRegistered
 
 log = structlog.get_logger(__name__)
 
@@ -108,16 +110,21 @@ class ConsoleHub:
         self._clients: set[Client] = set()
         self._pbx_connected: bool | None = None
         self._calls: dict[str, dict[str, Any]] = {}
+        self._cards: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}  # call id -> (card, mailboxes)
         self._closing: set[asyncio.Task[None]] = set()
 
-    # -- what the telephony side calls -------------------------------------------------------
-    def publish(self, type: str, payload: Mapping[str, Any], to: str | Iterable[str] = ALL) -> int:
-        """Send ``{"id", "type", **payload}`` to an audience: a mailbox name, ``"dispatchers"``,
-        ``"staff"`` or several of these. Returns the message id."""
+    # -- what the notifier calls (notifier.py: the one way to the consoles) -----------------
+    def publish(self, message: ConsoleMessage, to: str | Iterable[str] = ALL) -> int:
+        """Send ``{"id", "type", **message.body()}`` to an audience: a mailbox name,
+        ``"dispatchers"``, ``"staff"`` or several of these. Returns the message id.
+
+        The hub remembers what a console opened later must show: the calls in progress, the
+        cards of those calls and the PBX link, until the call ends."""
         self._last_id += 1
-        body = {**payload, "id": self._last_id, "type": type}
+        body = {**message.body(), "id": self._last_id, "type": message.TYPE}
         sent = Sent(self._last_id, json.dumps(body, ensure_ascii=False, default=str), time.monotonic())
         boxes = _audience(to)
+        self._remember(message, body, boxes)
         for name in boxes:
             ring = self._boxes.get(name)
             if ring is None:
@@ -128,42 +135,36 @@ class ConsoleHub:
                 self._offer(client, sent.text)
         return sent.id
 
-    def screen_pop(self, extension: str | None, payload: Mapping[str, Any]) -> int:
-        """Pop a call card. ``extension`` None, or an emergency, goes to every dispatcher on shift."""
-        emergency = bool(payload.get("emergency")) or payload.get("priority") == "emergency"
-        to: str | Iterable[str] = DISPATCHERS if extension is None or emergency else f"ext:{extension}"
-        return self.publish("screen_pop", {**payload, "emergency": emergency, "extension": extension}, to)
-
-    def ticket_updated(self, ticket_id: int, **fields: Any) -> int:
-        """A ticket changed; ``fields`` (e.g. ``transcript=...``) are merged into open cards as they are."""
-        return self.publish("ticket_updated", {"ticket_id": ticket_id, "fields": fields}, "staff")
-
-    def call_state(
-        self, call_id: str, state: str, *, caller_number: str | None = None, caller_name: str | None = None,
-        extension: str | None = None, ticket_id: int | None = None, **extra: Any,
-    ) -> int:
-        """A call in progress changed state (ringing, ivr, queued, answered, ended).
-
-        The hub remembers calls until ``ended`` so a console that connects later sees them."""
-        call = {"call_id": call_id, "state": state, "caller_number": caller_number, "caller_name": caller_name,
-                "extension": extension, "ticket_id": ticket_id, **extra}
-        if state == "ended":
-            self._calls.pop(call_id, None)
-        else:
-            self._calls[call_id] = {**self._calls.get(call_id, {}), **{k: v for k, v in call.items() if v is not None}}
-        return self.publish("call_state", call, DISPATCHERS)
-
-    def pbx_state(self, connected: bool) -> int:
-        self._pbx_connected = connected
-        return self.publish("pbx_state", {"connected": connected}, ALL)
+    def _remember(self, message: ConsoleMessage, body: dict[str, Any], boxes: frozenset[str]) -> None:
+        if isinstance(message, PbxState):
+            self._pbx_connected = message.connected
+        elif isinstance(message, CallState):
+            if not boxes.issuperset(DISPATCHERS):
+                return  # a call shown to one console only (training) is not the shift's
+            if message.state == "ended":
+                self._calls.pop(message.call_id, None)
+                self._cards.pop(message.call_id, None)
+            else:
+                known = self._calls.get(message.call_id, {})
+                self._calls[message.call_id] = {**known, **{k: v for k, v in body.items() if v is not None}}
+        elif isinstance(message, ScreenPop):
+            call_id = message.card.get("call_id")
+            if isinstance(call_id, str) and (call_id in self._calls or call_id in self._cards):
+                known_card, known_boxes = self._cards.get(call_id, ({}, frozenset()))
+                card = {**known_card, **{k: v for k, v in body.items() if v is not None}}
+                self._cards[call_id] = (card, known_boxes | boxes)
+        elif isinstance(message, TicketRegistered) and message.call_id in self._calls:
+            self._calls[message.call_id]["ticket_id"] = message.ticket_id
+            self._calls[message.call_id]["ticket_number"] = message.ticket_number
 
     # -- what the websocket handler calls ------------------------------------------------------
     def hello(self, who: Subscriber | None = None) -> dict[str, Any]:
         """The first message on a connection (id 0: outside the numbered sequence). The calls in
         progress go to those who get ``call_state`` (all of them when ``who`` is None)."""
         calls = list(self._calls.values()) if who is None or not who.mailboxes.isdisjoint(DISPATCHERS) else []
-        return {"id": 0, "type": "hello", "epoch": self.epoch, "last_id": self._last_id,
-                "pbx_connected": self._pbx_connected, "calls": calls}
+        cards = [card for card, boxes in self._cards.values() if who is None or not who.mailboxes.isdisjoint(boxes)]
+        hello = Hello(self.epoch, self._last_id, self._pbx_connected, calls, cards)
+        return {**hello.body(), "id": 0, "type": hello.TYPE}
 
     def attach(self, socket: Socket, who: Subscriber, last_id: int | None, epoch: str | None = None) -> Client:
         """Register a client and queue what it missed since ``last_id`` (of ``epoch``).
@@ -178,7 +179,7 @@ class ConsoleHub:
             restarted = (epoch is not None and epoch != self.epoch) or last_id > self._last_id
             texts, gap = self._missed(client, 0 if restarted else last_id)
             if gap or restarted:
-                texts.insert(0, json.dumps({"id": 0, "type": "resync"}))
+                texts.insert(0, json.dumps({"id": 0, "type": Resync.TYPE}))
             for text in texts:
                 if not self._offer(client, text):
                     break

@@ -14,6 +14,7 @@ from ..settings import Settings
 from ..training.service import TrainingService
 from .clients import Network
 from .hub import ConsoleHub
+from .notifier import ConsoleNotifier
 from .sessions import SessionCodec, SessionUser
 from .throttle import LoginThrottle
 
@@ -24,6 +25,7 @@ CallbackOriginator = Callable[[str, str], Awaitable[None]]
 JOURNAL_KEY = web.AppKey("journal", Journal)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 HUB_KEY = web.AppKey("hub", ConsoleHub)
+NOTIFIER_KEY = web.AppKey("notifier", ConsoleNotifier)
 SESSIONS_KEY = web.AppKey("sessions", SessionCodec)
 THROTTLE_KEY = web.AppKey("throttle", LoginThrottle)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)

@@ -35,7 +35,29 @@ EMERGENCY_REASON = {
     "falling_roofing": "падение кровли, частей здания", "sewage_overflow": "излив канализации",
     "meaning": "похоже на аварию по смыслу слов",
 }
-CALL_STATE = {"ringing": "Звонок", "ivr": "Автоответчик", "queued": "В очереди", "answered": "Разговор", "ended": "Завершён"}
+# The voice menu's call states (menu, recording, waiting, talking, ended) and those of older producers.
+CALL_STATE = {"menu": "Голосовое меню", "recording": "Запись обращения", "waiting": "Ждёт диспетчера",
+              "talking": "Разговор", "ringing": "Звонок", "ivr": "Автоответчик", "queued": "В очереди",
+              "answered": "Разговор", "ended": "Завершён"}
+MISSED_REASON = {"hangup": "Абонент положил трубку", "no_message": "Диспетчер не ответил, сообщение не оставлено",
+                 "error": "Сбой при обработке вызова", "registration_failed": "Заявка не зарегистрирована (сбой)",
+                 "service_restart": "Вызов прерван перезапуском сервера"}
+CALL_STEP = {"start": "в начале", "greeting": "на приветствии", "open_ticket_menu": "в меню открытой заявки",
+             "category_menu": "в меню выбора категории", "record_prompt": "перед записью",
+             "recording": "во время записи", "understanding": "при распознавании", "confirming": "при подтверждении",
+             "registering": "при регистрации заявки", "waiting_dispatcher": "в ожидании диспетчера",
+             "with_dispatcher": "в разговоре с диспетчером", "ending": "в конце разговора", "ended": "после завершения"}
+
+
+def missed_reason(reason: str, step: str | None) -> str:
+    """«Абонент положил трубку на приветствии» instead of ``hangup (greeting)``."""
+    text = MISSED_REASON.get(reason, reason)
+    if not step:
+        return text
+    waited = step.startswith("no_dispatcher/")
+    step = step.removeprefix("no_dispatcher/")
+    where = CALL_STEP.get(step, step)
+    return f"{text} {where}" + (" (диспетчер не ответил)" if waited else "")
 FIELDS = {
     "category": "категория", "priority": "приоритет", "problem": "проблема", "status": "статус",
     "building_id": "дом", "apartment": "квартира", "address_text": "адрес", "description": "описание",
@@ -49,6 +71,10 @@ FIELDS = {
     "entrances": "подъезды", "floors": "этажи", "apartments": "квартиры", "lifts": "лифты", "company_code": "код",
     "fias_id": "ФИАС/ГАР", "district": "район", "name": "ФИО", "other_phones": "другие телефоны",
     "shift": "смена", "weekday": "день недели", "time": "время", "pattern": "график", "leave": "отпуск",
+    "text": "текст", "public": "публичный", "auto_assign": "назначить автоматически", "number": "номер",
+    "from": "с", "to": "по", "open_only": "только открытые", "overdue": "просроченные", "due_soon": "срок в течение часа",
+    "unassigned": "без исполнителя", "limit": "число строк", "offset": "начиная с", "ticket_id": "заявка",
+    "active": "активна", "all": "все",
 }
 ACTORS = {"system:ivr": "Автоответчик", "system:assignment": "Автоназначение", "system:asr": "Распознавание речи"}
 WHAT = {"ticket": "заявка", "executor": "исполнитель", "building": "дом", "recording": "запись",

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from journal import CATEGORIES, Role, TicketFilter
 from journal.clock import utcnow
+from journal.search import Order, TicketSearch
 
 from . import labels, serialize
 from .api_tickets import visible_ticket
@@ -49,9 +50,13 @@ async def tickets(request: web.Request) -> web.StreamResponse:
     query = {k: v for k, v in request.query.items() if v != ""}
     f = ticket_filter(query, request[USER_KEY], journal.config.tz)
     limit, offset = paging(query, default_limit=50)
+    text = query.get("q", "")[:100] or None
+    # The most urgent first unless asked otherwise: an emergency with 18 minutes left is on top.
+    order = Order.RECEIVED if query.get("sort") == Order.RECEIVED else Order.DUE
     now = utcnow()
-    rows = await journal.monitor.tickets(f, now, limit=limit, offset=offset)
-    total = await journal.monitor.count(f, now)
+    search = TicketSearch(journal.db)
+    rows = await search.tickets(f, now, text=text, order=order, limit=limit, offset=offset)
+    total = await search.count(f, now, text=text)
     choices = await _choices(request)
     lk = choices["lookups"]
     base = {k: v for k, v in query.items() if k != "offset"}

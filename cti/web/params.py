@@ -11,6 +11,7 @@ from aiohttp import web
 
 from journal import Role, TicketFilter
 
+from . import labels
 from .errors import BadRequest, Forbidden
 from .sessions import SessionUser
 
@@ -51,18 +52,24 @@ def opt_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str | Non
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadRequest(f"Поле «{key}» должно быть строкой")
+        raise BadRequest(f"Поле «{field_label(key)}» должно быть строкой")
     value = value.strip()
     if len(value) > max_len:
-        raise BadRequest(f"Поле «{key}» слишком длинное")
+        raise BadRequest(f"Поле «{field_label(key)}» слишком длинное: не больше {max_len} "
+                         f"{labels.plural(max_len, 'символа', 'символов', 'символов')}")
     return value or None
 
 
 def req_str(data: dict[str, Any], key: str, *, max_len: int = 2000) -> str:
     value = opt_str(data, key, max_len=max_len)
     if value is None:
-        raise BadRequest(f"Не заполнено поле «{key}»")
+        raise BadRequest(f"Не заполнено поле «{field_label(key)}»")
     return value
+
+
+def field_label(key: str) -> str:
+    """A field as the form names it («имя заявителя», not ``caller_name``)."""
+    return labels.FIELDS.get(key, key)
 
 
 MAX_INT = 2**63 - 1
@@ -84,14 +91,14 @@ def opt_int(data: dict[str, Any], key: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise BadRequest(f"Поле «{key}» должно быть числом")
+        raise BadRequest(f"Поле «{field_label(key)}» должно быть числом")
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"Поле «{key}» должно быть числом") from None
+        raise BadRequest(f"Поле «{field_label(key)}» должно быть числом") from None
     # Every number we store fits a signed 64-bit column; a larger one is nobody's id.
     if not -MAX_INT <= number <= MAX_INT:
-        raise BadRequest(f"Поле «{key}» вне допустимых пределов")
+        raise BadRequest(f"Поле «{field_label(key)}» вне допустимых пределов")
     return number
 
 
@@ -101,7 +108,7 @@ def opt_bool(data: dict[str, Any], key: str, default: bool = False) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("1", "true", "on", "yes", "0", "false", "off", "no", ""):
         return value.lower() in ("1", "true", "on", "yes")
-    raise BadRequest(f"Поле «{key}» должно быть да/нет")
+    raise BadRequest(f"Поле «{field_label(key)}» должно быть да/нет")
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
@@ -148,6 +155,7 @@ def ticket_filter(query: dict[str, str], user: SessionUser, tz: ZoneInfo) -> Tic
         executor_id=executor_id,
         unassigned=opt_bool(q, "unassigned"),
         overdue=opt_bool(q, "overdue"),
+        due_within=timedelta(hours=1) if opt_bool(q, "due_soon") else None,
         status=status,
         priority=q.get("priority") or None,
     )

@@ -104,8 +104,18 @@ def history_row(h: TicketHistory, lk: Lookups) -> dict[str, Any]:
     }
 
 
+def recording_title(r: Recording) -> str:
+    """What a person reads instead of ``hotline-1796024995.2-1``."""
+    when = f" ({r.duration_seconds:.0f} с)" if r.duration_seconds else ""
+    if r.name.startswith("conversation-"):
+        return "Разговор с диспетчером" + when
+    if r.name.startswith("hotline-"):
+        return "Обращение в голосовом меню" + when
+    return "Запись звонка" + when
+
+
 def recording(r: Recording) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "url": f"/recordings/{r.id}", "duration_seconds": r.duration_seconds,
+    return {"id": r.id, "name": r.name, "title": recording_title(r), "url": f"/recordings/{r.id}", "duration_seconds": r.duration_seconds,
             "created_at": iso(r.created_at), "transcript": r.transcript, "deleted": r.deleted_at is not None}
 
 
@@ -118,6 +128,7 @@ def missed(m: MissedCall, lk: Lookups) -> dict[str, Any]:
     return {
         "id": m.id, "call_id": m.call_id, "caller_number": m.caller_number, "caller_name": m.caller_name,
         "occurred_at": iso(m.occurred_at), "reason": m.reason, "step": m.step,
+        "reason_label": labels.missed_reason(m.reason, m.step),
         "callback_due_at": iso(m.callback_due_at), "status": m.status, "attempts": m.attempts,
         "callback_at": iso(m.callback_at), "callback_by": lk.user_name(m.callback_by_id), "outcome": m.outcome,
         "outcome_label": labels.CALLBACK_OUTCOME.get(m.outcome or "", None), "comment": m.comment,

@@ -156,13 +156,14 @@ class CallRun:
 
     async def _register(self, cmd: do.RegisterTicket) -> None:
         try:
-            _, registered = await self.records.register(cmd)
+            ticket, registered = await self.records.register(cmd)
         except Exception as exc:
             log.exception("ivr.registration_failed")
             self.inbox.put_nowait(Error(f"registration failed: {exc}"))
             return
         self.o.on_recording_queued()
         self.inbox.put_nowait(registered)
+        await self.o.desk.ticket_registered(self.call.channel_id, ticket.id)  # the consoles' work queue
 
     async def _report(self, events: Awaitable[FlowEvent | list[FlowEvent]]) -> None:
         got = await events

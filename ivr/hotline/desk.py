@@ -38,6 +38,23 @@ class DispatcherDesk(Protocol):
         """A call's progress for the live list: menu, recording, waiting, talking, ended."""
         ...
 
+    async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
+        """The voice menu registered a ticket for this call (the consoles' work queue shows it).
+        Must not raise: the caller is waiting to hear the number."""
+        ...
+
+
+class TicketChanges(Protocol):
+    """Where the phone lines (executors' service line, residents' rating call) report a ticket
+    they changed, so the consoles show it live. Must not raise."""
+
+    async def ticket_changed(self, ticket_id: int, change: str) -> None: ...
+
+
+class NoChanges:
+    async def ticket_changed(self, ticket_id: int, change: str) -> None:
+        return None
+
 
 @dataclass
 class StaticDesk:
@@ -47,6 +64,7 @@ class StaticDesk:
     extensions: Sequence[str]
     busy: set[str] = field(default_factory=set)
     log: list[tuple[str, str | None, CallCard]] = field(default_factory=list)
+    registered: list[tuple[str, int]] = field(default_factory=list)  # (call id, ticket id)
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
         return [e for e in self.extensions if e not in self.busy]
@@ -61,3 +79,6 @@ class StaticDesk:
     async def call_state(self, call_id: str, state: str, info: dict[str, object]) -> None:
         if state == "ended" and isinstance(info.get("dispatcher"), str):
             self.busy.discard(str(info["dispatcher"]))
+
+    async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
+        self.registered.append((call_id, ticket_id))

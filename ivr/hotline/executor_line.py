@@ -18,6 +18,7 @@ from ..ari.errors import AriError
 from ..ari.events import ChannelDtmfReceived, Event, PlaybackFinished
 from ..ari.session import CallSession
 from ..flow.media import digits, prompt
+from .desk import NoChanges, TicketChanges
 from .mapping import spoken_number
 
 log = structlog.get_logger(__name__)
@@ -31,8 +32,9 @@ SPOKEN_STATUS = {
 
 class ExecutorLine:
     def __init__(self, journal: Journal, *, lang: str = "ru", key_timeout: float = 10.0, attempts: int = 3,
-                 prompt_limit: float = 120.0) -> None:
+                 prompt_limit: float = 120.0, changes: TicketChanges | None = None) -> None:
         self.journal = journal
+        self.changes = changes or NoChanges()
         self.lang = lang
         self.key_timeout = key_timeout
         # A prompt that never reports its end (an events gap) still stops waiting after this.
@@ -81,6 +83,7 @@ class ExecutorLine:
             await call.play([prompt("exec-status-refused"), *self._status(current.status)], lang=self.lang, wait=True)
             return False
         log.info("executor_line.status_set", ticket_id=ticket.id, ticket=ticket.number, status=ticket.status)
+        await self.changes.ticket_changed(ticket.id, "status")
         await call.play([prompt("exec-status-set"), *self._status(ticket.status)], lang=self.lang, wait=True)
         return True
 

@@ -17,6 +17,7 @@ from ..ari import ChannelGone
 from ..ari.errors import AriError
 from ..ari.session import CallHungUp, CallSession
 from ..flow.media import digits, prompt
+from .desk import NoChanges, TicketChanges
 from .mapping import spoken_number
 
 log = structlog.get_logger(__name__)
@@ -35,8 +36,9 @@ def parse_args(args: tuple[str, ...] | list[str]) -> tuple[int, int | None] | No
 
 class RatingLine:
     def __init__(self, journal: Journal, feedback: FeedbackCalls, *, lang: str = "ru", key_timeout: float = 15.0,
-                 tries: int = 2) -> None:
+                 tries: int = 2, changes: TicketChanges | None = None) -> None:
         self.journal = journal
+        self.changes = changes or NoChanges()
         self.feedback = feedback
         self.lang = lang
         self.key_timeout = key_timeout
@@ -82,6 +84,7 @@ class RatingLine:
                 comment = "Житель не подтвердил выполнение работ (обратный звонок)"
             await self.journal.tickets.record_feedback(ticket_id, RATING, confirmed=confirmed, rating=rating,
                                                        comment=comment)
+            await self.changes.ticket_changed(ticket_id, "rating")
         if attempt_id is not None:
             await self.feedback.answered(attempt_id, outcome=outcome, confirmed=confirmed, rating=rating)
         log.info("rating.finished", outcome=outcome, confirmed=confirmed, rating=rating)

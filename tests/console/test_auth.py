@@ -87,7 +87,7 @@ async def test_next_never_leaves_the_site(browser_session: MakeSession) -> None:
 async def test_unsafe_api_calls_need_the_session_csrf_token(browser_session: MakeSession, staff: Staff) -> None:
     s = await browser_session("petrova")
     other = await browser_session("ivanov")
-    body = {"channel": "walk_in", "category": "water", "caller_phone": "79160000009"}
+    body = {"channel": "walk_in", "category": "water", "caller_phone": "79160000009", "description": "Течёт кран"}
     status, err = await s.api("POST", "/api/tickets", body, csrf=False)
     assert status == 403 and "CSRF" in err["error"]
     s.csrf, good = other.csrf, s.csrf  # another session's token is no good either

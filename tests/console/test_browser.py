@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from cti.web import ConsoleHub
+from cti.web.notifier import ConsoleNotifier
 from journal import Journal
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 
@@ -48,14 +49,14 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await login(page, base, "petrova", PASSWORD, lands_on="/console")
             await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
 
-            hub.pbx_state(True)
-            hub.call_state("1795433765.3", "answered", caller_number="79161234567", caller_name="Иванова", extension="101")
-            hub.call_state("1795433766.4", "ivr", caller_number="79035550101")
+            ConsoleNotifier(hub).pbx_state(True)
+            ConsoleNotifier(hub).call_state("1795433765.3", "answered", caller_number="79161234567", caller_name="Иванова", extension="101")
+            ConsoleNotifier(hub).call_state("1795433766.4", "ivr", caller_number="79035550101")
             ticket = await web_journal.tickets.get(ticket_id)
-            hub.screen_pop("101", {"call_id": "1795433765.3", "ticket_id": ticket_id, "ticket_number": ticket.number,
+            ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "ticket_id": ticket_id, "ticket_number": ticket.number,
                                    "caller_number": "79161234567", "priority": ticket.priority})
             # The same call answered: the same card, not a second one.
-            hub.screen_pop("101", {"call_id": "1795433765.3", "stage": "answered", "caller_number": "79161234567",
+            ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "stage": "answered", "caller_number": "79161234567",
                                    "address": None})
             card = page.locator(".card").first
             await expect(page.locator(".card")).to_have_count(1)
@@ -70,7 +71,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             # The transcript arrives later: the journal gets it, then a message tells the consoles.
             said = "У меня в ванной прорвало трубу, заливает соседей"
             await web_journal.tickets.set_transcript(ticket_id, text=said, status="done")
-            hub.ticket_updated(ticket_id, transcript=said)
+            ConsoleNotifier(hub).ticket_updated(ticket_id, transcript=said)
             await expect(card.locator('[data-f="transcript"]')).to_have_text(said, timeout=5000)
             # What the words say, read with little confidence, shows as a guess.
             from journal.models import Ticket
@@ -79,7 +80,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
                 row = await sess.get(Ticket, ticket_id)
                 assert row is not None
                 row.suggested_category, row.suggested_category_confidence = "sewer", 0.42
-            hub.ticket_updated(ticket_id, suggested_category="sewer")
+            ConsoleNotifier(hub).ticket_updated(ticket_id, suggested_category="sewer")
             await expect(card.locator('[data-f="suggested"]')).to_contain_text("возможно, ", timeout=5000)
             await expect(card.locator('[data-f="suggested"]')).to_contain_text("? (не уверено)")
 
@@ -93,7 +94,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
 
             # An executor rings from the field: their open tickets pop.
-            hub.screen_pop("101", {"kind": "executor", "call_id": "exec-1", "caller_number": "201",
+            ConsoleNotifier(hub).screen_pop("101", {"kind": "executor", "call_id": "exec-1", "caller_number": "201",
                                    "caller_name": "Сидоров А. В.", "open_tickets": [
                                        {"ticket_id": ticket_id, "ticket_number": ticket.number, "overdue": True,
                                         "address": "Ленина, 5"}]})
@@ -111,7 +112,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
             await page.goto(f"{base}/tickets/{ticket_id}")
             await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
             await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
-            await page.goto(f"{base}/tickets?category=water&limit=8")
+            await page.goto(f"{base}/tickets?category=water&limit=8&sort=received")
             await expect(page.locator("table.list")).to_contain_text(ticket.number)
             await page.screenshot(path=str(ARTIFACTS / "tickets.png"), full_page=True)
             assert errors == []

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 from cti.web import ConsoleHub, Subscriber
+from cti.web.messages import PbxState
+from cti.web.notifier import ConsoleNotifier
 
 
 @dataclass
@@ -31,7 +33,7 @@ DISPATCHER_101 = Subscriber(1, "dispatcher", "101")
 async def test_replay_after_the_ring_forgot_asks_for_a_resync() -> None:
     hub = ConsoleHub(buffer_size=3)
     for i in range(6):
-        hub.screen_pop("101", {"n": i})
+        ConsoleNotifier(hub).screen_pop("101", {"n": i})
     sock = FakeSocket()
     client = hub.attach(sock, DISPATCHER_101, last_id=1)
     await asyncio.sleep(0.01)
@@ -44,7 +46,7 @@ async def test_a_message_in_two_mailboxes_arrives_once() -> None:
     hub = ConsoleHub()
     sock = FakeSocket()
     client = hub.attach(sock, DISPATCHER_101, last_id=None)
-    mid = hub.publish("notice", {"text": "x"}, to=["ext:101", "role:dispatcher", "all"])
+    mid = hub.publish(PbxState(True), to=["ext:101", "role:dispatcher", "all"])
     await asyncio.sleep(0.01)
     assert [m["id"] for m in sock.sent] == [0, mid]
     hub.detach(client)
@@ -62,7 +64,7 @@ async def test_an_overflowing_client_is_dropped_and_closed() -> None:
     hub.attach(stuck, DISPATCHER_101, last_id=None)
     hub.attach(ok, Subscriber(2, "dispatcher", "102"), last_id=None)
     for i in range(10):
-        hub.screen_pop(None, {"n": i})
+        ConsoleNotifier(hub).screen_pop(None, {"n": i})
         await asyncio.sleep(0)  # events come one by one from the PBX link, each on its own turn
     await asyncio.sleep(0.01)
     assert hub.client_count == 1 and stuck.closed_with == 1008
@@ -74,12 +76,12 @@ async def test_an_overflowing_client_is_dropped_and_closed() -> None:
 async def test_a_console_from_before_a_restart_gets_what_the_new_process_sent() -> None:
     old = ConsoleHub()
     for i in range(5):
-        old.screen_pop("101", {"n": i})
+        ConsoleNotifier(old).screen_pop("101", {"n": i})
     epoch, seen = old.hello()["epoch"], old.last_id  # what the console had from the old process
     for sent_by_new in (1, 7):  # fewer ids than the console saw, and more
         new = ConsoleHub()
         for i in range(sent_by_new):
-            new.screen_pop("101", {"n": f"new-{i}"})
+            ConsoleNotifier(new).screen_pop("101", {"n": f"new-{i}"})
         sock = FakeSocket()
         client = new.attach(sock, DISPATCHER_101, last_id=seen, epoch=epoch)
         await asyncio.sleep(0.01)

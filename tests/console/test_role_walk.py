@@ -20,6 +20,7 @@ from aiohttp import web
 
 from cti.web import ConsoleHub
 from cti.web.keys import ATTACHMENTS_KEY
+from cti.web.notifier import ConsoleNotifier
 from journal import Actor, Journal, TicketFilter
 from journal.clock import utcnow
 from journal.enums import Role
@@ -104,6 +105,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tickets/{id}/attachments"): r(EDITORS | EXECUTOR, "/api/tickets/{nobody}/attachments", 404,
                                                  own_ticket=True),
     ("GET", "/api/console/card"): r(READERS, "/api/console/card?ticket_id={ticket}"),
+    ("GET", "/api/console/queue"): r(READERS, "/api/console/queue"),
     ("GET", "/api/caller-history"): r(READERS, "/api/caller-history?phone=79160000001"),
     ("GET", "/api/missed"): r(READERS),
     ("POST", "/api/missed/{id}/callback-result"): r(EDITORS, "/api/missed/{nobody}/callback-result", 400),
@@ -306,7 +308,7 @@ async def test_every_route_as_every_role(login: str, app: web.Application, brows
 
 async def test_websocket_events_reach_only_their_roles(browser_session: MakeSession, hub: ConsoleHub,
                                                        samples: Samples) -> None:
-    ringing = hub.call_state("c1", "ringing", caller_number="79160000009", extension="101")
+    ringing = ConsoleNotifier(hub).call_state("c1", "ringing", caller_number="79160000009", extension="101")
     sockets: dict[str, aiohttp.ClientWebSocketResponse] = {}
     for login in ("petrova", "admin", "qa", "sidorov"):
         s = await browser_session(login)
@@ -316,13 +318,13 @@ async def test_websocket_events_reach_only_their_roles(browser_session: MakeSess
         # Calls in progress (caller numbers) are for those who get call_state: dispatchers and admins.
         calls = [c["call_id"] for c in hello["calls"]]
         assert calls == (["c1"] if login in ("petrova", "admin") else []), login
-    to_101 = hub.screen_pop("101", {"caller_number": "79160000009"})
+    to_101 = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "79160000009"})
     # A card addressed to an executor's extension (201) is not for a console: nobody gets it.
-    to_201 = hub.screen_pop("201", {"caller_number": "79160000008", "ticket_id": samples.ticket})
-    shift = hub.screen_pop(None, {"caller_number": "79160000007", "ticket_id": samples.ticket})
-    ticket = hub.ticket_updated(samples.ticket, status="accepted")
-    call = hub.call_state("c1", "answered", extension="101")
-    pbx = hub.pbx_state(False)
+    to_201 = ConsoleNotifier(hub).screen_pop("201", {"caller_number": "79160000008", "ticket_id": samples.ticket})
+    shift = ConsoleNotifier(hub).screen_pop(None, {"caller_number": "79160000007", "ticket_id": samples.ticket})
+    ticket = ConsoleNotifier(hub).ticket_updated(samples.ticket, status="accepted")
+    call = ConsoleNotifier(hub).call_state("c1", "answered", extension="101")
+    pbx = ConsoleNotifier(hub).pbx_state(False)
     expected = {"petrova": [to_101, shift, ticket, call, pbx], "admin": [shift, ticket, call, pbx],
                 "qa": [ticket, pbx], "sidorov": [pbx]}
     assert to_201 not in {i for ids in expected.values() for i in ids}
@@ -371,8 +373,8 @@ async def test_websocket_messages_from_a_console_change_nothing(
         await nothing_arrives(ws, within=0.1)
         assert hub.last_id == last, f"a message from {login} was published"
         # Still connected, and still subscribed to its own mailboxes only.
-        shift = hub.screen_pop(None, {"caller_number": "79160000007"})
-        pbx = hub.pbx_state(True)
+        shift = ConsoleNotifier(hub).screen_pop(None, {"caller_number": "79160000007"})
+        pbx = ConsoleNotifier(hub).pbx_state(True)
         wanted = [shift, pbx] if WALKERS[login] in EDITORS else [pbx]
         assert [(await next_message(ws))["id"] for _ in wanted] == wanted, login
         await ws.close()

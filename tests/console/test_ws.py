@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from cti.web import ConsoleHub
+from cti.web.notifier import ConsoleNotifier
 
 from .conftest import Session
 
@@ -43,7 +44,7 @@ async def test_a_pop_for_101_reaches_101_only(browser_session: MakeSession, hub:
     a, b = await browser_session("petrova"), await browser_session("ivanov")
     ws_a, ws_b = await connected(a), await connected(b)
     assert hub.online_extensions() == {"101", "102"}
-    mid = hub.screen_pop("101", {"caller_number": "79161234567", "ticket_id": None, "priority": "urgent"})
+    mid = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "79161234567", "ticket_id": None, "priority": "urgent"})
     got = await next_message(ws_a)
     assert got == {"id": mid, "type": "screen_pop", "caller_number": "79161234567", "ticket_id": None,
                    "priority": "urgent", "emergency": False, "extension": "101"}
@@ -55,12 +56,12 @@ async def test_a_pop_for_101_reaches_101_only(browser_session: MakeSession, hub:
 async def test_an_emergency_pop_reaches_every_dispatcher(browser_session: MakeSession, hub: ConsoleHub) -> None:
     a, b, ex = await browser_session("petrova"), await browser_session("ivanov"), await browser_session("sidorov")
     ws_a, ws_b, ws_ex = await connected(a), await connected(b), await connected(ex)
-    mid = hub.screen_pop("101", {"caller_number": "79161234567", "priority": "emergency"})
+    mid = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "79161234567", "priority": "emergency"})
     for ws in (ws_a, ws_b):
         got = await next_message(ws)
         assert got["id"] == mid and got["emergency"] is True
     await nothing_arrives(ws_ex)
-    everyone = hub.screen_pop(None, {"caller_number": "79160000000"})
+    everyone = ConsoleNotifier(hub).screen_pop(None, {"caller_number": "79160000000"})
     assert (await next_message(ws_a))["id"] == everyone and (await next_message(ws_b))["id"] == everyone
     for ws in (ws_a, ws_b, ws_ex):
         await ws.close()
@@ -71,16 +72,16 @@ async def test_reconnect_with_last_id_delivers_a_missed_pop_exactly_once(
 ) -> None:
     a = await browser_session("petrova")
     ws = await connected(a)
-    first = hub.screen_pop("101", {"caller_number": "1"})
+    first = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "1"})
     assert (await next_message(ws))["id"] == first
     await ws.close()
     await asyncio.sleep(0.05)
-    missed = hub.screen_pop("101", {"caller_number": "2"})
-    hub.screen_pop("102", {"caller_number": "not for 101"})
+    missed = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "2"})
+    ConsoleNotifier(hub).screen_pop("102", {"caller_number": "not for 101"})
     ws = await connected(a, last_id=first)
     got = await next_message(ws)
     assert got["id"] == missed and got["caller_number"] == "2"
-    live = hub.screen_pop("101", {"caller_number": "3"})
+    live = ConsoleNotifier(hub).screen_pop("101", {"caller_number": "3"})
     assert (await next_message(ws))["id"] == live
     await nothing_arrives(ws)
     await ws.close()
@@ -91,17 +92,17 @@ async def test_reconnect_with_last_id_delivers_a_missed_pop_exactly_once(
 
 
 async def test_state_messages_and_hello(browser_session: MakeSession, hub: ConsoleHub) -> None:
-    hub.pbx_state(False)
-    hub.call_state("c1", "ringing", caller_number="79160000001")
+    ConsoleNotifier(hub).pbx_state(False)
+    ConsoleNotifier(hub).call_state("c1", "ringing", caller_number="79160000001")
     a = await browser_session("petrova")
     ws = await a.ws()
     hello = await next_message(ws)
     assert hello["pbx_connected"] is False and [c["call_id"] for c in hello["calls"]] == ["c1"]
-    hub.call_state("c1", "ended")
+    ConsoleNotifier(hub).call_state("c1", "ended")
     assert (await next_message(ws))["state"] == "ended"
-    hub.pbx_state(True)
+    ConsoleNotifier(hub).pbx_state(True)
     assert (await next_message(ws)) == {"id": hub.last_id, "type": "pbx_state", "connected": True}
-    hub.ticket_updated(5, transcript="течёт")
+    ConsoleNotifier(hub).ticket_updated(5, transcript="течёт")
     assert (await next_message(ws))["fields"] == {"transcript": "течёт"}
     await ws.close()
 
@@ -153,7 +154,7 @@ async def test_a_slow_client_does_not_delay_the_others(browser_session: MakeSess
     delays = []
     for i in range(600):
         started = time.monotonic()
-        mid = hub.screen_pop(None, {"n": i, "filler": big})
+        mid = ConsoleNotifier(hub).screen_pop(None, {"n": i, "filler": big})
         got = await next_message(ws_fast, timeout=2)
         assert got["id"] == mid
         delays.append(time.monotonic() - started)
@@ -162,7 +163,7 @@ async def test_a_slow_client_does_not_delay_the_others(browser_session: MakeSess
     assert hub.client_count == 1, "the silent client is dropped when its queue overflows"
     assert max(delays) < 0.5, max(delays)
     # The fast one goes on as before.
-    mid = hub.screen_pop("101", {"n": "after"})
+    mid = ConsoleNotifier(hub).screen_pop("101", {"n": "after"})
     assert (await next_message(ws_fast))["id"] == mid
     await ws_fast.close()
     slow_writer.transport.abort()

@@ -21,7 +21,7 @@ from tests.conftest import TEST_SECRET_KEY, run_in_thread
 from tests.console.conftest import Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
-NEW_TICKET = {"channel": "walk_in", "category": "water", "caller_phone": "79160000009"}
+NEW_TICKET = {"channel": "walk_in", "category": "water", "caller_phone": "79160000009", "description": "Течёт кран"}
 
 
 async def me(s: Session) -> int:

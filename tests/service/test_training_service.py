@@ -13,6 +13,7 @@ import pytest
 
 from cti.demo import DEMO_PASSWORD
 from cti.runtime import Runtime
+from cti.web.notifier import ConsoleNotifier
 from journal import TicketFilter
 from journal.clock import utcnow
 from pbxsim import PbxSim
@@ -120,7 +121,7 @@ async def test_the_header_shows_the_pbx_state_in_both_states(training_service: t
             html = await page.text()
         assert 'class="pbx-state pbx-up"' in html and "АТС: на связи (имитатор)" in html
         assert '<div id="pbx-banner" class="banner" hidden>' in html
-        runtime.hub.pbx_state(False)
+        ConsoleNotifier(runtime.hub).pbx_state(False)
         async with s1.http.get(s1.url("/tickets")) as page:
             html = await page.text()
         assert 'class="pbx-state pbx-down"' in html and "АТС: нет связи" in html

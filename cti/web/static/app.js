@@ -69,8 +69,7 @@ async function submitApiForm(form) {
     toast("Сохранено");
     setTimeout(() => location.reload(), 300);
   } catch (e) {
-    if (msg) { msg.textContent = e.message; msg.classList.add("error"); }
-    toast(e.message, true);
+    if (msg) { msg.textContent = e.message; msg.classList.add("error"); } else { toast(e.message, true); }
   } finally {
     if (button) button.disabled = false;
   }

@@ -3,51 +3,36 @@
 // name containing markup is shown as text.
 "use strict";
 
-// Drop null values: a message carries what it knows, and must not blank what the card shows.
-function present(obj) {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
-}
+// present() (live.js) drops null values: a message carries what it knows, and must not blank
+// what the card shows.
+const CALL_STATES = {
+  menu: "голосовое меню", recording: "запись обращения", waiting: "ждёт диспетчера", talking: "разговор",
+  ringing: "звонок", ivr: "автоответчик", queued: "в очереди", answered: "разговор",
+};
 
 const Console = {
-  lastId: 0,
-  epoch: "",
-  socket: null,
-  retry: 1000,
-  calls: new Map(),
   cards: new Map(),   // key (ticket id or "call:<id>") -> {el, data}
   statusLabels: {},
 
   start() {
-    this.connect();
+    this.me = document.getElementById("console").dataset.extension;
     document.getElementById("cards").addEventListener("click", (ev) => this.onCardClick(ev));
-  },
-
-  connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    // The ids are those of one server process (its epoch): after a restart the server replays
-    // all it has and asks for a reload instead of skipping ids it never sent.
-    const query = this.lastId ? `?last_id=${this.lastId}&epoch=${encodeURIComponent(this.epoch)}` : "";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws${query}`);
-    this.socket = ws;
-    ws.onopen = () => { this.retry = 1000; this.setLink(true); };
-    ws.onmessage = (ev) => this.onMessage(JSON.parse(ev.data));
-    ws.onclose = (ev) => {
-      // 4401: the session was ended (log-out elsewhere, account switched off): log in again.
-      if (ev.code === 4401) { location.reload(); return; }
-      this.setLink(false);
-      // Back off up to 10 s; the hub replays what was missed since lastId.
-      setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 10000);
-    };
-  },
-
-  alert(text) {
-    // Text, never HTML (the login in it is an attacker's string).
-    const el = document.createElement("div");
-    el.className = "banner security-alert";
-    el.setAttribute("role", "alert");
-    el.textContent = text;
-    document.querySelector("main, body").prepend(el);
+    document.getElementById("calls-list").addEventListener("click", (ev) => this.onCallClick(ev));
+    document.getElementById("queue").addEventListener("click", (ev) => this.onQueueClick(ev));
+    Live.on("link", (up) => this.setLink(up));
+    Live.on("hello", (msg) => {
+      this.renderCalls();
+      // The cards of calls still live come back after F5 or a reconnect.
+      for (const card of msg.cards || []) this.pop(card, { quiet: true });
+    });
+    Live.on("resync", () => { for (const key of this.cards.keys()) this.refreshCard(key); });
+    Live.on("call_state", () => this.renderCalls());
+    Live.on("screen_pop", (msg) => this.pop(msg));
+    Live.on("ticket_updated", (msg) => this.ticketUpdated(msg));
+    Live.on("ticket_registered", (msg) => { if (msg.emergency) this.pop(Object.assign({ stage: "registered" }, msg)); });
+    Live.on("queue", () => this.renderQueue());
+    this.restore();
+    setInterval(() => this.tickWaits(), 1000);
   },
 
   setLink(up) {
@@ -58,58 +43,40 @@ const Console = {
     document.getElementById("ws-banner").hidden = up;
   },
 
-  onMessage(msg) {
-    if (msg.id > this.lastId) this.lastId = msg.id;
-    switch (msg.type) {
-      case "hello":
-        if (msg.epoch !== this.epoch) { this.epoch = msg.epoch; this.lastId = 0; }
-        if (msg.pbx_connected !== null) this.pbx(msg.pbx_connected);
-        this.calls.clear();
-        for (const c of msg.calls) this.calls.set(c.call_id, c);
-        this.renderCalls();
-        break;
-      case "security_alert":
-        // Administrators only (the hub sends it to them): a pattern of password guessing.
-        this.alert(msg.message);
-        break;
-      case "resync":
-        for (const key of this.cards.keys()) this.refreshCard(key);
-        break;
-      case "pbx_state": this.pbx(msg.connected); break;
-      case "call_state":
-        if (msg.state === "ended") this.calls.delete(msg.call_id);
-        else this.calls.set(msg.call_id, Object.assign(this.calls.get(msg.call_id) || {}, msg));
-        this.renderCalls();
-        break;
-      case "screen_pop": this.pop(msg); break;
-      case "ticket_updated": this.ticketUpdated(msg); break;
-    }
+  // Cards opened in this tab, kept over F5 (sessionStorage: this tab only, gone with it).
+  save() {
+    const keep = [...this.cards.values()].map((c) => ({ key: c.key, call_id: c.data.call_id, ticket_id: c.data.ticket_id,
+      caller_number: c.data.caller_number, emergency: !!c.emergency, extension: c.data.extension, stage: c.data.stage }));
+    sessionStorage.setItem("hotline.cards", JSON.stringify(keep));
   },
 
-  pbx(connected) {
-    document.getElementById("pbx-banner").hidden = connected;
-    // The header's indicator shows the state at all times, not only when the link is down.
-    const st = document.getElementById("pbx-state");
-    if (st) {
-      st.className = "pbx-state " + (connected ? "pbx-up" : "pbx-down");
-      st.textContent = (connected ? "АТС: на связи" : "АТС: нет связи") + (st.dataset.standin ? " (имитатор)" : "");
-    }
+  restore() {
+    let kept = [];
+    try { kept = JSON.parse(sessionStorage.getItem("hotline.cards") || "[]"); } catch (e) { kept = []; }
+    for (const c of kept.reverse()) this.pop(present(c), { quiet: true });
   },
 
   renderCalls() {
     const list = document.getElementById("calls-list");
     list.replaceChildren();
-    if (!this.calls.size) {
+    const calls = [...Live.calls.values()];
+    if (!calls.length) {
       const li = document.createElement("li");
       li.className = "muted empty";
       li.textContent = "Активных звонков нет";
       list.append(li);
       return;
     }
-    const states = { ringing: "звонок", ivr: "автоответчик", queued: "в очереди", answered: "разговор" };
-    for (const c of this.calls.values()) {
+    // Waiting callers first (emergencies, then the longest waiting), then the rest.
+    const waiting = Live.waiting();
+    const others = calls.filter((c) => !waiting.includes(c));
+    waiting.forEach((c, i) => { c.shownPosition = c.position || i + 1; });
+    for (const c of [...waiting, ...others]) {
       const li = document.createElement("li");
-      li.className = "call state-" + c.state;
+      li.className = "call state-" + c.state + (c.emergency ? " emergency" : "") + (c.extension && c.extension === this.me ? " mine" : "");
+      li.dataset.call = c.call_id;
+      li.tabIndex = 0;
+      li.title = "Открыть карточку звонка";
       const who = document.createElement("strong");
       who.textContent = c.caller_number || "номер скрыт";
       const name = document.createElement("span");
@@ -117,10 +84,98 @@ const Console = {
       name.textContent = " " + (c.caller_name || "");
       const st = document.createElement("span");
       st.className = "call-state";
-      st.textContent = (states[c.state] || c.state) + (c.extension ? ", вн. " + c.extension : "");
+      let text = CALL_STATES[c.state] || "вызов";
+      if (c.state === "waiting" || c.state === "queued") text = `№ ${c.shownPosition} в очереди, ` + text;
+      if (c.emergency) text = "АВАРИЯ, " + text;
+      if (c.extension) text += ", вн. " + c.extension + (c.extension === this.me ? " (вы)" : "");
+      st.textContent = text;
       li.append(who, name, document.createElement("br"), st);
+      if (c.waiting_since && (c.state === "waiting" || c.state === "queued")) {
+        const w = document.createElement("span");
+        w.className = "wait";
+        w.dataset.since = c.waiting_since;
+        li.append(" ", w);
+      }
       list.append(li);
     }
+    this.tickWaits();
+  },
+
+  tickWaits() {
+    for (const el of document.querySelectorAll("[data-since]")) {
+      const s = Math.max(0, Math.floor((Date.now() - new Date(el.dataset.since).getTime()) / 1000));
+      el.textContent = "ждёт " + pad(Math.floor(s / 60)) + ":" + pad(s % 60);
+      el.classList.toggle("late", s >= 30);
+    }
+  },
+
+  onCallClick(ev) {
+    const li = ev.target.closest("li[data-call]");
+    if (!li) return;
+    const c = Live.calls.get(li.dataset.call);
+    if (c) this.pop(present({ call_id: c.call_id, caller_number: c.caller_number, caller_name: c.caller_name,
+                              ticket_id: c.ticket_id, emergency: c.emergency, extension: c.extension }), { quiet: true });
+  },
+
+  onQueueClick(ev) {
+    const a = ev.target.closest("[data-open-ticket]");
+    if (!a) return;
+    ev.preventDefault();
+    this.pop({ ticket_id: Number(a.dataset.openTicket) }, { quiet: true });
+  },
+
+  renderQueue() {
+    const q = Live.queue;
+    if (!q) return;
+    const box = document.getElementById("queue");
+    const sections = [
+      ["new", "Новые, не приняты"], ["callbacks", "Перезвонить"], ["due_soon", "Срок в течение часа"],
+      ["overdue", "Просрочены"], ["unassigned", "Без исполнителя"],
+    ];
+    box.replaceChildren(...sections.map(([name, title]) => {
+      const sec = document.createElement("section");
+      sec.className = "queue-section q-" + name;
+      const h = document.createElement("h3");
+      h.textContent = `${title} (${q.counts[name] || 0})`;
+      const ul = document.createElement("ul");
+      for (const it of q[name] || []) {
+        const li = document.createElement("li");
+        if (name === "callbacks") {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "link";
+          b.dataset.callback = it.caller_number || "";
+          b.textContent = it.caller_number || "номер скрыт";
+          const due = document.createElement("span");
+          due.dataset.due = it.callback_due_at;
+          const why = document.createElement("span");
+          why.className = "muted";
+          why.textContent = " " + it.reason_label;
+          li.append(b, " ", due, why);
+        } else {
+          if (it.emergency) li.className = "emergency";
+          const a = document.createElement("a");
+          a.href = "/tickets/" + it.id;
+          a.dataset.openTicket = it.id;
+          a.textContent = it.number;
+          const rest = document.createElement("span");
+          rest.textContent = ` ${it.category_label}, ${it.address} `;
+          const due = document.createElement("span");
+          due.dataset.due = it.next_due_at || "";
+          li.append(a, rest, due);
+        }
+        ul.append(li);
+      }
+      if (!ul.children.length) {
+        const li = document.createElement("li");
+        li.className = "muted";
+        li.textContent = "нет";
+        ul.append(li);
+      }
+      sec.append(h, ul);
+      return sec;
+    }));
+    tickCountdowns();
   },
 
   // One card per call: the "ringing" and "answered" pops of a call, and a later pop that
@@ -133,10 +188,10 @@ const Console = {
     return null;
   },
 
-  pop(msg) {
+  pop(msg, opts) {
     let card = this.findCard(msg);
-    const key = card ? card.key : "card-" + msg.id;
     msg = present(msg);
+    const key = card ? card.key : (msg.key || "card-" + (msg.call_id || msg.ticket_id || msg.id));
     if (!card) {
       const el = document.getElementById("card-template").content.firstElementChild.cloneNode(true);
       card = { el, data: {}, key };
@@ -144,6 +199,7 @@ const Console = {
       document.getElementById("cards").prepend(el);
       document.getElementById("cards-empty").hidden = true;
     }
+    delete msg.key;
     card.el.dataset.key = key;
     // Once an emergency, the card stays marked: a later pop of the same call may not say so.
     card.emergency = card.emergency || !!msg.emergency;
@@ -153,6 +209,7 @@ const Console = {
     Object.assign(card.data, msg);
     this.paint(card);
     this.refreshCard(key);
+    this.save();
   },
 
   async refreshCard(key) {
@@ -185,8 +242,8 @@ const Console = {
     const d = card.data, el = card.el;
     const text = {
       priority_label: d.priority_label || "", number: d.number ? "Заявка № " + d.number : "Входящий вызов",
-      caller_phone: d.caller_phone || d.caller_number || "номер скрыт", caller_name: d.caller_name || "",
-      address: d.address || "не указан", category_label: d.category_label || "—", problem_label: d.problem_label || "",
+      caller_phone: d.caller_phone || d.caller_number || "номер скрыт", caller_name: d.caller_name || d.known_name || "",
+      address: d.address || d.known_address || "не указан", category_label: d.category_label || "—", problem_label: d.problem_label || "",
       status_label: d.status_label || "—", executor_name: d.executor_name || "не назначен",
       description: d.description || "—", transcript: d.transcript || (d.transcript_status === "failed" ? "не удалось распознать" : "ожидается…"),
       // What the words say: an unsure reading is shown as a guess, not as a fact.
@@ -200,6 +257,14 @@ const Console = {
     el.querySelector('[data-f="transcript"]').classList.toggle("muted", !d.transcript);
     const emergency = !!card.emergency || d.priority === "emergency";
     el.classList.toggle("emergency", emergency);
+    // The call this dispatcher is on: marked, so it stands out among the shift's emergency cards.
+    const live = d.call_id ? Live.calls.get(d.call_id) : null;
+    const mine = !!this.me && ((d.extension === this.me && d.stage === "answered") ||
+                               (!!live && live.extension === this.me && ["talking", "answered"].includes(live.state)));
+    el.classList.toggle("mine", mine);
+    el.querySelector(".mine-note").hidden = !mine;
+    const ended = !!d.call_id && !live;
+    el.classList.toggle("ended", ended);
     el.querySelector(".emergency-note").hidden = !card.emergency;
     const prio = el.querySelector('[data-f="priority_label"]');
     prio.className = "prio prio-" + (d.priority || "none");
@@ -221,7 +286,9 @@ const Console = {
         st.replaceChildren(...(d.allowed_statuses || []).map((s) => new Option(s.label, s.value)));
         st.dataset.shown = allowed;
       }
-      el.querySelector('[data-act="accept"]').hidden = !["new", "reopened"].includes(d.status);
+      // «Принять» until a person has handled the ticket (the voice menu may have assigned it already).
+      el.querySelector('[data-act="accept"]').hidden = !(["new", "reopened"].includes(d.status) ||
+        (d.handled === false && ["assigned"].includes(d.status)));
     }
     this.paintRecordings(card);
     this.paintLists(card);
@@ -246,7 +313,7 @@ const Console = {
       audio.preload = "none";
       audio.src = r.url;
       const label = document.createElement("span");
-      label.textContent = "Запись: ";
+      label.textContent = (r.title || "Запись") + ": ";
       box.append(label, audio);
     }
   },
@@ -255,8 +322,10 @@ const Console = {
     // An executor calling from the field: their open tickets instead of a resident's history.
     const box = card.el.querySelector(".executor-tickets");
     const list = card.data.open_tickets;
-    box.hidden = card.data.kind !== "executor";
+    // An executor's tickets, or a known resident's open ones (shown while the phone still rings).
+    box.hidden = card.data.kind !== "executor" && !(list && list.length);
     if (box.hidden) return;
+    box.querySelector("h3").textContent = card.data.kind === "executor" ? "Открытые заявки исполнителя" : "Открытые заявки абонента";
     const ul = box.querySelector("ul");
     ul.replaceChildren(...(list && list.length ? list : [null]).map((t) => {
       const li = document.createElement("li");
@@ -328,7 +397,7 @@ const Console = {
     const val = (name) => el.querySelector(`[name="${name}"]`).value;
     const act = btn.dataset.act;
     try {
-      if (act === "close") { el.remove(); this.cards.delete(card.key); if (!this.cards.size) document.getElementById("cards-empty").hidden = false; return; }
+      if (act === "close") { el.remove(); this.cards.delete(card.key); this.save(); if (!this.cards.size) document.getElementById("cards-empty").hidden = false; return; }
       if (act === "callback") { await callBack(card.data.caller_phone || card.data.caller_number); return; }
       btn.disabled = true;
       let t = null;
@@ -341,8 +410,10 @@ const Console = {
       if (act === "comment") {
         await api("POST", `/api/tickets/${id}/comments`, { text: val("comment"), public: !el.querySelector('[name="private"]').checked });
         el.querySelector('[name="comment"]').value = "";
+        el.querySelector('[name="private"]').checked = false;  // the next comment is public unless ticked again
       }
       if (t) { card.seq = (card.seq || 0) + 1; Object.assign(card.data, t); }
+      card.data.handled = true;  // a person has just handled it
       this.paint(card);
       this.say(card, { accept: "Заявка принята", assign: "Исполнитель назначен", status: "Статус изменён",
                        edit: "Изменения сохранены", comment: "Комментарий добавлен" }[act] || "Готово");

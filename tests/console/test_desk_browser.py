@@ -1,0 +1,314 @@
+"""The dispatcher's desk in a real Chromium: the live work queue on two consoles when the voice
+menu registers a ticket, the call card surviving F5 and a new tab, the log-in page when the
+session ends, and the executor's page on a 390 px phone."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from cti.runtime import Runtime
+from cti.web import ConsoleHub
+from journal import Journal, TicketFilter
+from journal.clock import utcnow
+from pbxsim import CallScript, PbxSim
+from tests.asterisk_fixtures import SPEECH_WAV
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+from tests.service.running import Served
+from tests.service.test_screen_pop_calls import STAFF_PASSWORD, service, until_played  # noqa: F401  (fixture)
+
+from .conftest import PASSWORD, Session, Staff, make_ticket
+
+pytestmark = [pytest.mark.slow, needs_browser]
+ServiceT = tuple[Runtime, PbxSim, Served]
+
+
+async def launch(pw: Any) -> Any:
+    return await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+async def console_page(browser: Any, base: str, login_name: str, password: str, errors: list[str]) -> Any:
+    from playwright.async_api import expect
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await login(page, base, login_name, password, lands_on="/console")
+    await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+    return page
+
+
+async def test_a_voice_menu_ticket_appears_in_the_queue_of_both_consoles(
+    service: ServiceT, tmp_path: Path,  # noqa: F811
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    runtime, sim, served = service
+    base = f"http://{served.host}:{served.port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    said = tmp_path / "problem.wav"
+    shutil.copy(SPEECH_WAV, said)
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            one = await console_page(browser, base, "dispatcher1", STAFF_PASSWORD, errors)
+            two = await console_page(browser, base, "dispatcher2", STAFF_PASSWORD, errors)
+            for page in (one, two):
+                await expect(page.locator('#queue-bar [data-count="new"] b')).to_have_text("0", timeout=5000)
+
+            call = sim.place_call(CallScript("79161234567", "Ivanova", say=said))
+            # The live call list speaks Russian.
+            await expect(one.locator("#calls-list")).to_contain_text("голосовое меню", timeout=5000)
+            await until_played(sim, call.id, "sound:hotline/category-menu")
+            sim.press(call.id, "1")
+            for _ in range(200):
+                tickets = list(await runtime.journal.monitor.tickets(TicketFilter(), utcnow(), limit=5))
+                if tickets:
+                    break
+                await asyncio.sleep(0.05)
+            [ticket] = tickets
+            registered = time.monotonic()
+            for page in (one, two):
+                await expect(page.locator("#queue .q-new")).to_contain_text(ticket.number, timeout=5000)
+                await expect(page.locator('#queue-bar [data-count="new"] b')).to_have_text("1")
+            # Both consoles show it within a second or two of the registration (a busy machine).
+            assert time.monotonic() - registered < 5
+            await expect(one.locator("#calls-list")).not_to_contain_text("menu")
+            await one.screenshot(path=str(ARTIFACTS / "desk-queue.png"), full_page=True)
+
+            # Opening it from the queue gives its card; accepting it takes it out of both queues.
+            await one.locator(f'#queue .q-new [data-open-ticket="{ticket.id}"]').click()
+            card = one.locator(".card").first
+            await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {ticket.number}", timeout=5000)
+            await card.locator('[data-act="accept"]').click()
+            await expect(card.locator(".msg")).to_have_text("Заявка принята", timeout=5000)
+            for page in (one, two):
+                await expect(page.locator("#queue .q-new")).not_to_contain_text(ticket.number, timeout=5000)
+                await expect(page.locator('#queue-bar [data-count="new"] b')).to_have_text("0")
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+async def test_the_card_of_a_live_call_survives_f5_and_a_new_tab(service: ServiceT) -> None:  # noqa: F811
+    from playwright.async_api import async_playwright, expect
+
+    _, sim, served = service
+    base = f"http://{served.host}:{served.port}"
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await console_page(browser, base, "dispatcher1", STAFF_PASSWORD, errors)
+            call = sim.place_call(CallScript("79160000007", "Petrov"))
+            await until_played(sim, call.id, "sound:hotline/category-menu")
+            sim.press(call.id, "9")
+            card = page.locator(".card").first
+            await expect(card.locator('[data-f="number"]')).to_contain_text("Заявка № ", timeout=10000)
+            number = await card.locator('[data-f="number"]').text_content()
+            # The call this dispatcher answered is marked as theirs, in the card and the list.
+            await expect(card).to_have_class(_has("mine"), timeout=5000)
+            await expect(card.locator(".mine-note")).to_be_visible()
+            await expect(page.locator("#calls-list li.mine")).to_contain_text("разговор")
+
+            await page.reload()
+            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+            await expect(page.locator(".card")).to_have_count(1, timeout=5000)
+            await expect(page.locator(".card").first.locator('[data-f="number"]')).to_have_text(number or "")
+
+            # A new tab has nothing kept: the server's hello brings the live call's card back.
+            tab = await page.context.new_page()
+            await tab.goto(f"{base}/console")
+            await expect(tab.locator(".card").first.locator('[data-f="number"]')).to_have_text(number or "",
+                                                                                            timeout=5000)
+            # Closed, it can be opened again from the call list.
+            await tab.locator('.card [data-act="close"]').first.click()
+            await expect(tab.locator(".card")).to_have_count(0)
+            await tab.locator("#calls-list li.mine").click()
+            await expect(tab.locator(".card").first.locator('[data-f="number"]')).to_have_text(number or "",
+                                                                                            timeout=5000)
+            sim.hangup(call.id)
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+async def test_an_ended_session_sends_the_console_to_log_in(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+    browser_session: Callable[[str], Awaitable[Session]],
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            admin = await browser_session("admin")
+            status, _ = await admin.api("POST", f"/api/users/{staff['petrova']}/end-sessions")
+            assert status == 200
+            await page.wait_for_url(f"{base}/login?next=%2Fconsole", timeout=15000)
+
+            # A restart that forgot the session: the websocket closes without our code, the
+            # handshake is refused, and the console asks the API, which says 401.
+            page = await console_page(browser, base, "ivanov", PASSWORD, errors)
+            await web_journal.sessions.end_all(staff["ivanov"])
+            await hub.close_all()
+            await page.wait_for_url(f"{base}/login?next=%2Fconsole", timeout=15000)
+            await expect(page.locator('input[name="login"]')).to_be_visible()
+            # Back does not show the console's data: pages are never stored (no-store).
+            resp = await page.request.get(f"{base}/console")
+            assert resp.headers.get("cache-control") == "no-store"
+        finally:
+            await browser.close()
+
+
+async def test_the_executors_page_fits_a_390_px_phone(
+    server: TestServer, web_journal: Journal, staff: Staff,
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = f"http://{server.host}:{server.port}"
+    b = await web_journal.people.add_building("Ленина", "5", street_type="улица")
+    await make_ticket(web_journal, executor_id=staff["sidorov"], caller_phone="79161234567", building_id=b.id,
+                      apartment="12", description="Течёт кран на кухне, вода на полу, соседи снизу жалуются")
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU",
+                                                is_mobile=True, has_touch=True)
+            page = await context.new_page()
+            await login(page, base, "sidorov", PASSWORD, lands_on="/my")
+            await expect(page.locator("article.panel")).to_have_count(1)
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"the page is {width} px wide on a 390 px phone"
+            status = page.locator('select[name="status"]').first
+            assert await status.input_value() == "in_progress"
+            assert (await status.locator("option").all_text_contents())[-1] == "Невозможно выполнить"
+            await expect(page.locator('a[href^="tel:"]')).to_have_attribute("href", "tel:+79161234567")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "executor-390.png"), full_page=True)
+        finally:
+            await browser.close()
+
+
+def _has(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(^|\s){name}(\s|$)")
+
+
+async def test_waiting_callers_emergencies_first_with_their_wait_and_an_alarm(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from cti.web.notifier import ConsoleNotifier
+
+    base = f"http://{server.host}:{server.port}"
+    notify = ConsoleNotifier(hub)
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.evaluate("localStorage.removeItem('hotline.mute')")
+            since = (utcnow() - timedelta(seconds=40)).isoformat()
+            notify.call_state("c-plain", "waiting", caller_number="79160000001", waiting_since=since, emergency=False)
+            notify.call_state("c-menu", "menu", caller_number="79160000003")
+            notify.call_state("c-sos", "waiting", caller_number="79160000002",
+                              waiting_since=utcnow().isoformat(), emergency=True)
+            calls = page.locator("#calls-list li")
+            await expect(calls).to_have_count(3, timeout=5000)
+            await expect(calls.nth(0)).to_contain_text("79160000002")
+            await expect(calls.nth(0)).to_contain_text("АВАРИЯ, № 1 в очереди, ждёт диспетчера")
+            await expect(calls.nth(1)).to_contain_text("№ 2 в очереди")
+            await expect(calls.nth(1).locator(".wait")).to_contain_text("ждёт 00:4")
+            await expect(calls.nth(2)).to_contain_text("голосовое меню")
+            await expect(page.locator('#queue-bar [data-count="waiting"] b')).to_have_text("2")
+            # A new emergency: the alarm shows (and sounds, unless muted).
+            await expect(page.locator("#alarm")).to_contain_text("Аварийный вызов ждёт ответа: 79160000002")
+            await page.locator("#alert-mute").click()
+            await expect(page.locator("#alert-mute")).to_have_text("🔕 Звук выключен")
+            assert await page.evaluate("localStorage.getItem('hotline.mute')") == "1"
+            await page.reload()
+            await expect(page.locator("#alert-mute")).to_have_text("🔕 Звук выключен")
+            # The counters are on every staff page, not only the console.
+            await page.goto(f"{base}/tickets")
+            await expect(page.locator('#queue-bar [data-count="waiting"] b')).to_have_text("2", timeout=5000)
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1400])
+async def test_the_header_fits_the_screen(server: TestServer, staff: Staff, width: int) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await browser.new_page(viewport={"width": width, "height": 800}, locale="ru-RU")
+            await login(page, base, "admin", PASSWORD, lands_on="/console")  # the longest menu
+            logout = page.locator('header.top button:has-text("Выйти")')
+            await expect(logout).to_be_visible()
+            box = await logout.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width
+            assert await page.evaluate("document.documentElement.scrollWidth") <= width
+            bar = await page.locator("#queue-bar").bounding_box()
+            assert bar is not None and bar["x"] + bar["width"] <= width
+        finally:
+            await browser.close()
+
+
+async def test_the_journal_list_refreshes_itself_and_a_private_comment_unticks(
+    server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
+    browser_session: Callable[[str], Awaitable[Session]],
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from cti.web.notifier import ConsoleNotifier
+
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.goto(f"{base}/tickets")
+            await expect(page.locator("table.list")).to_contain_text("Заявок не найдено")
+            other = await browser_session("ivanov")
+            status, body = await other.api("POST", "/api/tickets", {
+                "channel": "walk_in", "category": "water", "caller_phone": "79160000042", "description": "Течёт кран"})
+            assert status == 201
+            number = body["ticket"]["number"]
+            # No reload: the list follows the journal.
+            await expect(page.locator("table.list")).to_contain_text(number, timeout=5000)
+            assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+            await page.goto(f"{base}/console")
+            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+            ConsoleNotifier(hub).screen_pop("101", {"call_id": "c-9", "ticket_id": body["ticket"]["id"],
+                                                    "caller_number": "79160000042"})
+            card = page.locator(".card").first
+            await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {number}", timeout=5000)
+            await card.locator('input[name="comment"]').fill("Жильца нет дома")
+            await card.locator('input[name="private"]').check()
+            await card.locator('[data-act="comment"]').click()
+            await expect(card.locator(".msg")).to_have_text("Комментарий добавлен", timeout=5000)
+            await expect(card.locator('input[name="private"]')).not_to_be_checked()
+            [h] = [h for h in await web_journal.tickets.history(body["ticket"]["id"]) if h.kind == "comment"]
+            assert h.public is False and h.text == "Жильца нет дома"
+            assert errors == []
+        finally:
+            await browser.close()
