@@ -22,7 +22,15 @@ from journal.enums import CallDirection, CallOutcome, Channel, Priority
 from journal.models import Call, Ticket
 
 from ..ari.events import Channel as AriChannel
-from ..flow import AlreadyDecided, OpenTicket, Outcome, RecordMissedCall, RegisterTicket, TicketRegistered
+from ..flow import (
+    AlreadyDecided,
+    DispatcherReason,
+    OpenTicket,
+    Outcome,
+    RecordMissedCall,
+    RegisterTicket,
+    TicketRegistered,
+)
 from .desk import CallCard
 from .mapping import JOURNAL_TO_FLOW, STATUS_TO_FLOW, deadline_for, deadline_text, journal_category, spoken_number
 from .translate import wav_seconds
@@ -65,6 +73,7 @@ class CallRecords:
         self.caller_name = ""
         self.ticket_id: int | None = None
         self.ticket_number: str | None = None
+        self.open_ticket_id: int | None = None  # the caller's open ticket the menu read to them
 
     @property
     def training(self) -> bool:
@@ -106,6 +115,7 @@ class CallRecords:
             phone=self.caller_number, building_id=None, limit=10, training=self.training)
         for t in history:
             if t.is_open and t.status in STATUS_TO_FLOW:
+                self.open_ticket_id = t.id
                 return OpenTicket(spoken_number(t.number), STATUS_TO_FLOW[t.status], JOURNAL_TO_FLOW.get(t.category))
         return None
 
@@ -168,6 +178,12 @@ class CallRecords:
             return card
         user = await self.journal.people.user_by_extension(ext)
         actor = Actor(user.full_name, user.id) if user else Actor(f"ext:{ext}")
+        if card.reason == DispatcherReason.REPEAT_CALLER and self.open_ticket_id is not None:
+            joined = await self._join_open_ticket(self.open_ticket_id, actor)
+            if joined is not None:
+                await self._write(lambda: self.journal.calls.update(
+                    self.call_row_id, answered_at=utcnow(), dispatcher_id=user.id if user else None))
+                return replace(card, ticket_id=joined.id, ticket_number=joined.number)
         reg = await self._write(lambda: self.journal.tickets.register(NewTicket(
             channel=self.ticket_channel or Channel.PHONE_DISPATCHER, category="other",
             priority=Priority.EMERGENCY if card.emergency else None, actor=actor,
@@ -178,6 +194,18 @@ class CallRecords:
         await self._write(lambda: self.journal.calls.update(
             self.call_row_id, answered_at=utcnow(), dispatcher_id=user.id if user else None))
         return replace(card, ticket_id=reg.ticket.id, ticket_number=reg.ticket.number)
+
+    async def _join_open_ticket(self, ticket_id: int, actor: Actor) -> Ticket | None:
+        """A caller who asked a dispatcher about their open ticket: the call joins it (its
+        conversation will be attached there) instead of opening a new one."""
+        ticket = await self.journal.tickets.get(ticket_id)
+        if not ticket.is_open:
+            return None
+        await self._write(lambda: self.journal.tickets.comment(
+            ticket_id, actor, "Повторный звонок абонента по этой заявке, принят диспетчером", public=False))
+        self.ticket_id, self.ticket_number = ticket.id, ticket.number
+        log.info("ivr.call_joined_open_ticket", ticket=ticket.number)
+        return ticket
 
     async def store_conversation(self, name: str | None, problem: str | None, fetch: Download) -> bool:
         """The conversation's recording attached to the call and its ticket (True); a recording

@@ -29,7 +29,7 @@ async def _download(name: str) -> bytes:
 
 
 def _register(name: str = "call-1") -> RegisterTicket:
-    return RegisterTicket("c1", "79160000300", "Test resident", Category.HEATING, Priority.NORMAL, name, 8.0,
+    return RegisterTicket("c1", "79161234567", "Ivanova", Category.HEATING, Priority.NORMAL, name, 8.0,
                           False, None, ())
 
 
@@ -64,7 +64,7 @@ async def test_the_menus_ticket_carries_the_recording_at_its_own_length(journal:
     records = await _records(journal)
     ticket, told = await records.register(_register())
     assert told.number and told.deadline is not None
-    assert (ticket.channel, ticket.category, ticket.caller_phone) == ("phone_ivr", "heating", "79160000300")
+    assert (ticket.channel, ticket.category, ticket.caller_phone) == ("phone_ivr", "heating", "79161234567")
     [rec] = await journal.tickets.recordings(ticket.id)
     assert rec.name == "call-1" and rec.duration_seconds is not None
     assert abs(rec.duration_seconds - 8.0) > 0.01  # the file's length, not Asterisk's whole seconds
@@ -121,3 +121,24 @@ async def test_a_conversation_that_cannot_be_fetched_is_said_on_the_ticket(journ
     assert not await records.store_conversation("conversation-c1", None, gone)
     history = await journal.tickets.history(card.ticket_id)
     assert any(h.text == "Разговор с диспетчером не записан: recording vanished" for h in history)
+
+
+async def test_a_caller_who_asks_about_their_open_ticket_joins_it_instead_of_opening_another(
+        journal: Journal) -> None:
+    first = await _records(journal)
+    open_ticket, _ = await first.register(_register())
+    again = await _records(journal)
+    assert await again.open_ticket() is not None  # what the menu reads to them
+    card = CallCard("c2", "79160000300", "Test resident", False, "repeat_caller")
+    card = await again.ticket_for_dispatcher("101", card)
+    assert (card.ticket_id, card.ticket_number) == (open_ticket.id, open_ticket.number)
+    assert await again.store_conversation("conversation-c2", None, _download)
+    assert {r.name for r in await journal.tickets.recordings(open_ticket.id)} == {"call-1", "conversation-c2"}
+    history = await journal.tickets.history(open_ticket.id)
+    assert any(h.text == "Повторный звонок абонента по этой заявке, принят диспетчером" for h in history)
+    assert (await journal.calls.ticket_of(again.call_row_id)).id == open_ticket.id  # type: ignore[union-attr]
+    # Any other reason to ask for a person is a new matter: a ticket of its own.
+    other = await _records(journal)
+    await other.open_ticket()
+    card = await other.ticket_for_dispatcher("101", CallCard("c3", "79160000300", "", True, "emergency"))
+    assert card.ticket_id != open_ticket.id
