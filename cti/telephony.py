@@ -16,6 +16,7 @@ from ivr.hotline import CallCard
 from journal import Journal, Role, TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
+from journal.presence import presence_of_all, takes_calls
 
 from .web import labels, serialize
 from .web.hub import ConsoleHub
@@ -41,7 +42,10 @@ class ConsoleDesk:
         self.tickets: dict[str, int] = {}  # call id -> its ticket, for the live list to open the card
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
-        users = [u for u in await self.journal.people.users(Role.DISPATCHER) if u.is_active and u.extension]
+        """On the line (not on a break, not off shift) and not on a call."""
+        presence = await presence_of_all(self.journal.settings)
+        users = [u for u in await self.journal.people.users(Role.DISPATCHER)
+                 if u.is_active and u.extension and takes_calls(presence, u.id)]
         online = self.hub.online_extensions()
         # Dispatchers logged in to the console first; a phone without a console still rings.
         users.sort(key=lambda u: (u.extension not in online, u.extension))

@@ -112,3 +112,11 @@ CATEGORIES = (
     "cleaning",
     "other",
 )
+
+
+class Presence(StrEnum):
+    """A dispatcher's availability for calls (journal.presence)."""
+
+    ON_LINE = "on_line"
+    BREAK = "break"
+    OFF_SHIFT = "off_shift"

@@ -7,9 +7,15 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
-from . import serialize
+from journal import Actor, Role
+from journal.enums import Presence
+from journal.presence import presence_of_all
+from journal.presence import set_presence as set_presence_of
+
+from . import labels, serialize
 from .errors import BadRequest
-from .keys import HUB_KEY, JOURNAL_KEY, USER_KEY
+from .keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
+from .messages import PresenceChanged
 from .params import json_body, opt_str, path_id
 
 log = structlog.get_logger(__name__)
@@ -37,3 +43,36 @@ async def update_user(request: web.Request) -> web.Response:
     log.warning("user.updated", user_id=user_id, login=user.login, role=user.role, active=user.is_active,
                 by=request[USER_KEY].login)
     return web.json_response({**serialize.user(user), "consoles_closed": closed})
+
+
+async def set_presence(request: web.Request) -> web.Response:
+    """The dispatcher's own state: «на линии» takes calls, «перерыв» and «не на смене» do not."""
+    data = await json_body(request)
+    try:
+        state = Presence(str(data.get("state")))
+    except ValueError:
+        raise BadRequest("Состояние: на линии, перерыв или не на смене") from None
+    user = request[USER_KEY]
+    journal = request.app[JOURNAL_KEY]
+    await set_presence_of(journal.settings, Actor(user.name, user.user_id), user.user_id, state)
+    label = labels.PRESENCE[state.value]
+    request.app[NOTIFIER_KEY].presence(PresenceChanged(user.user_id, user.extension, user.name, state.value, label))
+    log.info("presence.changed", user_id=user.user_id, extension=user.extension, state=state.value)
+    return web.json_response({"state": state.value, "label": label})
+
+
+async def dispatchers_presence(request: web.Request) -> web.Response:
+    """Every active dispatcher with their state, for the console's list of the shift."""
+    journal = request.app[JOURNAL_KEY]
+    states = await presence_of_all(journal.settings)
+    online = request.app[HUB_KEY].online_extensions()
+    rows = []
+    for u in await journal.people.users(Role.DISPATCHER):
+        if not u.is_active:
+            continue
+        st = states.get(u.id)
+        state = st.state.value if st else Presence.ON_LINE.value
+        rows.append({"user_id": u.id, "name": u.full_name, "extension": u.extension, "state": state,
+                     "label": labels.PRESENCE[state], "console": bool(u.extension and u.extension in online),
+                     "since": st.since.isoformat() if st and st.since else None})
+    return web.json_response(rows)

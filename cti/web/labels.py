@@ -17,6 +17,7 @@ CHANNEL = {
 }
 # Channels a dispatcher may pick when taking a request directly.
 MANUAL_CHANNELS = ("phone_dispatcher", "walk_in", "written", "web")
+PRESENCE = {"on_line": "На линии", "break": "Перерыв", "off_shift": "Не на смене"}
 ROLE = {"dispatcher": "Диспетчер", "executor": "Исполнитель", "qa": "Контроль качества", "admin": "Администратор"}
 CALLBACK_OUTCOME = {
     "reached": "Дозвонились", "ticket_created": "Создана заявка", "no_answer": "Не отвечает", "busy": "Занято",

@@ -149,8 +149,24 @@ class SecurityAlert:
         return {"kind": self.kind, "message": self.message, "login": self.login, "address": self.address}
 
 
+@dataclass(frozen=True)
+class PresenceChanged:
+    """A dispatcher went on the line, on a break or off shift: calls are routed accordingly."""
+
+    TYPE: ClassVar[str] = "presence"
+    user_id: int
+    extension: str | None
+    name: str
+    state: str
+    label: str
+
+    def body(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "extension": self.extension, "name": self.name, "state": self.state,
+                "label": self.label}
+
+
 ConsoleMessage = (Hello | Resync | PbxState | CallState | ScreenPop | TicketUpdated | TicketRegistered
-                  | MissedChanged | SecurityAlert)
+                  | MissedChanged | SecurityAlert | PresenceChanged)
 MESSAGE_TYPES: tuple[type[ConsoleMessage], ...] = (Hello, Resync, PbxState, CallState, ScreenPop, TicketUpdated,
-                                                   TicketRegistered, MissedChanged, SecurityAlert)
+                                                   TicketRegistered, MissedChanged, SecurityAlert, PresenceChanged)
 TYPE_NAMES = frozenset(m.TYPE for m in MESSAGE_TYPES)

@@ -20,6 +20,7 @@ from .messages import (
     ConsoleMessage,
     MissedChanged,
     PbxState,
+    PresenceChanged,
     ScreenPop,
     SecurityAlert,
     TicketRegistered,
@@ -70,6 +71,9 @@ class ConsoleNotifier:
 
     def missed_changed(self, missed_id: int) -> int:
         return self._send(MissedChanged(missed_id), "staff")
+
+    def presence(self, message: PresenceChanged) -> int:
+        return self._send(message, DISPATCHERS)
 
     def pbx_state(self, connected: bool) -> int:
         return self._send(PbxState(connected), ALL)

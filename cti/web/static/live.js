@@ -19,6 +19,7 @@ const Live = {
 
   start() {
     if (!document.body.dataset.live) return;
+    this.startPresence();
     this.connect();
     this.loadQueue();
     setInterval(() => this.loadQueue(), 60000);   // what time alone changes: due -> overdue
@@ -101,11 +102,39 @@ const Live = {
       case "missed_changed":
         this.changed();
         break;
+      case "presence":
+        // A dispatcher of the shift changed state; mine also from another tab.
+        this.paintPresence(msg);
+        this.emit("presence", msg);
+        break;
       case "security_alert":
         // Administrators only (the hub sends it to them): a pattern of password guessing.
         banner(msg.message);
         break;
     }
+  },
+
+  // My state (на линии / перерыв / не на смене): routing respects it; kept in the journal.
+  async startPresence() {
+    const sel = document.getElementById("presence");
+    if (!sel) return;
+    try {
+      const mine = (await api("GET", "/api/dispatchers")).find((d) => String(d.user_id) === sel.dataset.userId);
+      if (mine) this.paintPresence(mine);
+    } catch (e) { /* the list stays at its default */ }
+    sel.addEventListener("change", async () => {
+      try {
+        const r = await api("POST", "/api/me/presence", { state: sel.value });
+        toast("Состояние: " + r.label);
+      } catch (e) { toast(e.message, true); }
+    });
+  },
+
+  paintPresence(msg) {
+    const sel = document.getElementById("presence");
+    if (!sel || String(msg.user_id) !== sel.dataset.userId) return;
+    sel.value = msg.state;
+    sel.className = "presence presence-" + msg.state;
   },
 
   // A call in the live list opens its card: it needs the call's ticket once there is one.
