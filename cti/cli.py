@@ -336,6 +336,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .worker import run_worker
+
+    settings = _settings(args)
+    upgrade(settings.database_url())
+    return asyncio.run(run_worker(settings, concurrency=args.concurrency, worker_id=args.id, drain=args.drain))
+
+
 async def _first_admin_at_start(settings: Settings) -> None:
     """Production on an empty journal: the first administrator from the environment or typed in
     (never a known password); without either the service starts and says how to make one."""
@@ -369,6 +377,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     handlers["run"] = cmd_run
+
+    p = sub.add_parser("worker", help="a transcription worker process (any number, any machine; docs/scaling.md)")
+    p.add_argument("--concurrency", type=int, help="recordings decoded at once (default: asr.workers)")
+    p.add_argument("--id", help="this worker's name in the journal (default: host:pid)")
+    p.add_argument("--drain", action="store_true", help="stop once the queue is empty")
+    handlers["worker"] = cmd_worker
 
     sub.add_parser("migrate", help="bring the database to the current schema")
     handlers["migrate"] = cmd_migrate

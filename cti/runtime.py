@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -150,9 +151,10 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
     hub = ConsoleHub()
     transcriber = await _transcriber(settings)
     worker = None
-    if transcriber is not None:
+    if transcriber is not None and settings.asr.in_process:
         worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
-                                     concurrency=max(1, settings.asr.workers))
+                                     concurrency=max(1, settings.asr.workers),
+                                     lease=timedelta(seconds=settings.asr.lease_seconds))
     quality = build_quality(settings, journal)
     tracker = CallTracker()
     executor_calls = ExecutorCalls(journal, hub)
@@ -206,6 +208,10 @@ async def _check_accounts(settings: Settings, journal: Journal) -> None:
 
 
 async def _transcriber(settings: Settings) -> Transcriber | None:
+    if not settings.asr.in_process and settings.asr.backend == "local":
+        # Recordings go to `hotline worker` processes; no model in the service.
+        log.info("asr.out_of_process")
+        return None
     transcriber = make_transcriber(settings.asr, root=settings.path("."))
     if transcriber is None:
         log.info("asr.off")
