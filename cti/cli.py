@@ -21,6 +21,7 @@ from journal.models import User
 from journal.passwords import password_problem
 
 from .compose import build_journal
+from .instance import single_instance
 from .logs import configure_logging
 from .settings import Settings, SettingsError, load_settings
 
@@ -329,10 +330,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.server.host = args.host
     if args.port:
         settings.server.port = args.port
-    upgrade(settings.database_url())
-    if not settings.server.demo:
-        asyncio.run(_first_admin_at_start(settings))
-    asyncio.run(run_service(settings))
+    with single_instance(settings):  # one service per SQLite journal; any number on PostgreSQL
+        upgrade(settings.database_url())
+        if not settings.server.demo:
+            asyncio.run(_first_admin_at_start(settings))
+        asyncio.run(run_service(settings))
     return 0
 
 
