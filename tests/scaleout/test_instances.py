@@ -4,6 +4,7 @@ mode, an Asterisk address where nothing listens (the service starts and waits fo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -58,6 +59,10 @@ class Services:
                 time.sleep(0.2)
         raise AssertionError((self.root / f"{name}.log").read_text()[-3000:])
 
+    def taken(self, names: tuple[str, ...]) -> list[str]:
+        """The periodic jobs the named services took, all together (a job taken twice shows twice)."""
+        return [job for name in names for job in _taken(self.root / f"{name}.log")]
+
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -98,6 +103,17 @@ def test_two_services_share_a_postgresql_journal(services: Services) -> None:
     (first, port1), (second, port2) = services.start("first"), services.start("second")
     services.wait_up(first, port1, "first")
     services.wait_up(second, port2, "second")
+    # Both serve; each periodic job (rating calls, notifications, retention) runs on one of them.
+    jobs = ("feedback-calls", "status-notify", "recording-retention")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(taken := services.taken(("first", "second"))) < len(jobs):
+        time.sleep(0.2)
+    assert sorted(taken) == sorted(jobs)
+
+
+def _taken(log: Path) -> list[str]:
+    return [entry["job"] for line in log.read_text(errors="replace").splitlines()
+            if line.startswith("{") and (entry := json.loads(line)).get("event") == "periodic.job_taken"]
 
 
 def test_the_lock_goes_with_the_holder(tmp_path: Path) -> None:
