@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cti.cli import build_parser, cmd_worker
 from cti.runtime import build_runtime
 from cti.settings import Settings
 from journal import Actor, Journal, NewTicket
 from journal.models import TranscriptionJob
 from tests.conftest import REPO, TEST_SECRET_KEY
+from tests.foundation.test_deploy import hotline_args, unit
 from tests.service.running import service_settings
 
 
@@ -167,3 +169,12 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_the_worker_unit_runs_the_worker_command() -> None:
+    parser, handlers = build_parser()
+    service = unit("hotline-worker@.service")
+    [command] = service["ExecStart"]
+    args = parser.parse_args(hotline_args(command))
+    assert args.command == "worker" and handlers["worker"] is cmd_worker and args.concurrency == 1
+    assert "HOTLINE_CONFIG=/etc/hotline/hotline.toml" in service["Environment"]
