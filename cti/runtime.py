@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -154,7 +155,10 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
     if transcriber is not None and settings.asr.in_process:
         worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
                                      concurrency=max(1, settings.asr.workers),
-                                     lease=timedelta(seconds=settings.asr.lease_seconds))
+                                     lease=timedelta(seconds=settings.asr.lease_seconds),
+                                     # Named by host and port, so that this service started again
+                                     # takes its earlier life's jobs back at once.
+                                     worker_id=f"{socket.gethostname()}:service:{settings.server.port}")
     quality = build_quality(settings, journal)
     tracker = CallTracker()
     executor_calls = ExecutorCalls(journal, hub)

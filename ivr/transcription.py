@@ -86,7 +86,7 @@ class TranscriptionWorker:
         if self.understand is understand:
             # Morphology, word vectors and weights: about a second and ~150 MB, once, in a thread.
             await asyncio.to_thread(load_understanding)
-        recovered = await self.journal.transcription.recover()
+        recovered = await self.journal.transcription.recover(worker_id=self.worker_id)
         if recovered:
             log.info("transcription.recovered", jobs=recovered)
         self._task = asyncio.create_task(self._loop(), name="transcription-worker")

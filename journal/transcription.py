@@ -74,19 +74,24 @@ class TranscriptionQueue:
             await s.flush()
             return job.id
 
-    async def recover(self, now: datetime | None = None) -> int:
-        """Jobs whose worker died (their lease ran out) go back to the queue; returns how many.
-        A job that was already on its last attempt fails with the reason instead: a recording
-        that brings the recogniser, and its process with it, down would otherwise do so again on
-        every start, for ever. ``claim`` does the same before it takes jobs."""
+    async def recover(self, now: datetime | None = None, *, worker_id: str | None = None) -> int:
+        """Jobs whose worker died go back to the queue; returns how many. A worker died when its
+        lease ran out, or, with ``worker_id``, when a worker of that name starts again: its
+        earlier life's jobs are taken back at once instead of after the lease (a service's
+        worker is named by host and port, a `hotline worker` unit by its --id). A job that was
+        already on its last attempt fails with the reason instead: a recording that brings the
+        recogniser, and its process with it, down would otherwise do so again on every start,
+        for ever. ``claim`` does the same for run-out leases before it takes jobs."""
         async with self.db.write() as s:
-            return await self._expire(s, now or utcnow())
+            return await self._expire(s, now or utcnow(), worker_id)
 
-    async def _expire(self, s: AsyncSession, now: datetime) -> int:
+    async def _expire(self, s: AsyncSession, now: datetime, restarted: str | None = None) -> int:
         # No lease at all: claimed by a version without leases, whose process is gone.
+        dead = [TranscriptionJob.lease_until.is_(None), TranscriptionJob.lease_until < now]
+        if restarted is not None:
+            dead.append(TranscriptionJob.worker_id == restarted)
         expired = (select(TranscriptionJob)
-                   .where(TranscriptionJob.status == "running",
-                          or_(TranscriptionJob.lease_until.is_(None), TranscriptionJob.lease_until < now))
+                   .where(TranscriptionJob.status == "running", or_(*dead))
                    .with_for_update(skip_locked=True))
         requeued = 0
         for row in (await s.execute(expired)).scalars().all():

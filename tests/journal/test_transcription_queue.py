@@ -59,6 +59,18 @@ async def test_jobs_left_running_by_a_killed_process_are_recovered(journal: Jour
     assert (job.worker_id, job.attempt) == ("w2", 2)
 
 
+async def test_a_worker_started_again_under_its_name_takes_its_jobs_back_at_once(journal: Journal) -> None:
+    await _ticket_with_recording(journal)
+    q = journal.transcription
+    [job] = await q.claim(5, worker_id="host:service:8080", lease=timedelta(seconds=60))
+    # the service is killed and started again on the same host and port:
+    assert await q.recover(worker_id="host:worker-1") == 0  # another worker's job stays its own
+    assert await q.recover(worker_id="host:service:8080") == 1
+    [again] = await q.claim(5, worker_id="host:service:8080")
+    assert (again.id, again.attempt) == (job.id, 2)
+    assert await q.complete(job, text="поздно") is None  # the earlier life's result is fenced off
+
+
 async def test_a_lease_that_ran_out_is_taken_by_another_worker_and_written_once(journal: Journal) -> None:
     ticket_id, _ = await _ticket_with_recording(journal)
     q = journal.transcription
