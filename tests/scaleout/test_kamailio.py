@@ -59,6 +59,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_calls_spread_over_both_nodes_and_a_dead_node_is_probed_out(cluster: tuple[Kamailio, Node, Node],
                                                                        tmp_path: Path) -> None:
     kamailio, node1, node2 = cluster
@@ -88,6 +89,7 @@ def test_calls_spread_over_both_nodes_and_a_dead_node_is_probed_out(cluster: tup
     assert len(node2.calls()) == 2
 
 
+@pytest.mark.slow
 def test_a_call_sent_to_a_dead_node_fails_over_to_the_other(cluster: tuple[Kamailio, Node, Node],
                                                            tmp_path: Path) -> None:
     kamailio, node1, node2 = cluster

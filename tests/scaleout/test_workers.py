@@ -103,6 +103,7 @@ async def _transcript_entries(journal: Journal, ticket_id: int) -> int:
     return [h.field for h in await journal.tickets.history(ticket_id)].count("transcript")
 
 
+@pytest.mark.slow
 async def test_two_workers_drain_a_backlog_without_doing_a_job_twice(
         journal: Journal, workers: Workers, speech: dict[str, Path], tmp_path: Path) -> None:
     tickets = await _backlog(journal, _long_speech(speech["long"], tmp_path / "long.wav", 2), 8)
@@ -121,6 +122,7 @@ async def test_two_workers_drain_a_backlog_without_doing_a_job_twice(
     assert {j.worker_id for j in jobs} == {"w1", "w2"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"])
 async def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(
         journal: Journal, workers: Workers, speech: dict[str, Path], tmp_path: Path) -> None:
