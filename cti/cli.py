@@ -21,6 +21,7 @@ from journal.models import User
 from journal.passwords import password_problem
 
 from .compose import build_journal
+from .instance import single_instance
 from .logs import configure_logging
 from .settings import Settings, SettingsError, load_settings
 
@@ -329,11 +330,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.server.host = args.host
     if args.port:
         settings.server.port = args.port
-    upgrade(settings.database_url())
-    if not settings.server.demo:
-        asyncio.run(_first_admin_at_start(settings))
-    asyncio.run(run_service(settings))
+    with single_instance(settings):  # one service per SQLite journal; any number on PostgreSQL
+        upgrade(settings.database_url())
+        if not settings.server.demo:
+            asyncio.run(_first_admin_at_start(settings))
+        asyncio.run(run_service(settings))
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .worker import run_worker
+
+    settings = _settings(args)
+    upgrade(settings.database_url())
+    return asyncio.run(run_worker(settings, concurrency=args.concurrency, worker_id=args.id, drain=args.drain))
 
 
 async def _first_admin_at_start(settings: Settings) -> None:
@@ -369,6 +379,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     handlers["run"] = cmd_run
+
+    p = sub.add_parser("worker", help="a transcription worker process (any number, any machine; docs/scaling.md)")
+    p.add_argument("--concurrency", type=int, help="recordings decoded at once (default: asr.workers)")
+    p.add_argument("--id", help="this worker's name in the journal (default: host:pid)")
+    p.add_argument("--drain", action="store_true", help="stop once the queue is empty")
+    handlers["worker"] = cmd_worker
 
     sub.add_parser("migrate", help="bring the database to the current schema")
     handlers["migrate"] = cmd_migrate

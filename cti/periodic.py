@@ -1,4 +1,8 @@
-"""A background loop that runs one step every few seconds and survives its own errors."""
+"""A background loop that runs one step every few seconds and survives its own errors.
+
+With ``lock`` (journal/job_locks.py: an advisory lock per job on PostgreSQL) the step runs only
+on the instance that holds the job; the others ask again at each of their own steps and take it
+over when its holder is gone."""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 log = structlog.get_logger(__name__)
+JobLock = Callable[[str], Awaitable[bool]]
 
 
 class Periodic:
-    def __init__(self, name: str, step: Callable[[], Awaitable[object]], interval: float) -> None:
+    def __init__(self, name: str, step: Callable[[], Awaitable[object]], interval: float,
+                 lock: JobLock | None = None) -> None:
         self.name = name
+        self.lock = lock
         self.step = step
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
@@ -36,7 +43,8 @@ class Periodic:
     async def _run(self) -> None:
         while True:
             try:
-                await self.step()
+                if self.lock is None or await self.lock(self.name):
+                    await self.step()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -167,9 +169,13 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
     if transcriber is not None:
         stack.push_async_callback(_quietly, "transcriber", transcriber.close)
     worker = None
-    if transcriber is not None:
+    if transcriber is not None and settings.asr.in_process:
         worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
-                                     concurrency=max(1, settings.asr.workers))
+                                     concurrency=max(1, settings.asr.workers),
+                                     lease=timedelta(seconds=settings.asr.lease_seconds),
+                                     # Named by host and port, so that this service started again
+                                     # takes its earlier life's jobs back at once.
+                                     worker_id=f"{socket.gethostname()}:service:{settings.server.port}")
     quality = build_quality(settings, journal)
     tracker = CallTracker()
     executor_calls = ExecutorCalls(journal, hub)
@@ -250,6 +256,10 @@ async def _check_accounts(settings: Settings, journal: Journal) -> None:
 
 
 async def _transcriber(settings: Settings) -> Transcriber | None:
+    if not settings.asr.in_process and settings.asr.backend == "local":
+        # Recordings go to `hotline worker` processes; no model in the service.
+        log.info("asr.out_of_process")
+        return None
     transcriber = make_transcriber(settings.asr, root=settings.path("."))
     if transcriber is None:
         log.info("asr.off")

@@ -275,6 +275,8 @@ def _validate(settings: Settings) -> None:
         if getattr(settings.asr, name) < 0:
             raise SettingsError(f"setting 'asr.{name}': expected 0 (the model's own) or more, "
                                 f"got {getattr(settings.asr, name)!r}")
+    if settings.asr.lease_seconds < 3:
+        raise SettingsError(f"setting 'asr.lease_seconds': expected 3 or more, got {settings.asr.lease_seconds!r}")
     if settings.logging.format not in {"auto", "console", "json"}:
         raise SettingsError(f"setting 'logging.format': expected auto, console or json, got {settings.logging.format!r}")
     if settings.ari.url and not settings.ari.password:

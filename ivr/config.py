@@ -51,3 +51,10 @@ class AsrSettings:
     # Understand the recording during the call: one confirming question when the words are
     # unclear, a dispatcher when they may tell of an emergency (ivr/flow/understanding.py).
     confirm_understanding: bool = False
+    # Decode callers' recordings inside the service. false: `hotline worker` processes do it
+    # (docs/scaling.md) and the service loads no model; a "server" backend still answers the
+    # voice menu's short spoken choices.
+    in_process: bool = True
+    # A worker's hold on a job it decodes, renewed three times a lease; a job whose worker died
+    # goes to another once its lease has run out.
+    lease_seconds: float = 60.0

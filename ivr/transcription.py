@@ -4,6 +4,10 @@ correct what the keypad could not say (emergency, address, a category that disag
 
 A failure is recorded on the job (retried with backoff, then marked failed on the ticket with
 its reason); the ticket and the recording are never touched by a failure.
+
+The worker runs inside the service (``asr.in_process``) or as ``hotline worker`` processes, any
+number of them on any machine sharing the journal: each claim is a lease the worker renews
+while it decodes (journal/transcription.py).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Protocol
 
 import structlog
@@ -19,6 +24,7 @@ import structlog
 from journal import Actor, ClaimedJob, Journal
 from journal.addresses import format_address
 from journal.models import Building, Ticket
+from journal.transcription import DEFAULT_LEASE, default_worker_id
 
 from .asr import Transcriber, Transcript
 from .nlu import Address, Understanding, match_building, understand
@@ -55,6 +61,8 @@ class TranscriptionWorker:
         concurrency: int = 2,
         poll_seconds: float = 5.0,
         understand_text: Callable[[str], Understanding] = understand,
+        worker_id: str | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.journal = journal
         self.transcriber = transcriber
@@ -62,10 +70,13 @@ class TranscriptionWorker:
         self.concurrency = max(1, concurrency)
         self.poll_seconds = poll_seconds
         self.understand = understand_text
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = lease
         self._wake = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], ClaimedJob] = {}
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """A job was queued: look now rather than at the next poll."""
@@ -75,19 +86,30 @@ class TranscriptionWorker:
         if self.understand is understand:
             # Morphology, word vectors and weights: about a second and ~150 MB, once, in a thread.
             await asyncio.to_thread(load_understanding)
-        recovered = await self.journal.transcription.recover()
+        recovered = await self.journal.transcription.recover(worker_id=self.worker_id)
         if recovered:
             log.info("transcription.recovered", jobs=recovered)
         self._task = asyncio.create_task(self._loop(), name="transcription-worker")
+        self._renewer = asyncio.create_task(self._renew_leases(), name="transcription-leases")
+        log.info("transcription.worker_started", worker=self.worker_id, concurrency=self.concurrency)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._renewer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        unfinished = list(self._running.values())
         for t in list(self._running):
             t.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
+        if unfinished:
+            # Given back now rather than when the lease runs out.
+            try:
+                released = await self.journal.transcription.release(unfinished)
+                log.info("transcription.released", jobs=released)
+            except Exception:
+                log.exception("transcription.release_failed")
 
     async def drain(self, timeout: float) -> None:
         """Wait until no job is pending or running (tests, benchmarks, shutdown)."""
@@ -100,10 +122,10 @@ class TranscriptionWorker:
     async def _loop(self) -> None:
         while True:
             free = self.concurrency - len(self._running)
-            jobs = await self.journal.transcription.claim(free) if free > 0 else []
+            jobs = await self.journal.transcription.claim(free, worker_id=self.worker_id, lease=self.lease)
             for job in jobs:
                 task = asyncio.create_task(self._process(job), name=f"transcribe-{job.id}")
-                self._running.add(task)
+                self._running[task] = job
                 task.add_done_callback(self._done)
             self._wake.clear()
             if jobs and len(self._running) < self.concurrency:
@@ -115,8 +137,17 @@ class TranscriptionWorker:
                     await self._wake.wait()
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
+        self._running.pop(task, None)
         self._wake.set()
+
+    async def _renew_leases(self) -> None:
+        """Three renewals per lease: a busy database may delay one without losing the job."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await self.journal.transcription.renew(list(self._running.values()), self.lease)
+            except Exception:
+                log.exception("transcription.lease_renewal_failed")
 
     async def _process(self, job: ClaimedJob) -> None:
         with structlog.contextvars.bound_contextvars(ticket_id=job.ticket_id, recording=job.recording_name):

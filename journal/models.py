@@ -420,6 +420,11 @@ class TranscriptionJob(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The worker holding a running job, and until when: a lease that runs out means the
+    # worker died, and another takes the job again.
+    worker_id: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
 
 
 class TicketCounter(Base):

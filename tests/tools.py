@@ -28,6 +28,8 @@ INSTALL = {
     "make": "apt-get install make",
     "git": "apt-get install git",
     "postgresql": "apt-get install postgresql",
+    "kamailio": "apt-get install kamailio",
+    "sipp": "apt-get install sip-tester",
 }
 PIP = "pip install -e '.[test]'"
 

@@ -1,16 +1,17 @@
 #!/bin/sh
-# Install the hotline's Asterisk configuration into DEST (default /etc/asterisk).
+# Install the hotline's Asterisk (or Kamailio, config/kamailio) configuration into DEST
+# (default /etc/asterisk).
 #
 #   render-config.sh SRC_DIR... [--dest DEST]
 #
-# Every SRC_DIR/*.conf is copied as it is. Every SRC_DIR/*.conf.template is rendered:
+# Every SRC_DIR/*.conf is copied as it is. Every SRC_DIR/*.template is rendered:
 # each ${NAME} in it is replaced by the environment variable NAME (the only secrets are
 # passed this way, so none lives in the repository). A template that names a variable
 # which is unset or empty stops the script with the variable's name: Asterisk would
 # otherwise start with an empty password.
 #
-# Two comment lines in a template relax that, for parts of the setup an operator may go
-# without (the city trunk):
+# Two comment lines in a template (';' first, or '#' in Kamailio's files) relax that, for parts
+# of the setup an operator may go without (the city trunk, a third node):
 #   ;render-config: if-set NAME        render the template only when NAME is set; otherwise
 #                                      write a stub with no settings (so a file from an
 #                                      earlier start does not linger), and stop if any other
@@ -36,7 +37,7 @@ command -v envsubst >/dev/null || { echo "envsubst not found: apt-get install ge
 
 # The names after ";render-config: DIRECTIVE" in template $2, one a line.
 directive() {
-    sed -n "s/^;render-config: $1 //p" "$2" | tr -s ' \t' '\n\n'
+    sed -n "s/^[;#]render-config: $1 //p" "$2" | tr -s ' \t' '\n\n'
 }
 
 mkdir -p "$dest"
@@ -45,7 +46,7 @@ for src in $srcs; do
         [ -e "$f" ] || continue
         install -m 0644 "$f" "$dest/$(basename "$f")"
     done
-    for t in "$src"/*.conf.template; do
+    for t in "$src"/*.template; do
         [ -e "$t" ] || continue
         name_of_t=$(basename "$t")
         out="$dest/$(basename "$t" .template)"

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,10 +145,10 @@ async def test_a_stop_that_lands_with_a_wake_still_stops_the_worker(journal: Jou
     claims = 0
     claim = journal.transcription.claim
 
-    async def counted(limit: int) -> list[ClaimedJob]:
+    async def counted(limit: int, **lease: Any) -> list[ClaimedJob]:
         nonlocal claims
         claims += 1
-        return list(await claim(limit))
+        return list(await claim(limit, **lease))
 
     journal.transcription.claim = counted  # type: ignore[method-assign]
     worker = TranscriptionWorker(journal, FixedText("тишина"), events=Recorder(), poll_seconds=60)
