@@ -312,3 +312,34 @@ async def test_the_journal_list_refreshes_itself_and_a_private_comment_unticks(
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_an_answered_calls_ticket_opens_ready_to_sort(service: ServiceT) -> None:  # noqa: F811
+    from playwright.async_api import async_playwright, expect
+
+    runtime, sim, served = service
+    base = f"http://{served.host}:{served.port}"
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await console_page(browser, base, "dispatcher1", STAFF_PASSWORD, errors)
+            call = sim.place_call(CallScript("79160000008", "Orlova"))
+            await until_played(sim, call.id, "sound:hotline/category-menu")
+            sim.press(call.id, "9")
+            card = page.locator(".card").first
+            await expect(card.locator('[data-f="number"]')).to_contain_text("Заявка № ", timeout=10000)
+            # «Прочее» with no address: category, priority and address are open at once.
+            edit = card.locator("details.edit")
+            await expect(edit).to_have_attribute("open", "", timeout=5000)
+            await edit.locator('select[name="category"]').select_option("heating")
+            await edit.locator('select[name="building_id"]').select_option(index=1)
+            await edit.locator('input[name="apartment"]').fill("12")
+            await edit.locator('[data-act="edit"]').click()
+            await expect(card.locator('[data-f="category_label"]')).to_have_text("Отопление", timeout=5000)
+            [ticket] = await runtime.journal.monitor.tickets(TicketFilter(), utcnow(), limit=5)
+            assert (ticket.category, ticket.apartment) == ("heating", "12") and ticket.building_id is not None
+            sim.hangup(call.id)
+            assert errors == []
+        finally:
+            await browser.close()

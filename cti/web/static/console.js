@@ -280,6 +280,7 @@ const Console = {
       this.setControl(el, "priority", d.priority);
       this.setControl(el, "building_id", d.building_id);
       this.setControl(el, "apartment", d.apartment);
+      this.offerSorting(el, d);
       const st = el.querySelector('select[name="status"]');
       const allowed = (d.allowed_statuses || []).map((s) => s.value).join(",");
       if (st.dataset.shown !== allowed) {
@@ -298,6 +299,26 @@ const Console = {
 
   // Repaints come with every update; a control is only reset when the server's value changed,
   // so a choice the dispatcher is making is not undone under their hands.
+  // A ticket not yet sorted (a dispatcher-answered call is «Прочее» with no address): the
+  // category, priority and address controls are open at once, with the category the words
+  // suggest already chosen — one click on «Сохранить» instead of five.
+  offerSorting(el, d) {
+    const edit = el.querySelector("details.edit");
+    if (!edit.dataset.offered && (d.category === "other" || !d.building_id)) {
+      edit.open = true;
+      edit.dataset.offered = "1";
+    }
+    const cat = el.querySelector('select[name="category"]');
+    const hint = el.querySelector('[data-f="sort_hint"]');
+    const guess = d.category === "other" && d.suggested_category && d.suggested_category !== "other";
+    if (guess && !edit.dataset.touched) cat.value = d.suggested_category;
+    if (hint) hint.hidden = !guess;
+    if (!edit.dataset.watched) {
+      edit.dataset.watched = "1";
+      edit.addEventListener("change", () => { edit.dataset.touched = "1"; });
+    }
+  },
+
   setControl(el, name, value) {
     const c = el.querySelector(`[name="${name}"]`);
     const v = value === null || value === undefined ? "" : String(value);
