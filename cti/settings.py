@@ -137,6 +137,9 @@ class DispatchersSettings:
     # this long, and again when it changed, at most this often.
     queue_position_after_seconds: float = 8.0
     queue_position_every_seconds: float = 30.0
+    # The dispatchers' shift changes, local time (comma-separated): «Передача смены» sums up
+    # the shift from the last of them.
+    shift_changes: str = "08:00,20:00"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from . import api_queue as queue
 from . import api_tickets as tickets
 from . import api_users as users
 from . import openapi
+from . import shift_pages as shift
 from .admin_api import ADMIN_OPS
 from .admin_estate import ESTATE_OPS
 from .admin_sla import SLA_OPS
@@ -94,6 +95,10 @@ API_OPS: tuple[Op, ...] = (
        errors=(400,)),
     Op("GET", "/api/dispatchers", users.dispatchers_presence, "Диспетчеры смены и их состояние", READERS,
        response=array({"type": "object"})),
+    Op("POST", "/api/shift/notes", shift.add_handover_note, "Заметка следующей смене", ("dispatcher", "admin"),
+       body=obj(("text",), text=STR), response=obj(at=STR, author=STR, text=STR), status=201, errors=(400,)),
+    Op("GET", "/api/shift/notes/latest", shift.latest_note, "Последняя заметка о передаче смены", READERS,
+       response={"type": "object", "nullable": True}),
     Op("GET", "/api/dictionaries", calls.dictionaries, "Справочники: категории, приоритеты, статусы, каналы",
        ALL_ROLES, response=obj(categories=array(ITEM), problems=array(ITEM), priorities=array(ITEM),
                                statuses=array(ITEM), channels=array(ITEM), callback_outcomes=array(ITEM))),

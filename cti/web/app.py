@@ -19,7 +19,19 @@ from ..notify import NotifyConfig
 from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
 from ..voice import VoiceMenu
-from . import admin_pages, admin_voice, api, auth, downloads, pages, pages_training, quality_pages, report_pages, ws
+from . import (
+    admin_pages,
+    admin_voice,
+    api,
+    auth,
+    downloads,
+    pages,
+    pages_training,
+    quality_pages,
+    report_pages,
+    shift_pages,
+    ws,
+)
 from .admin_voice import NOTIFY_KEY, VOICE_KEY
 from .callback_limits import CallbackLimits
 from .clients import parse_networks
@@ -163,6 +175,7 @@ def create_app(
     r.add_get("/tickets/new", pages.new_ticket)
     r.add_get(r"/tickets/{id:\d+}", pages.ticket)
     r.add_get("/missed", pages.missed)
+    r.add_get("/shift", shift_pages.shift)
     r.add_get("/my", pages.my_tickets)
     r.add_get("/test-call", pages_training.test_call)
     r.add_get("/training", pages_training.training)

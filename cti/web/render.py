@@ -23,6 +23,7 @@ NAV = (
     ("/my", "Мои заявки", ("executor",)),
     ("/monitor", "Мониторинг", ("dispatcher", "qa", "admin")),
     ("/analytics", "Сводка", ("dispatcher", "qa", "admin")),
+    ("/shift", "Смена", ("dispatcher", "admin")),
     ("/qa/calls", "Контроль качества", ("dispatcher", "qa", "admin")),
     ("/test-call", "Тестовый звонок", ("dispatcher", "admin")),
     ("/training", "Тренировка", ("dispatcher", "admin")),

@@ -343,3 +343,31 @@ async def test_an_answered_calls_ticket_opens_ready_to_sort(service: ServiceT) -
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_the_next_shift_reads_the_handover_note_on_its_console(service: ServiceT) -> None:  # noqa: F811
+    from playwright.async_api import async_playwright, expect
+
+    from journal import Actor
+    from journal.handover import add_note
+
+    runtime, _, served = service
+    base = f"http://{served.host}:{served.port}"
+    await add_note(runtime.journal.settings, Actor("Диспетчер ночной смены"), "Лифт на Мира 23 стоит, ждём мастера к 9:00")
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await console_page(browser, base, "dispatcher2", STAFF_PASSWORD, errors)
+            note = page.locator("#handover-note")
+            await expect(note).to_contain_text("Лифт на Мира 23 стоит", timeout=5000)
+            await expect(note).to_contain_text("Передача смены — Диспетчер ночной смены")
+            await note.locator("button").click()
+            await expect(note).to_have_count(0)
+            await page.reload()
+            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+            await page.wait_for_timeout(500)
+            await expect(page.locator("#handover-note")).to_have_count(0)  # read once is enough
+            assert errors == []
+        finally:
+            await browser.close()

@@ -16,6 +16,7 @@ const Console = {
 
   start() {
     this.me = document.getElementById("console").dataset.extension;
+    this.showHandover();
     document.getElementById("cards").addEventListener("click", (ev) => this.onCardClick(ev));
     document.getElementById("calls-list").addEventListener("click", (ev) => this.onCallClick(ev));
     document.getElementById("queue").addEventListener("click", (ev) => this.onQueueClick(ev));
@@ -299,6 +300,29 @@ const Console = {
 
   // Repaints come with every update; a control is only reset when the server's value changed,
   // so a choice the dispatcher is making is not undone under their hands.
+  // The note the previous shift left («Передача смены»), until this dispatcher has read it.
+  async showHandover() {
+    let note = null;
+    try { note = await api("GET", "/api/shift/notes/latest"); } catch (e) { return; }
+    if (!note || localStorage.getItem("hotline.handover.seen") === note.at) return;
+    const box = document.createElement("div");
+    box.id = "handover-note";
+    box.className = "banner handover";
+    const when = new Date(note.at).toLocaleString("ru-RU", { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+    const head = document.createElement("b");
+    head.textContent = `Передача смены — ${note.author}, ${when}: `;
+    const text = document.createElement("span");
+    text.textContent = note.text;
+    const ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "link";
+    ok.textContent = "Прочитано";
+    ok.addEventListener("click", () => { localStorage.setItem("hotline.handover.seen", note.at); box.remove(); });
+    box.append(head, text, " ", ok);
+    const main = document.querySelector("main");
+    main.insertBefore(box, main.firstChild);
+  },
+
   // A ticket not yet sorted (a dispatcher-answered call is «Прочее» with no address): the
   // category, priority and address controls are open at once, with the category the words
   // suggest already chosen — one click on «Сохранить» instead of five.
