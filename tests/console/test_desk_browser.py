@@ -371,3 +371,27 @@ async def test_the_next_shift_reads_the_handover_note_on_its_console(service: Se
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_a_deadline_minutes_away_sounds_the_alarm(server: TestServer, web_journal: Journal, staff: Staff) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from journal.models import Ticket
+
+    ticket_id = await make_ticket(web_journal)
+    async with web_journal.db.write() as s:
+        ticket = await s.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.next_due_at = utcnow() + timedelta(minutes=8)
+        number = ticket.number
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await expect(page.locator("#alarm")).to_contain_text(f"Срок заявки № {number} истекает через 8 мин",
+                                                                 timeout=5000)
+            assert errors == []
+        finally:
+            await browser.close()

@@ -173,6 +173,7 @@ const Live = {
     try {
       this.queue = await api("GET", "/api/console/queue");
       this.renderCounters();
+      this.warnDeadlines(this.queue);
       this.emit("queue", this.queue);
     } catch (e) { /* the next change or minute asks again */ }
   },
@@ -222,6 +223,18 @@ const Live = {
   },
 
   // A new emergency: a tone and a browser notification, once per call or ticket.
+  // A ticket whose deadline is minutes away: the alarm once (the queue is asked at least once a
+  // minute, so a deadline is warned of 10 to 15 minutes before it passes).
+  warnDeadlines(queue) {
+    const now = Date.now();
+    for (const t of queue.due_soon || []) {
+      const left = t.next_due_at ? (Date.parse(t.next_due_at) - now) / 60000 : Infinity;
+      if (left > 0 && left <= 15) {
+        this.alarm("due:" + t.id, `Срок заявки № ${t.number} истекает через ${Math.ceil(left)} мин: ${t.category_label}, ${t.address}`);
+      }
+    }
+  },
+
   alarm(key, text) {
     if (this.alerted.has(key)) return;
     this.alerted.add(key);
