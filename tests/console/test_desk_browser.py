@@ -395,3 +395,46 @@ async def test_a_deadline_minutes_away_sounds_the_alarm(server: TestServer, web_
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_several_tickets_are_assigned_and_finished_at_once(server: TestServer, web_journal: Journal,
+                                                                staff: Staff) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    ids = [await make_ticket(web_journal, caller_phone=f"+7 916 000-00-1{i}") for i in range(3)]
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.goto(f"{base}/tickets?sort=received")
+            for tid in ids[:2]:
+                await page.locator(f'input[data-bulk-id="{tid}"]').check()
+            bar = page.locator("#bulk")
+            await expect(bar).to_be_visible()
+            await expect(page.locator("#bulk-count")).to_have_text("2")
+            await bar.locator('select[name="bulk_executor"]').select_option(str(staff["sidorov"]))
+            await bar.locator('[data-bulk-act="assign"]').click()
+            await expect(bar.locator(".msg")).to_have_text("Изменено заявок: 2", timeout=5000)
+            for tid in ids[:2]:
+                assert (await web_journal.tickets.get(tid)).executor_id == staff["sidorov"]
+            assert (await web_journal.tickets.get(ids[2])).executor_id is None
+            # Finishing needs a work result: without one every ticket says so, and none changes.
+            await page.wait_for_load_state("load")
+            await expect(page.locator(f'input[data-bulk-id="{ids[0]}"]')).to_be_visible(timeout=5000)
+            for tid in ids[:2]:
+                await page.locator(f'input[data-bulk-id="{tid}"]').check()
+            await bar.locator('select[name="bulk_status"]').select_option("done")
+            await bar.locator('[data-bulk-act="status"]').click()
+            await expect(bar.locator(".msg")).to_contain_text("Укажите результат работ", timeout=5000)
+            assert {(await web_journal.tickets.get(t)).status for t in ids[:2]} == {"assigned"}
+            await bar.locator('input[name="bulk_comment"]').fill("Течь устранена, стояк заменён")
+            await bar.locator('[data-bulk-act="status"]').click()
+            await expect(bar.locator(".msg")).to_have_text("Изменено заявок: 2", timeout=5000)
+            for tid in ids[:2]:
+                t = await web_journal.tickets.get(tid)
+                assert (t.status, t.result) == ("done", "Течь устранена, стояк заменён")
+            assert errors == []
+        finally:
+            await browser.close()

@@ -114,3 +114,52 @@ document.addEventListener("click", (ev) => {
 });
 setInterval(tickCountdowns, 1000);
 document.addEventListener("DOMContentLoaded", tickCountdowns);
+
+// The journal list: tickets ticked for one change to all of them (each goes through the same
+// API as one at a time, so every rule and the history apply; what failed is said per ticket).
+function bulkPaint() {
+  const bar = document.getElementById("bulk");
+  if (!bar) return;
+  const n = document.querySelectorAll("input[data-bulk-id]:checked").length;
+  bar.hidden = n === 0;
+  document.getElementById("bulk-count").textContent = String(n);
+}
+
+async function bulkApply(act) {
+  const bar = document.getElementById("bulk");
+  const msg = bar.querySelector(".msg");
+  const ticked = [...document.querySelectorAll("input[data-bulk-id]:checked")];
+  const val = (name) => bar.querySelector(`[name="${name}"]`).value;
+  const failed = [];
+  for (const box of ticked) {
+    const id = box.dataset.bulkId;
+    try {
+      if (act === "assign") {
+        await api("POST", `/api/tickets/${id}/assign`, { executor_id: val("bulk_executor") ? Number(val("bulk_executor")) : null });
+      } else {
+        const note = val("bulk_comment") || null, status = val("bulk_status");
+        const finishing = ["done", "cannot_be_done", "closed"].includes(status);  // the comment is the work result
+        await api("POST", `/api/tickets/${id}/status`, { status, comment: finishing ? null : note, result: finishing ? note : null });
+      }
+      box.checked = false;
+    } catch (e) {
+      failed.push(`№ ${box.dataset.number}: ${e.message}`);
+    }
+  }
+  bulkPaint();
+  msg.classList.toggle("error", failed.length > 0);
+  msg.textContent = failed.length ? "Не изменены — " + failed.join("; ") : `Изменено заявок: ${ticked.length}`;
+  if (!failed.length) setTimeout(() => location.reload(), 600);
+}
+
+document.addEventListener("change", (ev) => {
+  const t = ev.target;
+  if (t.id === "bulk-all") {
+    for (const box of document.querySelectorAll("input[data-bulk-id]")) box.checked = t.checked;
+  }
+  if (t.id === "bulk-all" || (t.dataset && t.dataset.bulkId)) bulkPaint();
+});
+document.addEventListener("click", (ev) => {
+  const b = ev.target.closest && ev.target.closest("[data-bulk-act]");
+  if (b) bulkApply(b.dataset.bulkAct);
+});

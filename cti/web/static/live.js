@@ -201,8 +201,10 @@ const Live = {
   async refreshLists() {
     const main = document.querySelector("main[data-live-list]");
     if (!main) return;
-    const busy = document.activeElement && main.contains(document.activeElement) &&
-      ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
+    // Not under the hands of someone typing, or with tickets ticked for a bulk change.
+    const busy = (document.activeElement && main.contains(document.activeElement) &&
+      ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) ||
+      !!main.querySelector("input[data-bulk-id]:checked");
     if (busy) { clearTimeout(this.listRetry); this.listRetry = setTimeout(() => this.refreshLists(), 3000); return; }
     try {
       const r = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
