@@ -230,3 +230,24 @@ async def console_card(request: web.Request) -> web.Response:
     out["building"] = {"id": building_id, "address": lk.address(building_id, None, None) if building_id else None,
                        "groups": serialize.building_groups(building_open, lk)}
     return web.json_response(out)
+
+
+async def resident_lookup(request: web.Request) -> web.Response:
+    """A phone typed on the new-ticket form: the known resident (name, house, flat) and their
+    open tickets, so the dispatcher fills nothing twice and sees a repeat at once."""
+    journal = request.app[JOURNAL_KEY]
+    phone = request.query.get("phone", "")
+    resident = await journal.people.find_resident(phone) if phone else None
+    lk = await serialize.Lookups.load(journal)
+    now = utcnow()
+    history = await journal.monitor.caller_history(phone=phone, building_id=None, limit=10) if phone else []
+    out: dict[str, Any] = {
+        "known": resident is not None,
+        "name": resident.name if resident else None,
+        "building_id": resident.building_id if resident else None,
+        "apartment": resident.apartment if resident else None,
+        "address": lk.address(resident.building_id, resident.apartment, None) if resident and resident.building_id
+        else None,
+        "open_tickets": [serialize.ticket(t, lk, now) for t in history if t.is_open],
+    }
+    return web.json_response(out)

@@ -438,3 +438,35 @@ async def test_several_tickets_are_assigned_and_finished_at_once(server: TestSer
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_the_new_ticket_form_knows_the_phone_and_finds_the_house(server: TestServer, web_journal: Journal,
+                                                                      staff: Staff) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    await web_journal.people.add_building("Ленина", "5")
+    mira = await web_journal.people.add_building("Мира", "23")
+    await web_journal.people.save_resident("79161112233", name="Смирнова А. П.", building_id=mira.id, apartment="7")
+    open_id = await make_ticket(web_journal, caller_phone="79161112233", category="heating")
+    number = (await web_journal.tickets.get(open_id)).number
+    base = f"http://{server.host}:{server.port}"
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            errors: list[str] = []
+            page = await console_page(browser, base, "petrova", PASSWORD, errors)
+            await page.goto(f"{base}/tickets/new")
+            await page.locator('input[name="caller_phone"]').fill("+7 916 111-22-33")
+            known = page.locator("#known")
+            await expect(known).to_contain_text("Известный житель: Смирнова А. П.", timeout=5000)
+            await expect(known).to_contain_text(f"№ {number}")
+            await expect(page.locator('input[name="caller_name"]')).to_have_value("Смирнова А. П.")
+            await expect(page.locator('input[name="apartment"]')).to_have_value("7")
+            assert await page.locator('select[name="building_id"]').input_value() == str(mira.id)
+            # The house list narrows as the dispatcher types, and picks the first match.
+            await page.locator('select[name="building_id"]').select_option("")
+            await page.locator("#building-filter").fill("мира 23")
+            assert await page.locator('select[name="building_id"]').input_value() == str(mira.id)
+            assert errors == []
+        finally:
+            await browser.close()
