@@ -30,6 +30,7 @@ from . import (
     quality_pages,
     report_pages,
     shift_pages,
+    work_order,
     ws,
 )
 from .admin_voice import NOTIFY_KEY, VOICE_KEY
@@ -174,6 +175,7 @@ def create_app(
     r.add_get("/tickets", pages.tickets)
     r.add_get("/tickets/new", pages.new_ticket)
     r.add_get(r"/tickets/{id:\d+}", pages.ticket)
+    r.add_get(r"/tickets/{id:\d+}/order", work_order.work_order)
     r.add_get("/missed", pages.missed)
     r.add_get("/shift", shift_pages.shift)
     r.add_get("/my", pages.my_tickets)
