@@ -47,6 +47,7 @@ class Baresip:
         self.host = host
         self.user = user or ext
         self.password = password if password is not None else asterisk.secrets.phones.get(ext, "")
+        self.fixed_port = listen_port is not None
         self.sip_port = listen_port or free_port(socket.SOCK_DGRAM, host)
         self.ctrl_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -62,6 +63,23 @@ class Baresip:
         return self._dir() / "heard"
 
     def start(self, timeout: float = 10.0) -> Baresip:
+        """Start the phone; a port taken between choosing it and baresip binding it (other
+        programs on the machine) is chosen again, up to three times."""
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except PhoneError as exc:
+                if "Address already in use" not in str(exc) or attempt == 2:
+                    raise
+                if self.proc is not None and self.proc.poll() is None:
+                    self.proc.kill()
+                    self.proc.wait()
+                if not self.fixed_port:
+                    self.sip_port = free_port(socket.SOCK_DGRAM, self.host)
+                self.ctrl_port = free_port()
+        raise AssertionError("not reached")
+
+    def _start(self, timeout: float) -> Baresip:
         d = self._dir()
         self.records.mkdir(exist_ok=True)
         modules = "\n".join(f"module {m}" for m in MODULES)
