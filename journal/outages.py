@@ -401,15 +401,22 @@ class OutageService:
                     await self.tickets.change_status(parent, Status.CANCELLED.value, actor, comment=comment)
 
     # -- children ---------------------------------------------------------------------
-    async def add_caller(self, outage_id: int, new: NewTicket) -> Registration:
+    async def add_caller(
+        self, outage_id: int, *, actor: Actor, channel: str, caller_phone: str | None, caller_name: str | None = None,
+        call_id: int | None = None, description: str | None = None,
+    ) -> Registration:
         """A caller of an affected building stayed on the line: their ticket is a child (or,
         if they already have one in this outage, a repeat on it)."""
         outage = await self.get(outage_id)
         if outage.parent_ticket_id is None:
             outage = await self._ensure_parent(outage_id, Actor.system("outage"))
-        new.outage_id, new.parent_id = outage.id, outage.parent_ticket_id
-        new.auto_assign = False  # the parent's executor works the outage
-        reg = await self.tickets.register(new)
+        reg = await self.tickets.register(NewTicket(
+            channel=channel, category=UTILITY_CATEGORY[Utility(outage.utility)], actor=actor,
+            caller_phone=caller_phone, caller_name=caller_name, call_id=call_id,
+            description=description or f"Учтён в массовой аварии: {describe(outage)}",
+            # The parent's executor works the outage.
+            auto_assign=False, outage_id=outage.id, parent_id=outage.parent_ticket_id,
+        ))
         log.info("outage.caller_added", outage_id=outage_id, ticket_id=reg.ticket.id, created=reg.created)
         return reg
 

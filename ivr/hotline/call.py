@@ -49,6 +49,7 @@ from ..flow import (
     CancelTimer,
     Command,
     ConnectToDispatcher,
+    CountOutageCaller,
     DispatcherAnswered,
     Dtmf,
     Error,
@@ -57,7 +58,6 @@ from ..flow import (
     HungUp,
     ListenForChoice,
     NoDispatcher,
-    OpenTicket,
     Outcome,
     Play,
     PlaybackDone,
@@ -82,9 +82,10 @@ from ..flow import (
 )
 from ..flow.events import Event as FlowEvent
 from .desk import CallCard, DispatcherDesk
+from .outage import NOTHING_OPEN, OutageLine
 from .speech import DEFAULT_CHOICE_PHRASES, phrases_for
 from .understanding import understand_recording
-from .mapping import JOURNAL_TO_FLOW, STATUS_TO_FLOW, deadline_for, deadline_text, journal_category, spoken_number
+from .mapping import deadline_for, deadline_text, journal_category, spoken_number
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -139,8 +140,10 @@ class HotlineCall:
         ticket_channel: str | None = None,
         transcriber: Transcriber | None = None,
         choice_phrases: Mapping[str, Sequence[str]] = DEFAULT_CHOICE_PHRASES,
+        outages: OutageLine | None = None,
     ) -> None:
         self.journal = journal
+        self.outages = outages or OutageLine(journal)
         self.desk = desk
         self.config = config or FlowConfig()
         if self.config.speech_enabled and transcriber is None:
@@ -198,8 +201,9 @@ class _Run:
         state = State()
         pump = asyncio.create_task(self._pump(), name=f"pump-{ch.id}")
         try:
-            open_ticket = None if decided else await self._open_ticket(number)
-            event: FlowEvent = CallStarted(ch.id, number, name, open_ticket, decided)
+            opening = NOTHING_OPEN if decided else await self.o.outages.opening(number, training=training)
+            event: FlowEvent = CallStarted(ch.id, number, name, opening.open_ticket, decided, opening.outage,
+                                           opening.offered)
             while True:
                 state, commands = step(state, event, self.o.config)
                 done = False
@@ -230,16 +234,6 @@ class _Run:
         if outcome == CallOutcome.MISSED:
             log.info("ivr.adopted_call", outcome=outcome)
             return AlreadyDecided(False)
-        return None
-
-    async def _open_ticket(self, number: str) -> OpenTicket | None:
-        if not number:
-            return None
-        history = await self.o.journal.monitor.caller_history(
-            phone=number, building_id=None, limit=10, training=self.o.ticket_channel == "training")
-        for t in history:
-            if t.is_open and t.status in STATUS_TO_FLOW:
-                return OpenTicket(spoken_number(t.number), STATUS_TO_FLOW[t.status], JOURNAL_TO_FLOW.get(t.category))
         return None
 
     # -- ARI events -> flow events -----------------------------------------------------
@@ -385,6 +379,8 @@ class _Run:
                             "understand")
             case RegisterTicket():
                 self._spawn(self._register(command), "register")
+            case CountOutageCaller():
+                self._spawn(self._count(command), "count")
             case RecordMissedCall():
                 await self._missed(command)
             case ConnectToDispatcher():
@@ -530,6 +526,12 @@ class _Run:
         self.inbox.put_nowait(TicketRegistered(
             spoken_number(ticket.number), cmd.category, deadline_for(ticket, utcnow(), tz), deadline_text(ticket, tz)
         ))
+
+    async def _count(self, cmd: CountOutageCaller) -> None:
+        event, ticket = await self.o.outages.count(cmd, self.ctx.call_row_id, _with_db_retry)
+        if ticket is not None:
+            self.ctx.ticket_id, self.ctx.ticket_number = ticket.id, ticket.number
+        self.inbox.put_nowait(event)
 
     async def _missed(self, cmd: RecordMissedCall) -> None:
         if cmd.recording_name:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from journal import Actor, AuditFilter, InvalidValue, Journal, NewTicket, OutageDraft, OutageRules
+from journal import Actor, AuditFilter, InvalidValue, Journal, NewTicket, OutageDraft, OutageRules, Registration
 from journal.clock import utcnow
 from journal.models import Building
 from journal.outages import end_of_shift
@@ -30,6 +30,10 @@ def _draft(*ids: int, **kw: object) -> OutageDraft:
 
 def _caller(phone: str, category: str = "water") -> NewTicket:
     return NewTicket(channel="phone_ivr", category=category, actor=IVR, caller_phone=phone)
+
+
+async def _add(journal: Journal, outage_id: int, phone: str) -> Registration:
+    return await journal.outages.add_caller(outage_id, actor=IVR, channel="phone_ivr", caller_phone=phone)
 
 
 async def test_declared_outage_is_announced_to_its_buildings_only(journal: Journal) -> None:
@@ -108,9 +112,9 @@ async def test_a_proposed_outage_is_not_announced_until_a_dispatcher_activates_i
 async def test_callers_become_children_and_a_second_call_repeats(journal: Journal) -> None:
     a, _, _ = await _buildings(journal)
     outage = await journal.outages.declare(_draft(a.id), DISPATCHER)
-    first = await journal.outages.add_caller(outage.id, _caller("79160000001"))
-    again = await journal.outages.add_caller(outage.id, _caller("79160000001"))
-    other = await journal.outages.add_caller(outage.id, _caller("79160000002"))
+    first = await _add(journal, outage.id, "79160000001")
+    again = await _add(journal, outage.id, "79160000001")
+    other = await _add(journal, outage.id, "79160000002")
     assert first.created and not again.created and again.ticket.id == first.ticket.id
     assert (await journal.tickets.get(first.ticket.id)).repeat_count == 1
     child = first.ticket
@@ -124,7 +128,7 @@ async def test_callers_become_children_and_a_second_call_repeats(journal: Journa
 async def test_localisation_and_restoration_reach_the_children_each_closes_on_its_own(journal: Journal) -> None:
     a, _, _ = await _buildings(journal)
     outage = await journal.outages.declare(_draft(a.id), DISPATCHER)
-    kids = [(await journal.outages.add_caller(outage.id, _caller(f"7916000000{i}"))).ticket.id for i in range(2)]
+    kids = [(await _add(journal, outage.id, f"7916000000{i}")).ticket.id for i in range(2)]
     await journal.outages.set_state(outage.id, "localised", DISPATCHER)
     for tid in [outage.parent_ticket_id or 0, *kids]:
         t = await journal.tickets.get(tid)
@@ -145,7 +149,7 @@ async def test_localisation_and_restoration_reach_the_children_each_closes_on_it
 async def test_cancelling_detaches_the_children_and_cancels_the_parent(journal: Journal) -> None:
     a, _, _ = await _buildings(journal)
     outage = await journal.outages.declare(_draft(a.id), DISPATCHER)
-    kid = (await journal.outages.add_caller(outage.id, _caller("79160000001"))).ticket.id
+    kid = (await _add(journal, outage.id, "79160000001")).ticket.id
     await journal.outages.set_state(outage.id, "cancelled", DISPATCHER, comment="Ложный вызов")
     child = await journal.tickets.get(kid)
     assert (child.outage_id, child.parent_id, child.is_open) == (None, None, True)
