@@ -109,6 +109,14 @@ class CallerOutlook:
     offered: Sequence[Outage]
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    category: str
+    street: str
+    building_ids: list[int]
+    ticket_ids: list[int]
+
+
 def describe(outage: Outage) -> str:
     return f"{UTILITY_LABELS[Utility(outage.utility)]}, {outage.streets or 'дома не указаны'}"
 
@@ -206,6 +214,44 @@ class OutageService:
             if parent is not None:
                 stmt = stmt.where(Ticket.id != parent)
             return (await s.execute(stmt)).scalars().all()
+
+    async def current(self) -> Sequence[Outage]:
+        """Outages not yet restored or cancelled, expired ones included (the console shows them
+        so that a dispatcher extends or ends them)."""
+        async with self.db.read() as s:
+            stmt = (select(Outage).where(Outage.state.in_([OS.PROPOSED.value, *(x.value for x in ANNOUNCED_STATES)]))
+                    .order_by(Outage.started_at, Outage.id))
+            return (await s.execute(stmt)).scalars().all()
+
+    async def suggestions(self, *, calls: int, window: timedelta, now: datetime | None = None) -> list[Suggestion]:
+        """«Похоже на массовую аварию»: at least ``calls`` tickets of one category from one
+        building, or from one street, within ``window``, not in an outage announced there."""
+        now = now or utcnow()
+        async with self.db.read() as s:
+            rows = (await s.execute(
+                select(Ticket.id, Ticket.repeat_count, Ticket.category, Ticket.building_id, Building.street_type,
+                       Building.street)
+                .join(Building, Building.id == Ticket.building_id)
+                .where(Ticket.received_at >= now - window, Ticket.outage_id.is_(None),
+                       Ticket.channel != Channel.TRAINING.value, Ticket.category.in_(set(UTILITY_CATEGORY.values())))
+                .order_by(Ticket.id)
+            )).all()
+            covered = set((await s.execute(
+                select(OutageBuilding.building_id).join(Outage, Outage.id == OutageBuilding.outage_id)
+                .where(*_announced(now))  # type: ignore[arg-type]
+            )).scalars())
+        groups: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+        for tid, repeats, category, building_id, street_type, street in rows:
+            if building_id is None or building_id in covered:
+                continue
+            where = f"{street_type} {street[:1].upper()}{street[1:]}"
+            groups.setdefault((category, where), []).append((tid, building_id, 1 + repeats))
+        found = []
+        for (category, where), items in sorted(groups.items()):
+            # A repeat call from the same flat is linked to the first ticket: it counts as a call.
+            if sum(n for _, _, n in items) >= calls:
+                found.append(Suggestion(category, where, sorted({b for _, b, _ in items}), [t for t, _, _ in items]))
+        return found
 
     async def recent(self, *, limit: int = 50) -> Sequence[Outage]:
         async with self.db.read() as s:
@@ -457,5 +503,5 @@ class OutageService:
 
 
 __all__ = [
-    "TRANSITIONS", "CallerOutlook", "OutageDraft", "OutageRules", "OutageService", "describe", "end_of_shift",
+    "TRANSITIONS", "CallerOutlook", "Suggestion", "OutageDraft", "OutageRules", "OutageService", "describe", "end_of_shift",
 ]

@@ -206,3 +206,21 @@ async def test_caller_outlook_reads_history_building_and_outage_at_once(journal:
     assert (await journal.outages.caller_outlook("79990000000")).offered == ()
     training = await journal.outages.caller_outlook("79161234567", training=True)
     assert training.outage is None
+
+
+async def test_a_burst_of_one_category_on_one_street_is_suggested(journal: Journal) -> None:
+    a, b, c = await _buildings(journal)
+    for i, building in enumerate((a, b, a, c)):
+        await journal.tickets.register(NewTicket(channel="phone_ivr", category="heating", actor=IVR,
+                                                 caller_phone=f"7916000001{i}", building_id=building.id))
+    await journal.tickets.register(NewTicket(channel="phone_ivr", category="water", actor=IVR,
+                                             caller_phone="79160000020", building_id=a.id))
+    [found] = await journal.outages.suggestions(calls=3, window=timedelta(minutes=30))
+    assert (found.category, found.street, found.building_ids) == ("heating", "улица Ленина", sorted([a.id, b.id]))
+    assert len(found.ticket_ids) == 2  # the second call from Ленина 5 was linked to the first as a repeat
+    assert await journal.outages.suggestions(calls=3, window=timedelta(minutes=30),
+                                             now=utcnow() + timedelta(minutes=31)) == []
+    # Once an outage is announced there, the burst is no longer a suggestion.
+    await journal.outages.declare(_draft(a.id, b.id, utility="heating"), DISPATCHER)
+    assert await journal.outages.suggestions(calls=3, window=timedelta(minutes=30)) == []
+    assert [o.utility for o in await journal.outages.current()] == ["heating"]
