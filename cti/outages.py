@@ -98,8 +98,12 @@ class OutageDesk:
     def banner(self, tz: ZoneInfo) -> dict[str, Any]:
         now = utcnow()
         return {"outages": [outage_view(o, tz, now) for o in self.board.outages],
-                "suggestions": [{"category": s.category, "street": s.street, "count": len(s.ticket_ids)}
+                "suggestions": [{"category": self.category_title(s.category), "street": s.street, "count": s.calls}
                                 for s in self.board.suggestions]}
+
+    def category_title(self, code: str) -> str:
+        info = self.journal.sla.categories.get(code)
+        return info.title if info is not None else code
 
     async def start(self) -> None:
         """At start: voice what an earlier run declared (a fresh prompts directory), then read."""

@@ -115,6 +115,7 @@ class Suggestion:
     street: str
     building_ids: list[int]
     ticket_ids: list[int]
+    calls: int  # the tickets and the repeat calls linked to them
 
 
 def describe(outage: Outage) -> str:
@@ -249,8 +250,10 @@ class OutageService:
         found = []
         for (category, where), items in sorted(groups.items()):
             # A repeat call from the same flat is linked to the first ticket: it counts as a call.
-            if sum(n for _, _, n in items) >= calls:
-                found.append(Suggestion(category, where, sorted({b for _, b, _ in items}), [t for t, _, _ in items]))
+            count = sum(n for _, _, n in items)
+            if count >= calls:
+                found.append(Suggestion(category, where, sorted({b for _, b, _ in items}), [t for t, _, _ in items],
+                                        count))
         return found
 
     async def recent(self, *, limit: int = 50) -> Sequence[Outage]:

@@ -172,7 +172,7 @@ async def outages_page(request: web.Request) -> web.StreamResponse:
     now = utcnow()
     lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
     suggestions = [{
-        "category": lk.category(s.category), "street": s.street, "count": len(s.ticket_ids),
+        "category": lk.category(s.category), "street": s.street, "count": s.calls,
         "utility": CATEGORY_UTILITY[s.category].value, "building_ids": ",".join(map(str, s.building_ids)),
         "ticket_ids": ",".join(map(str, s.ticket_ids)),
         "addresses": [lk.address(b, None, None) for b in s.building_ids],

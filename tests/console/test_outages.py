@@ -5,7 +5,6 @@ attached and detached; the printable notices; only dispatchers and administrator
 
 from __future__ import annotations
 
-import shutil
 import wave
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,10 +17,9 @@ from journal import Actor, AuditFilter, Journal
 from journal.clock import utcnow
 
 from .conftest import Session, Staff, make_ticket
+from .test_admin_voice import needs_tools
 
 MakeSession = Callable[[str], Awaitable[Session]]
-needs_tools = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
-                                 reason="needs espeak-ng and sox")
 
 
 @pytest.fixture

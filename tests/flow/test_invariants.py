@@ -123,6 +123,18 @@ def check_invariants(log: list[Command], state: State) -> None:
             assert not missed
 
 
+def walk(call: Call, rng: random.Random, steps: int) -> None:
+    """Random events until the caller goes; the invariants hold after each, and every call that
+    started ends with exactly one outcome."""
+    for _ in range(steps):
+        call.send(random_event(rng, call.state))
+        check_invariants(call.log, call.state)
+    drain(call)
+    check_invariants(call.log, call.state)
+    assert call.state.step is Step.ENDED, call.state
+    assert len(call.of(ReportOutcome)) == 1
+
+
 @pytest.mark.parametrize(("speech", "confirm"), [(False, False), (True, False), (True, True)])
 def test_random_walks_keep_the_invariants(speech: bool, confirm: bool) -> None:
     rng = random.Random(20261123 + speech + 2 * confirm)
@@ -130,14 +142,7 @@ def test_random_walks_keep_the_invariants(speech: bool, confirm: bool) -> None:
         call = Call(FlowConfig(speech_enabled=speech, max_repeats=rng.randrange(3), confirm_understanding=confirm))
         ticket = rng.choice([None, OpenTicket("000777", rng.choice(list(TicketStatus)))])
         call.start(ticket)
-        for _ in range(rng.randrange(60)):
-            call.send(random_event(rng, call.state))
-            check_invariants(call.log, call.state)
-        drain(call)
-        check_invariants(call.log, call.state)
-        # Every call that started ends with exactly one outcome.
-        assert call.state.step is Step.ENDED, call.state
-        assert len(call.of(ReportOutcome)) == 1
+        walk(call, rng, rng.randrange(60))
 
 
 def test_random_walks_through_outages_keep_the_invariants() -> None:
@@ -145,13 +150,7 @@ def test_random_walks_through_outages_keep_the_invariants() -> None:
     for _ in range(WALKS):
         call = Call(FlowConfig(max_repeats=rng.randrange(3)))
         call.start(None, **(random_outages(rng) or {"outage": OutageNotice(3)}))
-        for _ in range(rng.randrange(40)):
-            call.send(random_event(rng, call.state))
-            check_invariants(call.log, call.state)
-        drain(call)
-        check_invariants(call.log, call.state)
-        assert call.state.step is Step.ENDED, call.state
-        assert len(call.of(ReportOutcome)) == 1
+        walk(call, rng, rng.randrange(40))
 
 
 def collect_media(walks: int = 200) -> set[str]:

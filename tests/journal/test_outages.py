@@ -217,7 +217,8 @@ async def test_a_burst_of_one_category_on_one_street_is_suggested(journal: Journ
                                              caller_phone="79160000020", building_id=a.id))
     [found] = await journal.outages.suggestions(calls=3, window=timedelta(minutes=30))
     assert (found.category, found.street, found.building_ids) == ("heating", "улица Ленина", sorted([a.id, b.id]))
-    assert len(found.ticket_ids) == 2  # the second call from Ленина 5 was linked to the first as a repeat
+    # The second call from Ленина 5 was linked to the first as a repeat: two tickets, three calls.
+    assert (len(found.ticket_ids), found.calls) == (2, 3)
     assert await journal.outages.suggestions(calls=3, window=timedelta(minutes=30),
                                              now=utcnow() + timedelta(minutes=31)) == []
     # Once an outage is announced there, the burst is no longer a suggestion.
