@@ -469,6 +469,17 @@ class OutageService:
         log.info("outage.caller_added", outage_id=outage_id, ticket_id=reg.ticket.id, created=reg.created)
         return reg
 
+    async def not_restored(self, ticket_id: int, actor: Actor) -> Ticket:
+        """The resident says the service is still not back (the restoration call's «2»): their
+        ticket opens again, with a note, to be worked on its own."""
+        ticket = await self.tickets.get(ticket_id)
+        note = "Житель сообщил, что услуга не восстановлена (обратный звонок после устранения аварии)"
+        if not can_change(ticket.status, Status.REOPENED):
+            await self.tickets.comment(ticket_id, actor, note)
+            return ticket
+        log.info("outage.not_restored", ticket_id=ticket_id, outage_id=ticket.outage_id)
+        return await self.tickets.change_status(ticket_id, Status.REOPENED.value, actor, comment=note)
+
     async def attach(self, outage_id: int, ticket_id: int, actor: Actor) -> Ticket:
         async with self.db.write() as s:
             outage = await self._locked(s, outage_id)
