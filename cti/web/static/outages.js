@@ -1,5 +1,5 @@
 // «Аварии»: buildings picked by street («все дома улицы») or one by one; declaring, changing,
-// state changes and detaching go to /api/outages. Uses api() and toast() of app.js.
+// state changes and detaching go to /api/outages. Uses api(), toast() and sendForm() of app.js.
 "use strict";
 
 function outageBody(form) {
@@ -15,28 +15,16 @@ function outageBody(form) {
   return body;
 }
 
-async function submitOutage(form) {
-  const msg = form.querySelector(".msg");
-  const button = form.querySelector('[type="submit"]');
-  const kind = form.dataset.outage;
+// data-outage="declare" goes on to the new outage's page (data-redirect), the others reload.
+function submitOutage(form) {
   const body = outageBody(form);
-  button.disabled = true;
-  try {
-    if (kind === "declare") {
-      const data = await api("POST", "/api/outages", body);
-      location.href = "/outages/" + data.outage.id;
-      return;
-    }
-    if (kind === "change") await api("PATCH", "/api/outages/" + form.dataset.id, body);
-    if (kind === "state") await api("POST", "/api/outages/" + form.dataset.id + "/state", body);
-    toast("Сохранено");
-    setTimeout(() => location.reload(), 300);
-  } catch (e) {
-    if (msg) { msg.textContent = e.message; msg.classList.add("error"); }
-    toast(e.message, true);
-  } finally {
-    button.disabled = false;
-  }
+  const id = form.dataset.id;
+  const send = {
+    declare: () => api("POST", "/api/outages", body),
+    change: () => api("PATCH", "/api/outages/" + id, body),
+    state: () => api("POST", "/api/outages/" + id + "/state", body),
+  }[form.dataset.outage];
+  return sendForm(form, send);
 }
 
 document.addEventListener("submit", (ev) => {
