@@ -16,6 +16,7 @@ from journal import OutageDraft
 from journal.clock import utcnow
 from journal.enums import UTILITY_LABELS, Utility
 from journal.errors import NotFound
+from journal.outage_reads import street_name
 
 from ..outages import CATEGORY_UTILITY, outage_view
 from ..periodic import Periodic
@@ -158,7 +159,7 @@ async def _streets(request: web.Request) -> list[dict[str, Any]]:
     lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
     streets: dict[str, list[dict[str, Any]]] = {}
     for b in lk.buildings.values():
-        name = f"{b.street_type} {b.street[:1].upper()}{b.street[1:]}"
+        name = street_name(b.street_type, b.street)
         streets.setdefault(name, []).append({"id": b.id, "address": lk.address(b.id, None, None)})
     return [{"name": name, "buildings": sorted(items, key=lambda x: x["address"])}
             for name, items in sorted(streets.items())]
