@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
-from journal import Database, Journal, JournalConfig, SlaPolicy
+from journal import Database, InvalidValue, Journal, JournalConfig, OutageRules, SlaPolicy
+from journal.schedule import parse_hhmm
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 def journal_config(settings: Settings) -> JournalConfig:
@@ -19,7 +20,22 @@ def journal_config(settings: Settings) -> JournalConfig:
     )
 
 
+def outage_rules(settings: Settings) -> OutageRules:
+    o = settings.outages
+    try:
+        minutes = [parse_hhmm(part.strip()) for part in o.shift_changes.split(",") if part.strip()]
+    except InvalidValue as exc:
+        raise SettingsError(f"setting 'outages.shift_changes': {exc}") from None
+    if not minutes:
+        raise SettingsError("setting 'outages.shift_changes': at least one time, e.g. \"08:00,20:00\"")
+    if o.suggest_calls < 2 or o.suggest_minutes < 1:
+        raise SettingsError("settings 'outages.suggest_calls' (>= 2) and 'outages.suggest_minutes' (>= 1)")
+    return OutageRules(timezone=settings.journal.timezone,
+                       shift_changes=tuple(time(m // 60, m % 60) for m in sorted(set(minutes))))
+
+
 def build_journal(settings: Settings) -> Journal:
     db = Database.from_url(settings.database_url(), echo=settings.database.echo)
     sla = SlaPolicy.load(settings.path(settings.journal.sla_file), settings.journal.timezone)
-    return Journal.build(db, sla, journal_config(settings), settings.path(settings.recordings.dir))
+    return Journal.build(db, sla, journal_config(settings), settings.path(settings.recordings.dir),
+                         outage_rules(settings))

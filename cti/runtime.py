@@ -21,6 +21,7 @@ from ivr.asr.base import Transcriber
 from ivr.flow import FlowConfig
 from ivr.flow.greeting import GreetingPlan
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
+from ivr.hotline.outage import OutageLine
 from ivr.link_state import LinkStatus
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
@@ -196,7 +197,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
                           transcriber=transcriber, dispatcher_endpoint=ring.ring_endpoint,
                           ring_each_seconds=ring.ring_each_seconds,
                           position_after_seconds=ring.queue_position_after_seconds,
-                          position_every_seconds=ring.queue_position_every_seconds)
+                          position_every_seconds=ring.queue_position_every_seconds,
+                          # An outage is announced only once its own prompts are installed there.
+                          outages=OutageLine(journal, settings.path(settings.voice.prompts_dir)))
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
     training = TrainingService(journal, test_calls, settings.path("config/training"))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)

@@ -155,6 +155,17 @@ class CallbackSettings:
 
 
 @dataclass
+class OutagesSettings:
+    # The dispatchers' shift changes (local time, comma-separated): an outage declared without
+    # an expiry stops being announced at the next one.
+    shift_changes: str = "08:00,20:00"
+    # «Похоже на массовую аварию»: this many calls of one category from one street ...
+    suggest_calls: int = 5
+    # ... within this many minutes.
+    suggest_minutes: int = 30
+
+
+@dataclass
 class LoggingSettings:
     level: str = "info"
     format: str = "auto"  # auto | console | json
@@ -176,6 +187,7 @@ class Settings:
     dispatchers: DispatchersSettings = field(default_factory=DispatchersSettings)
     callback: CallbackSettings = field(default_factory=CallbackSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    outages: OutagesSettings = field(default_factory=OutagesSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

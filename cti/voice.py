@@ -106,16 +106,24 @@ class VoiceMenu:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    async def set_text(self, actor: Actor, name: str, text: str) -> None:
-        self._check(name)
-        text = " ".join(text.split())
-        if not text or len(text) > MAX_TEXT:
-            raise InvalidValue("text", f"от 1 до {MAX_TEXT} знаков")
+    async def speak(self, name: str, text: str) -> None:
+        """Synthesise ``text`` and install it as sound:hotline/<name> (also the outages' own
+        prompts, which are not on this page)."""
         async with _slots:
             try:
                 await asyncio.to_thread(self._install, name, lambda p: synthesize(text, p))
             except PromptError as exc:
                 raise InvalidValue("text", str(exc)) from None
+
+    def installed(self, name: str) -> bool:
+        return (self.dir / f"{name}.wav").exists()
+
+    async def set_text(self, actor: Actor, name: str, text: str) -> None:
+        self._check(name)
+        text = " ".join(text.split())
+        if not text or len(text) > MAX_TEXT:
+            raise InvalidValue("text", f"от 1 до {MAX_TEXT} знаков")
+        await self.speak(name, text)
         await self.journal.settings.set(actor, f"{VOICE_KEY_PREFIX}prompt.{name}", {"source": "text", "text": text},
                                         summary=f"Голосовое меню: {EDITABLE[name]}")
 

@@ -18,6 +18,7 @@ from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidVa
 from .estate import Estate, ImportReport
 from .history import Actor
 from .monitoring import Monitor, TicketFilter
+from .outages import CallerOutlook, OutageDraft, OutageRules, OutageService
 from .people import Directory, Shift
 from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy
@@ -49,14 +50,18 @@ class Journal:
     audit: AuditLog
     sla_versions: SlaVersions
     settings: AdminSettings
+    outages: OutageService
 
     @classmethod
-    def build(cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path) -> Journal:
+    def build(
+        cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path, outage_rules: OutageRules | None = None,
+    ) -> Journal:
         files = FileStore(files_root)
         people = Directory(db)
+        tickets = TicketService(db, sla, config)
         return cls(
             db=db, sla=sla, config=config, files=files,
-            tickets=TicketService(db, sla, config),
+            tickets=tickets,
             calls=CallLog(db, files, config),
             people=people,
             monitor=Monitor(db),
@@ -68,6 +73,7 @@ class Journal:
             audit=AuditLog(db),
             sla_versions=SlaVersions(db, sla, config.timezone),
             settings=AdminSettings(db),
+            outages=OutageService(db, tickets, outage_rules or OutageRules(timezone=config.timezone)),
         )
 
     async def close(self) -> None:
@@ -75,7 +81,7 @@ class Journal:
 
 
 __all__ = [
-    "CATEGORIES", "OPEN_STATUSES", "Actor", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
+    "CATEGORIES", "OPEN_STATUSES", "Actor", "CallerOutlook", "OutageDraft", "OutageRules", "OutageService", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
     "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "StaffSessions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",

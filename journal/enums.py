@@ -99,6 +99,60 @@ class TranscriptStatus(StrEnum):
     FAILED = "failed"
 
 
+class Utility(StrEnum):
+    """What an outage cut off."""
+
+    COLD_WATER = "cold_water"
+    HOT_WATER = "hot_water"
+    HEATING = "heating"
+    ELECTRICITY = "electricity"
+    SEWER = "sewer"
+    LIFTS = "lifts"
+    GAS = "gas"
+
+
+UTILITY_LABELS: dict[Utility, str] = {
+    Utility.COLD_WATER: "ХВС",
+    Utility.HOT_WATER: "ГВС",
+    Utility.HEATING: "отопление",
+    Utility.ELECTRICITY: "электроснабжение",
+    Utility.SEWER: "канализация",
+    Utility.LIFTS: "лифты",
+    Utility.GAS: "газ",
+}
+
+# The ticket category of an outage's parent and children.
+UTILITY_CATEGORY: dict[Utility, str] = {
+    Utility.COLD_WATER: "water",
+    Utility.HOT_WATER: "water",
+    Utility.HEATING: "heating",
+    Utility.ELECTRICITY: "electricity",
+    Utility.SEWER: "sewer",
+    Utility.LIFTS: "elevator",
+    Utility.GAS: "gas",
+}
+
+
+class OutageState(StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    LOCALISED = "localised"
+    RESTORED = "restored"
+    CANCELLED = "cancelled"
+
+
+# States in which callers hear the announcement (until the outage expires).
+ANNOUNCED_STATES = frozenset({OutageState.ACTIVE, OutageState.LOCALISED})
+
+OUTAGE_STATE_LABELS: dict[OutageState, str] = {
+    OutageState.PROPOSED: "предложена",
+    OutageState.ACTIVE: "действует",
+    OutageState.LOCALISED: "локализована",
+    OutageState.RESTORED: "восстановлено",
+    OutageState.CANCELLED: "отменена",
+}
+
+
 # Category codes: the IVR, the speech understanding and the SLA rules speak these.
 CATEGORIES = (
     "water",

@@ -318,9 +318,48 @@ class Ticket(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # A child of a mass outage (its parent_id is the outage's parent ticket).
+    outage_id: Mapped[int | None] = mapped_column(ForeignKey("outages.id", use_alter=True), index=True)
     repeat_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Outage(Base):
+    """A mass outage (массовая авария / плановое отключение): one incident, many callers. Callers
+    of its buildings hear its announcement while it is active or localised, started and not
+    expired; their tickets are children of its parent ticket."""
+
+    __tablename__ = "outages"
+    __table_args__ = (Index("ix_outages_state_expires", "state", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    utility: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(16))
+    cause: Mapped[str | None] = mapped_column(Text)
+    announcement: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    expected_restoration: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    restored_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    # The streets of its buildings, for the announcement to callers whose building is unknown.
+    streets: Mapped[str] = mapped_column(String(300), default="")
+    parent_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutageBuilding(Base):
+    """A building an outage covers; read by building at every call (the index's first column)."""
+
+    __tablename__ = "outage_buildings"
+    __table_args__ = (Index("ix_outage_buildings_building", "building_id", "outage_id"),)
+
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), primary_key=True)
 
 
 class TicketHistory(Base):
@@ -450,6 +489,8 @@ __all__ = [
     "ExecutorRota",
     "ExecutorShift",
     "MissedCall",
+    "Outage",
+    "OutageBuilding",
     "Recording",
     "Resident",
     "SlaVersion",

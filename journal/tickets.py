@@ -58,6 +58,9 @@ class NewTicket:
     received_at: datetime | None = None
     auto_assign: bool = True
     transcript_pending: bool = False
+    # A child of a mass outage: its outage and the outage's parent ticket.
+    outage_id: int | None = None
+    parent_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class TicketService:
                 priority = Priority.EMERGENCY.value
 
             training = new.channel == Channel.TRAINING
-            existing = await self._open_repeat(s, new.category, building_id, apartment, phone, received, training)
+            existing = await self._open_repeat(s, new.category, building_id, apartment, phone, received, training,
+                                               new.outage_id)
             if existing is not None:
                 await self._link_repeat(s, existing, new, phone, received)
                 log.info("ticket.repeat_linked", ticket_id=existing.id, ticket=existing.number, call_id=new.call_id)
@@ -117,7 +121,7 @@ class TicketService:
                 localize_due_at=deadlines.localize_due_at, due_at=deadlines.due_at,
                 next_due_at=deadlines.localize_due_at or deadlines.due_at, handover_to=deadlines.handover_to,
                 transcript_status=(TranscriptStatus.PENDING if new.transcript_pending else TranscriptStatus.NONE).value,
-                created_at=now, updated_at=now,
+                outage_id=new.outage_id, parent_id=new.parent_id, created_at=now, updated_at=now,
             )
             s.add(ticket)
             await s.flush()
@@ -149,10 +153,11 @@ class TicketService:
 
     async def _open_repeat(
         self, s: AsyncSession, category: str, building_id: int | None, apartment: str | None,
-        phone: str | None, received: datetime, training: bool = False,
+        phone: str | None, received: datetime, training: bool = False, outage_id: int | None = None,
     ) -> Ticket | None:
         """An open ticket on the same problem: same category at the same address (building and
-        apartment), or from the same phone, received within the repeat window."""
+        apartment), or from the same phone, received within the repeat window. A caller counted
+        in an outage repeats only their own child of that outage; other calls never join a child."""
         same_place: list[ColumnElement[bool]] = []
         if building_id is not None:
             same_place.append(
@@ -169,7 +174,7 @@ class TicketService:
             .where(
                 Ticket.is_open, Ticket.category == category, or_(*same_place),
                 Ticket.received_at >= received - self.config.repeat_window,
-                Ticket.parent_id.is_(None),
+                Ticket.outage_id == outage_id if outage_id is not None else Ticket.parent_id.is_(None),
             )
             .order_by(Ticket.received_at.desc())
             .limit(1)

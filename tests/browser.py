@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +32,19 @@ async def login(page: Any, base: str, user: str, password: str, *, lands_on: str
         await page.wait_for_load_state()
     else:
         await page.wait_for_url(f"{base}{lands_on}", timeout=5000)
+
+
+@asynccontextmanager
+async def chromium_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    """A Russian-locale page in Debian's Chromium, and the script errors it raised."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page, errors
+        finally:
+            await browser.close()

@@ -18,6 +18,7 @@ from .admin_system import SYSTEM_OPS
 from .admin_voice import VOICE_OPS
 from .api_training import TRAINING_OPS
 from .auth import require
+from .outage_pages import OUTAGE_OPS
 from .spec import ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj
 
 TICKET_LIST_PARAMS = (
@@ -109,7 +110,7 @@ API_OPS: tuple[Op, ...] = (
 
 
 def add_routes(app: web.Application) -> None:
-    ops = (*API_OPS, *TRAINING_OPS, *ADMIN_OPS, *ESTATE_OPS, *SYSTEM_OPS, *SLA_OPS, *VOICE_OPS)
+    ops = (*API_OPS, *TRAINING_OPS, *ADMIN_OPS, *ESTATE_OPS, *SYSTEM_OPS, *SLA_OPS, *VOICE_OPS, *OUTAGE_OPS)
     for op in ops:
         app.router.add_route(op.method, op.path, require(*op.roles)(op.handler), name=f"api.{op.handler.__name__}")
     app[openapi.OPENAPI_KEY] = openapi.build_document(ops)

@@ -16,6 +16,7 @@ from journal.attachments import Attachments
 from journal.quality_suite import QualitySuite
 
 from ..notify import NotifyConfig
+from ..outages import OutageDesk
 from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
 from ..training import NoCalls, TestCalls, TrainingService
 from ..voice import VoiceMenu
@@ -25,6 +26,7 @@ from . import (
     api,
     auth,
     downloads,
+    outage_pages,
     pages,
     pages_training,
     quality_pages,
@@ -46,6 +48,7 @@ from .keys import (
     JOURNAL_KEY,
     NOTIFIER_KEY,
     ORIGINATOR_KEY,
+    OUTAGES_KEY,
     SECURE_COOKIES_KEY,
     SESSIONS_KEY,
     SETTINGS_KEY,
@@ -162,6 +165,8 @@ def create_app(
     app[NOTIFY_KEY] = notify or NotifyConfig(settings.notify.webhook_url)
     app[VOICE_KEY] = VoiceMenu(journal, greeting or GreetingPlan(tz=journal.config.tz),
                                settings.path(settings.voice.prompts_dir), settings.path("."))
+    app[OUTAGES_KEY] = OutageDesk(journal, app[VOICE_KEY], suggest_calls=settings.outages.suggest_calls,
+                                               suggest_minutes=settings.outages.suggest_minutes)
 
     r = app.router
     r.add_get("/health", pages.health)
@@ -188,6 +193,7 @@ def create_app(
     report_pages.add_routes(app)
     admin_pages.add_routes(app)
     admin_voice.add_routes(app)
+    outage_pages.add_routes(app)
     api.add_routes(app)
     r.add_static("/static/", STATIC_DIR, name="static")
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from journal import Journal
 from journal.attachments import Attachments
 
+from ..outages import OutageDesk
 from ..settings import Settings
 from ..training.service import TrainingService
 from .clients import Network
@@ -38,3 +39,4 @@ CALLBACK_LIMITS_KEY = web.AppKey("callback_limits", object)  # callback.Callback
 USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 TRAINING_KEY = web.AppKey("training", TrainingService)
+OUTAGES_KEY = web.AppKey("outages", OutageDesk)

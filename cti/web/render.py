@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 
 from . import labels
-from .keys import HUB_KEY, JOURNAL_KEY, SESSIONS_KEY, TEMPLATES_KEY, TRAINING_KEY, USER_KEY
+from .keys import HUB_KEY, JOURNAL_KEY, OUTAGES_KEY, SESSIONS_KEY, TEMPLATES_KEY, TRAINING_KEY, USER_KEY
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -20,6 +20,7 @@ NAV = (
     ("/tickets", "Журнал заявок", ("dispatcher", "qa", "admin")),
     ("/tickets/new", "Новая заявка", ("dispatcher", "admin")),
     ("/missed", "Пропущенные вызовы", ("dispatcher", "qa", "admin")),
+    ("/outages", "Аварии", ("dispatcher", "qa", "admin")),
     ("/my", "Мои заявки", ("executor",)),
     ("/monitor", "Мониторинг", ("dispatcher", "qa", "admin")),
     ("/analytics", "Сводка", ("dispatcher", "qa", "admin")),
@@ -55,6 +56,8 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
     html = env.get_template(template).render(
         user=user, csrf_token=csrf, path=request.path, pbx_connected=request.app[HUB_KEY].pbx_connected,
         pbx_standin=request.app[TRAINING_KEY].calls.available,
-        lt=lambda v: local_time(datetime.fromisoformat(v), tz) if v else "—", **context
+        lt=lambda v: local_time(datetime.fromisoformat(v), tz) if v else "—",
+        outage_banner=request.app[OUTAGES_KEY].banner(tz) if user and OUTAGES_KEY in request.app else None,
+        **context
     )
     return web.Response(text=html, status=status, content_type="text/html")

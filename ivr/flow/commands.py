@@ -112,6 +112,18 @@ class RegisterTicket:
 
 
 @dataclass(frozen=True)
+class CountOutageCaller:
+    """The caller stays with the outage they were told of: their ticket becomes a child of the
+    outage's (no recording, no dispatcher); report TicketRegistered or Error."""
+
+    call_id: str
+    caller_number: str
+    caller_name: str
+    outage_id: int
+    history: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RecordMissedCall:
     """The call ended without a ticket; emitted at most once per call."""
 
@@ -173,6 +185,7 @@ Command = (
     | StartRecording
     | UnderstandRecording
     | RegisterTicket
+    | CountOutageCaller
     | RecordMissedCall
     | ConnectToDispatcher
     | CancelDispatcherCall

@@ -57,10 +57,16 @@ class FlowConfig:
     understand_timeout_seconds: float = 20.0
     confirm_yes_key: str = "1"
     confirm_no_key: str = "2"
+    # After a mass outage's announcement: this key leads to the normal menu; staying this long
+    # (or pressing nothing) counts the caller in the outage.
+    outage_other_key: str = "1"
+    outage_wait_seconds: float = 5.0
+    # With the building unknown, the announced outages are offered with these keys, in order.
+    outage_offer_keys: tuple[str, ...] = ("2", "3", "4")
 
     def __post_init__(self) -> None:
         keys = [*self.menu_keys, self.open_ticket_dispatcher_key, self.open_ticket_new_request_key,
-                self.confirm_yes_key, self.confirm_no_key]
+                self.confirm_yes_key, self.confirm_no_key, self.outage_other_key, *self.outage_offer_keys]
         bad = [k for k in keys if k not in DTMF_KEYS]
         if bad:
             raise ValueError(f"flow config: not DTMF keys: {bad}")
@@ -70,10 +76,16 @@ class FlowConfig:
             raise ValueError("flow config: '#' ends recordings and cannot be a menu key")
         if self.confirm_yes_key == self.confirm_no_key:
             raise ValueError("flow config: confirmation keys must differ")
+        if self.outage_other_key in self.outage_offer_keys or len(set(self.outage_offer_keys)) != len(
+                self.outage_offer_keys):
+            raise ValueError("flow config: outage keys must differ")
+        if self.emergency_keys & {self.outage_other_key, *self.outage_offer_keys}:
+            raise ValueError("flow config: outage keys must differ from the emergency key")
         if self.max_repeats < 0:
             raise ValueError("flow config: max_repeats must be >= 0")
         for name in ("input_timeout_seconds", "listen_seconds", "max_recording_seconds",
-                     "max_silence_seconds", "dispatcher_ring_seconds", "understand_timeout_seconds"):
+                     "max_silence_seconds", "dispatcher_ring_seconds", "understand_timeout_seconds",
+                     "outage_wait_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"flow config: {name} must be positive")
 

@@ -34,14 +34,38 @@ class AlreadyDecided:
 
 
 @dataclass(frozen=True)
+class Restoration:
+    """The expected restoration, local time, as the announcement says it («до 18 часов 30
+    минут», «завтра до 8 часов»)."""
+
+    hour: int
+    minute: int
+    tomorrow: bool = False
+
+
+@dataclass(frozen=True)
+class OutageNotice:
+    """A mass outage announced to the caller: its own prompts (``outage-<id>-text``, the
+    dispatcher's announcement, and ``outage-<id>-offer``, «если вы звоните по поводу
+    отключения ... на улице ...») and the restoration time, when one is expected."""
+
+    outage_id: int
+    restoration: Restoration | None = None
+
+
+@dataclass(frozen=True)
 class CallStarted:
-    """First event of every call. ``call_id`` names recordings and playbacks uniquely."""
+    """First event of every call. ``call_id`` names recordings and playbacks uniquely.
+    ``outage``: the outage announced at the caller's building; ``offered``: when the building
+    is unknown, the few outages announced anywhere, each offered with a key."""
 
     call_id: str
     caller_number: str
     caller_name: str = ""
     open_ticket: OpenTicket | None = None
     decided: AlreadyDecided | None = None
+    outage: OutageNotice | None = None
+    offered: tuple[OutageNotice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +153,7 @@ Deadline = DeadlineWithin | DeadlineBy
 
 @dataclass(frozen=True)
 class TicketRegistered:
-    """RegisterTicket succeeded. ``deadline_text`` is for screens and logs, not spoken."""
+    """RegisterTicket (or CountOutageCaller) succeeded. ``deadline_text`` is for screens and logs, not spoken."""
 
     number: str
     category: Category | None

@@ -22,6 +22,7 @@ from ivr.flow.dispatcher import no_dispatcher, on_waiting
 from ivr.flow.events import CallStarted, Error, Event, HungUp, PlaybackDone
 from ivr.flow.media import prompt
 from ivr.flow.menus import on_greeting, on_menu
+from ivr.flow.outage import on_outage_counting, on_outage_error, on_outage_hangup, on_outage_menu, on_outage_offer
 from ivr.flow.recording import on_hangup_while_recording, on_record_prompt, on_recording, on_registering
 from ivr.flow.state import State, Step, Transition
 from ivr.flow.transitions import begin
@@ -46,6 +47,9 @@ _HANDLERS: dict[Step, Handler] = {
     Step.GREETING: on_greeting,
     Step.OPEN_TICKET_MENU: on_menu,
     Step.CATEGORY_MENU: on_menu,
+    Step.OUTAGE_MENU: on_outage_menu,
+    Step.OUTAGE_OFFER: on_outage_offer,
+    Step.OUTAGE_COUNTING: on_outage_counting,
     Step.RECORD_PROMPT: on_record_prompt,
     Step.RECORDING: on_recording,
     Step.UNDERSTANDING: on_understanding,
@@ -55,6 +59,8 @@ _HANDLERS: dict[Step, Handler] = {
     Step.WITH_DISPATCHER: _ignore,
     Step.ENDING: _on_ending,
 }
+
+_OUTAGE_STEPS = frozenset({Step.OUTAGE_MENU, Step.OUTAGE_OFFER, Step.OUTAGE_COUNTING})
 
 
 def step(state: State, event: Event, config: FlowConfig = DEFAULT_CONFIG) -> Transition:
@@ -79,6 +85,8 @@ def _on_hangup(state: State, config: FlowConfig) -> Transition:
     if state.hung_up:
         return state, []
     state = note(state, "hangup")
+    if state.step in _OUTAGE_STEPS and (outage := on_outage_hangup(state)) is not None:
+        return outage
     if state.step is Step.RECORDING:
         return on_hangup_while_recording(state, config)
     if state.step is Step.REGISTERING:
@@ -115,6 +123,8 @@ def _on_error(state: State, event: Error, config: FlowConfig) -> Transition:
         state, cmds = drop(state)
         state, more = hang_up(state)
         return state, cmds + more
+    if state.step in _OUTAGE_STEPS and (outage := on_outage_error(state, config)) is not None:
+        return outage
     if state.step is Step.WITH_DISPATCHER:
         # The conversation belongs to the dispatcher now; nothing for the flow to do.
         return state, []

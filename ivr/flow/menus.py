@@ -9,13 +9,14 @@ from ivr.flow.choices import Category, Choice, Special
 from ivr.flow.commands import DispatcherReason, ListenForChoice
 from ivr.flow.config import FlowConfig
 from ivr.flow.events import Dtmf, Event, PlaybackDone, SpokenChoice, Timeout
+from ivr.flow.outage import announce_or_menu
 from ivr.flow.state import State, Step, Transition
-from ivr.flow.transitions import after_greeting, enter_category_menu, enter_dispatcher, enter_record_prompt, menu_failed
+from ivr.flow.transitions import enter_category_menu, enter_dispatcher, enter_record_prompt, menu_failed
 
 
 def on_greeting(state: State, event: Event, config: FlowConfig) -> Transition:
     if isinstance(event, PlaybackDone) and event.playback_id == state.playback_id:
-        return after_greeting(replace(state, playback_id=None), config)
+        return announce_or_menu(replace(state, playback_id=None), config)
     # The safety notice is not skippable, except by someone who already knows it is an
     # emergency: the emergency key cuts the greeting short.
     if isinstance(event, Dtmf) and event.digit in config.emergency_keys:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from ivr.flow.choices import Category
 from ivr.flow.commands import Command, DispatcherReason, Outcome
-from ivr.flow.events import OpenTicket
+from ivr.flow.events import OpenTicket, OutageNotice
 
 
 class Step(StrEnum):
@@ -15,6 +15,9 @@ class Step(StrEnum):
     GREETING = "greeting"
     OPEN_TICKET_MENU = "open_ticket_menu"
     CATEGORY_MENU = "category_menu"
+    OUTAGE_MENU = "outage_menu"  # an outage at the caller's building: "1 - other problem, stay - counted"
+    OUTAGE_OFFER = "outage_offer"  # building unknown: "about the outage on ... street, press 2"
+    OUTAGE_COUNTING = "outage_counting"  # waiting for the child ticket (TicketRegistered)
     RECORD_PROMPT = "record_prompt"  # "describe the problem" + beep playing
     RECORDING = "recording"
     UNDERSTANDING = "understanding"  # the recording is being transcribed and understood
@@ -33,6 +36,10 @@ class State:
     caller_number: str = ""
     caller_name: str = ""
     open_ticket: OpenTicket | None = None
+    outage: OutageNotice | None = None  # cleared once the caller chose the normal menu
+    offered: tuple[OutageNotice, ...] = ()
+    outage_heard: bool = False  # the announcement played to its end
+    outage_by_key: bool = False  # the caller picked the outage from the offer (has not heard it yet)
 
     # Counter for playback ids and timer tokens, so stale PlaybackDone/Timeout are told
     # apart from current ones without any clock or randomness.

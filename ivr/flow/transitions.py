@@ -33,6 +33,8 @@ def begin(state: State, event: CallStarted, config: FlowConfig | None = None) ->
         caller_number=event.caller_number,
         caller_name=event.caller_name,
         open_ticket=event.open_ticket,
+        outage=event.outage,
+        offered=event.offered,
     )
     if event.decided is not None:
         return take_over_decided(state, event.decided)

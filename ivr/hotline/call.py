@@ -24,7 +24,8 @@ from ..flow import commands as do
 from ..flow.events import Event as FlowEvent
 from .chores import Chores
 from .listening import ChoiceListener
-from .records import CallRecords
+from .outage import NOTHING_OPEN
+from .records import CallRecords, with_db_retry
 from .ringing import DispatcherRinger
 from .translate import EventTranslator
 from .understanding import understand_recording
@@ -65,9 +66,13 @@ class CallRun:
         state = State()
         pump = asyncio.create_task(self._pump(), name=f"pump-{self.call.channel_id}")
         try:
-            open_ticket = None if decided else await self.records.open_ticket()
             ch = self.call.channel
-            event: FlowEvent = CallStarted(ch.id, ch.caller.number, ch.caller.name, open_ticket, decided)
+            # One read: the caller's open ticket, and an outage announced at their building.
+            opening = NOTHING_OPEN if decided else await self.o.outages.opening(
+                ch.caller.number, training=self.records.training)
+            self.records.open_ticket_id = opening.open_ticket_id
+            event: FlowEvent = CallStarted(ch.id, ch.caller.number, ch.caller.name, opening.open_ticket, decided,
+                                           opening.outage, opening.offered)
             while True:
                 state, commands = step(state, event, self.o.config)
                 done = False
@@ -132,6 +137,8 @@ class CallRun:
                 self._spawn(self._report(understood), "understand")
             case do.RegisterTicket():
                 self._spawn(self._register(command), "register")
+            case do.CountOutageCaller():
+                self._spawn(self._count(command), "count")
             case do.RecordMissedCall():
                 await self.records.missed(command)
             case do.ConnectToDispatcher():
@@ -164,6 +171,13 @@ class CallRun:
         self.o.on_recording_queued()
         self.inbox.put_nowait(registered)
         await self.o.desk.ticket_registered(self.call.channel_id, ticket.id)  # the consoles' work queue
+
+    async def _count(self, cmd: do.CountOutageCaller) -> None:
+        """A caller who stayed on the line in an outage: counted as its child ticket."""
+        event, ticket = await self.o.outages.count(cmd, self.records.call_row_id, with_db_retry)
+        if ticket is not None:
+            self.records.ticket_id, self.records.ticket_number = ticket.id, ticket.number
+        self.inbox.put_nowait(event)
 
     async def _report(self, events: Awaitable[FlowEvent | list[FlowEvent]]) -> None:
         got = await events

@@ -55,26 +55,33 @@ class RatingLine:
             await call.hangup()
             return
         ticket_id, attempt_id = parsed
+        outage = ticket.outage_id is not None and ticket.parent_id is not None
         structlog.contextvars.bind_contextvars(ticket_id=ticket_id)
         confirmed: bool | None = None
         rating: int | None = None
         outcome = "no_input"
         try:
             await call.answer()
-            intro = [prompt("rating-intro"), digits(spoken_number(ticket.number)), prompt("rating-confirm")]
+            # A resident counted in a mass outage is asked only whether the service is back.
+            intro = [prompt("outage-restored-ask")] if outage else [
+                prompt("rating-intro"), digits(spoken_number(ticket.number)), prompt("rating-confirm")]
             key = await self._ask(call, intro, "12")
             if key:
                 confirmed = key == "1"
-                key = await self._ask(call, [prompt("rating-ask")], "12345")
+                key = None if outage else await self._ask(call, [prompt("rating-ask")], "12345")
                 rating = int(key) if key else None
             outcome = "rated" if confirmed is not None else "no_input"
-            closing = prompt("rating-thanks") if confirmed is not False else prompt("rating-not-confirmed")
+            closing = prompt("rating-thanks")
+            if confirmed is False:
+                closing = prompt("outage-not-restored") if outage else prompt("rating-not-confirmed")
             await call.play(closing, lang=self.lang, wait=True)
             await call.hangup()
         except (CallHungUp, ChannelGone):
             outcome = "rated" if confirmed is not None else "hung_up"
         finally:
             await self._save(ticket_id, attempt_id, outcome, confirmed, rating)
+            if outage and confirmed is False:
+                await self.journal.outages.not_restored(ticket_id, RATING)
 
     async def _save(self, ticket_id: int, attempt_id: int | None, outcome: str, confirmed: bool | None,
                     rating: int | None) -> None:

@@ -22,17 +22,9 @@ from journal.enums import CallDirection, CallOutcome, Channel, Priority
 from journal.models import Call, Ticket
 
 from ..ari.events import Channel as AriChannel
-from ..flow import (
-    AlreadyDecided,
-    DispatcherReason,
-    OpenTicket,
-    Outcome,
-    RecordMissedCall,
-    RegisterTicket,
-    TicketRegistered,
-)
+from ..flow import AlreadyDecided, DispatcherReason, Outcome, RecordMissedCall, RegisterTicket, TicketRegistered
 from .desk import CallCard
-from .mapping import JOURNAL_TO_FLOW, STATUS_TO_FLOW, deadline_for, deadline_text, journal_category, spoken_number
+from .mapping import deadline_for, deadline_text, journal_category, spoken_number
 from .translate import wav_seconds
 
 log = structlog.get_logger(__name__)
@@ -105,18 +97,6 @@ class CallRecords:
         if outcome == CallOutcome.MISSED:
             log.info("ivr.adopted_call", outcome=outcome)
             return AlreadyDecided(False)
-        return None
-
-    async def open_ticket(self) -> OpenTicket | None:
-        """The caller's open ticket, which the menu reads to them first."""
-        if not self.caller_number:
-            return None
-        history = await self.journal.monitor.caller_history(
-            phone=self.caller_number, building_id=None, limit=10, training=self.training)
-        for t in history:
-            if t.is_open and t.status in STATUS_TO_FLOW:
-                self.open_ticket_id = t.id
-                return OpenTicket(spoken_number(t.number), STATUS_TO_FLOW[t.status], JOURNAL_TO_FLOW.get(t.category))
         return None
 
     async def register(self, cmd: RegisterTicket) -> tuple[Ticket, TicketRegistered]:

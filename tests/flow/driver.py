@@ -11,6 +11,7 @@ from ivr.flow import (
     Event,
     FlowConfig,
     OpenTicket,
+    OutageNotice,
     Play,
     PlaybackDone,
     RecordingDone,
@@ -43,8 +44,11 @@ class Call:
         return out
 
     # -- shortcuts for what the executor would report -------------------------------
-    def start(self, open_ticket: OpenTicket | None = None) -> list[Command]:
-        return self.send(CallStarted(CALL_ID, CALLER, "Иванова", open_ticket))
+    def start(
+        self, open_ticket: OpenTicket | None = None, *, outage: OutageNotice | None = None,
+        offered: tuple[OutageNotice, ...] = (),
+    ) -> list[Command]:
+        return self.send(CallStarted(CALL_ID, CALLER, "Иванова", open_ticket, outage=outage, offered=offered))
 
     def played(self) -> list[Command]:
         """The prompt now playing has finished."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import Any
 
 import pytest
 
 from ivr.flow import (
     Category,
     Command,
+    CountOutageCaller,
     DeadlineBy,
     DeadlineWithin,
     DispatcherAnswered,
@@ -21,6 +23,7 @@ from ivr.flow import (
     MissedReason,
     NoDispatcher,
     OpenTicket,
+    OutageNotice,
     Outcome,
     Play,
     PlaybackDone,
@@ -31,6 +34,7 @@ from ivr.flow import (
     RecordMissedCall,
     RegisterTicket,
     ReportOutcome,
+    Restoration,
     Special,
     SpokenChoice,
     State,
@@ -78,21 +82,33 @@ def random_event(rng: random.Random, state: State) -> Event:
     return rng.choice(stale)
 
 
+def random_outages(rng: random.Random) -> dict[str, Any]:
+    """Most calls meet no outage; some hear one at their building, some are offered a few."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        return {"outage": OutageNotice(7, rng.choice([None, Restoration(rng.randrange(24), rng.randrange(60))]))}
+    if kind == 1:
+        return {"offered": tuple(OutageNotice(i) for i in range(1, rng.randrange(2, 5)))}
+    return {}
+
+
 def drain(call: Call) -> None:
     """The caller has gone: deliver what Asterisk and the executor would still report."""
     call.send(HungUp())
     for _ in range(3):
         if (call.state.step is Step.RECORDING and call.state.timer_token is not None) or (call.state.step in (Step.UNDERSTANDING, Step.CONFIRMING) and call.state.timer_token is not None):
             call.timeout()
-        elif call.state.step is Step.REGISTERING:
+        elif call.state.step in (Step.REGISTERING, Step.OUTAGE_COUNTING):
             call.send(TicketRegistered("999999", None))
 
 
 def check_invariants(log: list[Command], state: State) -> None:
     missed = [c for c in log if isinstance(c, RecordMissedCall)]
     tickets = [c for c in log if isinstance(c, RegisterTicket)]
+    # A count that failed leads to the normal menu, where a ticket of its own may follow.
+    counts = [c for c in log if isinstance(c, CountOutageCaller)]
     outcomes = [c for c in log if isinstance(c, ReportOutcome)]
-    assert len(missed) <= 1 and len(tickets) <= 1 and len(outcomes) <= 1
+    assert len(missed) <= 1 and len(tickets) <= 1 and len(counts) <= 1 and len(outcomes) <= 1
     if outcomes:
         assert log[-1] == outcomes[0], "nothing may follow the outcome"
         assert state.step is Step.ENDED
@@ -103,9 +119,21 @@ def check_invariants(log: list[Command], state: State) -> None:
         if outcome in (Outcome.MISSED, Outcome.FAILED):
             assert len(missed) == 1
         if outcome is Outcome.TICKET_REGISTERED:
-            assert tickets and not missed
+            assert (tickets or counts) and not missed
         if outcome is Outcome.DISPATCHER_ANSWERED:
             assert not missed
+
+
+def walk(call: Call, rng: random.Random, steps: int) -> None:
+    """Random events until the caller goes; the invariants hold after each, and every call that
+    started ends with exactly one outcome."""
+    for _ in range(steps):
+        call.send(random_event(rng, call.state))
+        check_invariants(call.log, call.state)
+    drain(call)
+    check_invariants(call.log, call.state)
+    assert call.state.step is Step.ENDED, call.state
+    assert len(call.of(ReportOutcome)) == 1
 
 
 @pytest.mark.parametrize(("speech", "confirm"), [(False, False), (True, False), (True, True)])
@@ -115,23 +143,25 @@ def test_random_walks_keep_the_invariants(speech: bool, confirm: bool) -> None:
         call = Call(FlowConfig(speech_enabled=speech, max_repeats=rng.randrange(3), confirm_understanding=confirm))
         ticket = rng.choice([None, OpenTicket("000777", rng.choice(list(TicketStatus)))])
         call.start(ticket)
-        for _ in range(rng.randrange(60)):
-            call.send(random_event(rng, call.state))
-            check_invariants(call.log, call.state)
-        drain(call)
-        check_invariants(call.log, call.state)
-        # Every call that started ends with exactly one outcome.
-        assert call.state.step is Step.ENDED, call.state
-        assert len(call.of(ReportOutcome)) == 1
+        walk(call, rng, rng.randrange(60))
+
+
+def test_random_walks_through_outages_keep_the_invariants() -> None:
+    rng = random.Random(20261130)
+    for _ in range(WALKS):
+        call = Call(FlowConfig(max_repeats=rng.randrange(3)))
+        call.start(None, **(random_outages(rng) or {"outage": OutageNotice(3)}))
+        walk(call, rng, rng.randrange(40))
 
 
 def collect_media(walks: int = 200) -> set[str]:
     """Every media URI the flow produced in a set of random walks (for the prompts test)."""
     rng = random.Random(7)
+    outages = random.Random(17)  # its own generator: the walks above stay as they were
     media: set[str] = set()
     for i in range(walks):
         call = Call(FlowConfig(speech_enabled=bool(i % 2), confirm_understanding=i % 4 == 1))
-        call.start(rng.choice([None, OpenTicket("12", rng.choice(list(TicketStatus)))]))
+        call.start(rng.choice([None, OpenTicket("12", rng.choice(list(TicketStatus)))]), **random_outages(outages))
         for _ in range(80):
             call.send(random_event(rng, call.state))
         media.update(m for play in call.of(Play) for m in play.media)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.flow import Category, TicketStatus
+from ivr.flow import Category, FlowConfig, TicketStatus
 from ivr.flow.greeting import GreetingPlan
 from ivr.prompts import PROMPTS_DIR
 from tests.flow.test_invariants import collect_media
@@ -41,7 +41,11 @@ def referenced_prompts() -> set[str]:
     names |= {f"{unit}-{form}" for unit in ("hour", "day") for form in ("one", "few", "many")}
     # ...and whatever random walks through the flow actually played.
     names |= {m.removeprefix("sound:hotline/") for m in collect_media() if m.startswith("sound:hotline/")}
-    return names
+    # ...the clock time of an outage's restoration, and the keys offering outages...
+    names |= {f"at-hour-{form}" for form in ("one", "few", "many")}
+    names |= {f"press-{key}" for key in FlowConfig().outage_offer_keys}
+    # ...but not an outage's own prompts (outage-<id>-text/-offer), made when it is declared.
+    return {n for n in names if not re.fullmatch(r"outage-\d+-(text|offer)", n)}
 
 
 def test_every_referenced_prompt_is_in_the_table() -> None:

@@ -35,6 +35,7 @@ FAST_FLOW = FlowConfig(
     dispatcher_grace_seconds=2.0,
     recording_grace_seconds=1.0,
     max_recording_seconds=30,
+    outage_wait_seconds=5.0 * TIME_SCALE * 4,
 )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from cti.feedback import AriFeedbackDialer, FeedbackScheduler
 from ivr.ari import AriService
 from ivr.hotline import LineRouter, RatingLine
-from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
+from journal import Actor, Database, Journal, JournalConfig, NewTicket, OutageDraft, SlaPolicy
 from journal.clock import utcnow
 from journal.feedback import FeedbackCalls, FeedbackPolicy
 from journal.models import TicketHistory
@@ -125,6 +125,35 @@ async def test_resident_says_the_work_is_not_done(rig: Rig) -> None:
     assert (ticket.confirmed, ticket.rating) == (False, None)
     [attempt] = await rig.calls.for_ticket(ticket_id)
     assert (attempt.status, attempt.outcome) == ("answered", "rated")
+
+
+async def _restored_outage_child(j: Journal, phone: str) -> int:
+    """A resident counted in an outage (they called and stayed on the line), then the outage is
+    restored: their child ticket is done, which asks for the restoration call."""
+    building = await j.people.add_building("Ленина", "5")
+    outage = await j.outages.declare(OutageDraft("heating", [building.id], "Нет отопления: порыв."), Actor("Петрова"))
+    child = (await j.outages.add_caller(outage.id, actor=Actor.system("ivr"), channel="phone_ivr",
+                                        caller_phone=phone)).ticket
+    await j.outages.set_state(outage.id, "restored", Actor("Петрова"), resolution="Заменён участок трубы")
+    return child.id
+
+
+@pytest.mark.parametrize(("key", "status"), [("1", "done"), ("2", "reopened")])
+async def test_restoration_call_asks_if_the_service_is_back_and_no_reopens(rig: Rig, key: str, status: str) -> None:
+    child_id = await _restored_outage_child(rig.journal, RESIDENT)
+    await rig.scheduler.step()
+    [attempt] = await rig.calls.for_ticket(child_id)
+    channel = attempt.channel_id or ""
+    await rig.wait_played(channel, "outage-restored-ask")
+    rig.sim.press(channel, key)
+    await rig.wait_played(channel, "rating-thanks" if key == "1" else "outage-not-restored")
+    await rig.ari.dispatcher.drain(10)
+    assert "sound:hotline/rating-ask" not in rig.sim.played(channel)  # no 1-5 rating after an outage
+    child = await rig.journal.tickets.get(child_id)
+    assert (child.status, child.confirmed, child.is_open) == (status, key == "1", key == "2")
+    notes = [h.text for h in await rig.journal.tickets.history(child_id) if h.kind == "status"]
+    if key == "2":
+        assert notes[-1] == "Житель сообщил, что услуга не восстановлена (обратный звонок после устранения аварии)"
 
 
 async def test_no_answer_is_retried_then_given_up(rig: Rig) -> None:

@@ -52,19 +52,14 @@ function fill(template, data) {
   return template.replace(/\{([\w.]+)\}/g, (_, path) => path.split(".").reduce((o, k) => (o || {})[k], data));
 }
 
-async function submitApiForm(form) {
+// Send a form's request (``send`` returns the answer); then follow data-redirect or reload, or
+// show the Russian error beside the form. Shared by the pages' own scripts.
+async function sendForm(form, send) {
   const msg = form.querySelector(".msg") || form.parentElement.querySelector(".msg");
-  const method = form.dataset.method || "POST";
-  const body = form.enctype === "multipart/form-data" ? new FormData(form) : formJson(form);
-  if (body instanceof FormData) body.delete("_missed_id");
   const button = form.querySelector('[type="submit"]');
   if (button) button.disabled = true;
   try {
-    const data = await api(method, form.dataset.api, body);
-    const missed = form.elements["_missed_id"];
-    if (missed && data && data.ticket) {
-      await api("POST", `/api/missed/${missed.value}/callback-result`, { outcome: "ticket_created", ticket_id: data.ticket.id });
-    }
+    const data = await send();
     if (form.dataset.redirect) { location.href = fill(form.dataset.redirect, data); return; }
     toast("Сохранено");
     setTimeout(() => location.reload(), 300);
@@ -73,6 +68,20 @@ async function submitApiForm(form) {
   } finally {
     if (button) button.disabled = false;
   }
+}
+
+async function submitApiForm(form) {
+  const method = form.dataset.method || "POST";
+  const body = form.enctype === "multipart/form-data" ? new FormData(form) : formJson(form);
+  if (body instanceof FormData) body.delete("_missed_id");
+  await sendForm(form, async () => {
+    const data = await api(method, form.dataset.api, body);
+    const missed = form.elements["_missed_id"];
+    if (missed && data && data.ticket) {
+      await api("POST", `/api/missed/${missed.value}/callback-result`, { outcome: "ticket_created", ticket_id: data.ticket.id });
+    }
+    return data;
+  });
 }
 
 async function callBack(number) {

@@ -4,7 +4,7 @@ A claimed job records which worker holds it (``worker_id``), when it was claimed
 when the lease runs (``lease_until``, pushed forward by the worker while it decodes). A job
 whose lease ran out belongs to a worker that died: another worker takes it again.
 
-Revision ID: 0009_workers
+Revision ID: 0009
 Revises: 0008
 """
 
