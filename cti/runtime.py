@@ -19,6 +19,7 @@ from ivr.flow import FlowConfig
 from ivr.flow.greeting import GreetingPlan
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.link_state import LinkStatus
+from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
 from journal.clock import utcnow
@@ -34,6 +35,7 @@ from .training.line import TrainingLine
 from .web.admin_voice import NOTIFY_SETTING, VOICE_KEY
 from .web.app import create_app
 from .web.hub import ConsoleHub
+from .web.keys import LOOP_LAG_KEY
 from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
@@ -54,8 +56,11 @@ class Runtime:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     quality_tasks: QualityTasks | None = None
     _tracker_sync: TrackerSync | None = None
+    loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
 
     async def start(self) -> None:
+        freeze_startup_heap()
+        self.loop_lag.start()
         if self.worker is not None:
             await self.worker.start()
         self.ari.state.add_listener(lambda s: self._pbx_state(s))
@@ -103,6 +108,7 @@ class Runtime:
         if self.sim is not None:
             await self.sim.stop()
         await self.journal.close()
+        await self.loop_lag.stop()
 
 
 async def build_runtime(settings: Settings, *, standin: Any = None) -> Runtime:
@@ -185,8 +191,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any) -> Runtime:
                      callback_originator=AmiCallback(ami, endpoint=ring.ring_endpoint),
                      quality=quality, notify=notify, greeting=greeting)
     await app[VOICE_KEY].load()
+    loop_lag = app[LOOP_LAG_KEY] = LoopLagMonitor(threshold_ms=settings.server.loop_lag_warn_ms)
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
-                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify))
+                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify), loop_lag=loop_lag)
 
 
 async def _check_accounts(settings: Settings, journal: Journal) -> None:

@@ -8,6 +8,7 @@ import jinja2
 from aiohttp import web
 
 from journal import Journal
+from ivr.looplag import LoopLagMonitor
 from journal.attachments import Attachments
 
 from ..settings import Settings
@@ -36,3 +37,4 @@ CALLBACK_LIMITS_KEY = web.AppKey("callback_limits", object)  # callback.Callback
 USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 TRAINING_KEY = web.AppKey("training", TrainingService)
+LOOP_LAG_KEY = web.AppKey("loop_lag", LoopLagMonitor)  # absent: no monitor (tests building the app alone)
