@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 import jinja2
 from aiohttp import web
 
-from journal import Journal
 from ivr.looplag import LoopLagMonitor
+from journal import Journal
 from journal.attachments import Attachments
 
 from ..settings import Settings

@@ -181,8 +181,8 @@ class CallDispatcher:
         """Wait until every call task has finished (tests and shutdown)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while self._starter is not None and loop.time() < end:
-            await asyncio.sleep(0.01)  # calls still waiting to start
+        if self._starter is not None:  # calls still waiting to start
+            await asyncio.wait({self._starter}, timeout=timeout)
         tasks = list(self._tasks.values())
         if tasks and (left := end - loop.time()) > 0:
             await asyncio.wait(tasks, timeout=left)
