@@ -64,9 +64,8 @@ def asterisk_restart(day: Day, *, after: float = 0.8, down_for: float = 0.5) -> 
     """Asterisk restarts: its channels vanish, ARI and AMI drop, nothing listens for ``down_for`` s."""
     async def inject() -> None:
         await asyncio.sleep(after)  # callers are in the greeting, the menu, recording
-        assert day.sim is not None
         day.mark("Asterisk stops")
-        await day.world.run(day.sim.restart(down_for=down_for))
+        await day.sim_fault("restart", down_for)
         day.mark("Asterisk listens again")
     return inject
 
@@ -75,9 +74,8 @@ def ari_websocket_drop(day: Day, *, after: float = 0.8) -> Injection:
     """The ARI events websocket closes alone; channels, REST and AMI stay."""
     async def inject() -> None:
         await asyncio.sleep(after)
-        assert day.sim is not None
         day.mark("ARI websocket closed")
-        await day.world.call(day.sim.drop_ari)
+        await day.sim_fault("drop_ari")
     return inject
 
 
@@ -88,16 +86,14 @@ def rest_errors_then_hang(day: Day, *, timeout: float = 1.0, failures: int = 15,
     day.on_settings = lambda s: setattr(s.ari, "request_timeout_seconds", timeout)
 
     async def inject() -> None:
-        assert day.sim is not None
-        sim = day.sim
         await asyncio.sleep(0.6)
         day.mark(f"REST answers {status}")
-        await day.world.call(lambda: sim.fail_rest(failures, status))
+        await day.sim_fault("fail_rest", failures, status)
         await asyncio.sleep(0.8)
         day.mark(f"REST hangs {hang:g} s")
-        await day.world.call(lambda: sim.delay_rest(hang))
+        await day.sim_fault("delay_rest", hang)
         await asyncio.sleep(hang_for)
-        await day.world.call(lambda: sim.delay_rest(0.0))
+        await day.sim_fault("delay_rest", 0.0)
         day.mark("REST answers at once again")
     return inject
 

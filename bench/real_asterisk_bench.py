@@ -10,8 +10,9 @@ each keying 1 (RFC 4733) and speaking ~4 s into the recording (RTP A-law), every
 Printed per step: calls completed by SIPp, tickets, missed calls, lost (a call that reached the
 hotline with neither) and duplicated (both, or twice), Asterisk's and the service's CPU (% of
 one core over the run, from /proc), screen-pop latency p50/p99 (Asterisk's StasisStart event
-timestamp to the console receiving the call's first state, over a websocket), and the machine
-load. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
+timestamp to the console receiving the call's first state, over a websocket), the service's
+event-loop lag p50/p99/max over the step (its system status, read as an administrator), and the
+machine load. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ async def seed_dispatcher(root: Path) -> None:
     journal = build_journal(settings)
     try:
         await journal.people.create_user("bench", "Диспетчер", "dispatcher", PASSWORD, extension="101")
+        await journal.people.create_user("bench-admin", "Администратор", "admin", PASSWORD)
     finally:
         await journal.close()
 
@@ -118,6 +120,19 @@ class Console:
                         self.first_state[data["call_id"]] = now
 
 
+async def loop_lag(base: str) -> dict[str, Any]:
+    """The service's event-loop lag since it started (the system status an administrator reads)."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"{base}/login") as r:
+            m = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())
+        assert m, "no log-in form"
+        async with http.post(f"{base}/login", data={"login": "bench-admin", "password": PASSWORD,
+                                                   "csrf_token": m.group(1)}, allow_redirects=False) as r:
+            assert r.status == 302, r.status
+        async with http.get(f"{base}/api/admin/system") as r:
+            return dict((await r.json())["loop"]["since_start"])
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -153,6 +168,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
         result = await asyncio.to_thread(run_sipp, pbx, root / "sipp", speech, calls=calls, timeout=900)
         cpu1 = (cpu_seconds(pbx.proc.pid), cpu_seconds(service.pid), time.monotonic())
         await asyncio.sleep(3)  # the last writes land
+        lag = await loop_lag(base)
         with sqlite3.connect(root / "service" / "journal.sqlite3") as db:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
@@ -170,6 +186,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
             "tickets": len(set(ticketed)), "missed": len(set(missed_ids)), "lost": lost, "duplicated": dup,
             "asterisk_cpu": 100 * (cpu1[0] - cpu0[0]) / wall, "service_cpu": 100 * (cpu1[1] - cpu0[1]) / wall,
             "pop_p50_ms": 1000 * pct(pops, 0.5), "pop_p99_ms": 1000 * pct(pops, 0.99), "pops": len(pops),
+            "lag_p50_ms": lag["p50_ms"], "lag_p99_ms": lag["p99_ms"], "lag_max_ms": lag["max_ms"],
             "seconds": round(wall, 1), "load_before": load0, "load_after": os.getloadavg()[0],
             "missed_why": ",".join(f"{r}@{st}:{n}" for r, st, n in why) or "-",
         }
@@ -201,7 +218,8 @@ async def main() -> int:
         return 2
     print(f"# real Asterisk bench, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start")
     header = ("calls", "sipp_ok", "sipp_failed", "reached", "tickets", "missed", "lost", "duplicated",
-              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "seconds", "load_before", "load_after",
+              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "lag_p50_ms", "lag_p99_ms", "lag_max_ms",
+              "seconds", "load_before", "load_after",
               "missed_why")
     print(" | ".join(header))
     bad = 0

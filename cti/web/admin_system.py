@@ -77,9 +77,9 @@ async def system_status(request: web.Request) -> dict[str, Any]:
                        "retention_days": retention,
                        "horizon": (utcnow() - timedelta(days=retention)).astimezone(tz).date().isoformat(),
                        "oldest": oldest.astimezone(tz).date().isoformat() if oldest else None},
-        # The event loop's wake-up lag over the last minute (ivr/looplag.py).
-        "loop": ({**monitor.figures().as_dict(), "threshold_ms": monitor.threshold_ms}
-                 if monitor is not None else None),
+        # The event loop's wake-up lag over the last minute, and since the start (ivr/looplag.py).
+        "loop": ({**monitor.figures().as_dict(), "threshold_ms": monitor.threshold_ms,
+                  "since_start": monitor.run_figures().as_dict()} if monitor is not None else None),
         "version": _version(),
         "errors": recent_errors(),
     }
