@@ -59,7 +59,6 @@ class Runtime:
     loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
 
     async def start(self) -> None:
-        freeze_startup_heap()
         self.loop_lag.start()
         if self.worker is not None:
             await self.worker.start()
@@ -72,6 +71,8 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._close_orphans(), name="close-orphan-calls"))
         if self.quality_tasks is not None:
             self.quality_tasks.start()
+        # Models, vocabularies and the ORM are loaded by now (the worker's start loads them).
+        freeze_startup_heap()
 
     async def _close_orphans(self) -> None:
         """Once the PBX answers: calls a previous process left in progress whose channels are

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 import structlog
@@ -36,6 +37,8 @@ async def test_a_blocked_loop_shows_as_lag_and_is_logged() -> None:
     assert window.max_ms >= 200, window
     assert window.over_threshold == 1
     assert window.p50_ms < 50  # one stall among quiet probes does not move the median
+    if Path("/proc/thread-self/schedstat").exists():  # a blocking call is our own time, not a CPU wait
+        assert window.own is not None and window.own.max_ms >= 200
     lags = [e for e in logs if e["event"] == "loop.lag"]
     assert len(lags) == 1
     assert lags[0]["log_level"] == "warning"
@@ -87,6 +90,21 @@ def test_window_and_run_figures_from_recorded_lags() -> None:
     assert run.p99_ms == pytest.approx(2.1)
     monitor.reset_run()
     assert monitor.run_figures().samples == 0
+
+
+def test_time_spent_waiting_for_a_cpu_is_not_counted_as_our_own() -> None:
+    monitor = LoopLagMonitor(threshold_ms=50)
+    monitor.record(120.0, cpu_wait_ms=100.0)  # the machine was busy: 20 ms of it was ours
+    monitor.record(80.0, cpu_wait_ms=0.0)
+    monitor.record(5.0, cpu_wait_ms=9.0)  # waited before the timer was due: nothing of ours
+    figures = monitor.run_figures()
+    assert (figures.max_ms, figures.over_threshold) == (120.0, 2)
+    assert figures.own is not None
+    assert (figures.own.max_ms, figures.own.over_threshold) == (80.0, 1)
+    window_own = monitor.figures().own
+    assert window_own is not None and (window_own.p50_ms, window_own.max_ms) == (20.0, 80.0)
+    assert "without waiting for a CPU" in figures.line()
+    assert figures.as_dict()["own_max_ms"] == 80.0
 
 
 def test_an_interval_longer_than_the_window_is_refused() -> None:
