@@ -387,7 +387,8 @@ def day_cells(r: DayReport) -> dict[str, str]:
             "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
             "screen-pop p50/p99": f"{r.pct(50):.0f} / {r.pct(99):.0f} ms",
             "loop lag p50/p99/max": (f"{r.loop_lag.p50_ms:.0f} / {r.loop_lag.p99_ms:.0f} / {r.loop_lag.max_ms:.0f} ms"
-                                     if r.loop_lag else "—"),
+                                     + (f" (own {r.loop_lag.own.p99_ms:.0f} / {r.loop_lag.own.max_ms:.0f})"
+                                        if r.loop_lag.own else "") if r.loop_lag else "—"),
             "service CPU, peak RSS": f"{r.cpu_total_s - r.cpu_world_s:.1f} s, {r.peak_rss_mb:.0f} MB"}
 
 
