@@ -10,7 +10,8 @@ On a shared machine part of a lag is not ours: the loop's thread was ready but w
 (other processes had them). Linux counts that wait per thread (``/proc/thread-self/schedstat``,
 its second field); the monitor subtracts it from each probe and reports the rest as the *own*
 lag: time our process spent elsewhere (a callback running long, a collection of the garbage
-collector, another of our threads holding the GIL).
+collector, another of our threads holding the GIL). It is a lower bound: a wait anywhere in the
+probe's interval is subtracted, also one that came before the timer was due.
 """
 
 from __future__ import annotations
