@@ -426,7 +426,9 @@ async def run_kill(calls: int, workdir: Path | None) -> Result:
                        f"the kill called back from the console: {r.called_back}")
     cells = {"calls": f"{r.placed} ({r.not_reached} not reached)", "tickets": str(r.tickets), "missed": str(r.missed),
              "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
-             "screen-pop p50/p99": "—", "loop lag p50/p99/max": "—", "service CPU, peak RSS": "—"}
+             "screen-pop p50/p99": "—", "service CPU, peak RSS": "—",
+             "loop lag p50/p99/max": (f"{lag['p50_ms']:.0f} / {lag['p99_ms']:.0f} / {lag['max_ms']:.0f} ms, restarted"
+                                      if (lag := r.loop_lag) else "—")}
     lines = [f"recogniser: {asr}", *r.lines()]
     problems = r.lost + r.duplicates + r.hanging + r.stuck_jobs + r.dropped_callbacks
     return Result(SERVICE_KILL, FAULTS[SERVICE_KILL].title, r.ok, lines, shown.lines, "; ".join(shown.brief),

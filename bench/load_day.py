@@ -99,6 +99,7 @@ class DayReport:
     lost: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     pop_latencies_ms: list[float] = field(default_factory=list)
+    pops_by_kind: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     backlog_after_calls: int = 0
     drain_seconds: float = 0.0
     backlog_left: int = 0  # jobs still queued when the drain limit ran out (durable: not lost)
@@ -135,7 +136,8 @@ class DayReport:
             f"executors' calls to dispatchers {self.executor_calls}",
             f"call outcomes {dict(self.outcomes)}",
             f"screen-pop latency (ring -> console websocket) p50 {self.pct(50):.1f} ms, "
-            f"p99 {self.pct(99):.1f} ms, max {self.pct(100):.1f} ms over {len(self.pop_latencies_ms)} pops",
+            f"p99 {self.pct(99):.1f} ms, max {self.pct(100):.1f} ms over {len(self.pop_latencies_ms)} pops; by kind: "
+            + ", ".join(f"{kind} {len(ms)} pops, max {max(ms):.1f} ms" for kind, ms in sorted(self.pops_by_kind.items())),
             f"service {self.loop_lag.line() if self.loop_lag else 'loop lag not measured'} during the calls; "
             f"world (stand-in, consoles) in {'processes of its own' if self.world == 'process' else 'a thread'}",
             self._drain_line(),
@@ -646,6 +648,7 @@ class Day:
                 rings_seen = [t for t in rings.get((ext, str(msg.get("caller_number"))), []) if t <= at]
                 if rings_seen:
                     self.report.pop_latencies_ms.append((at - max(rings_seen)) * 1000)
+                    self.report.pops_by_kind[str(msg.get("kind"))].append((at - max(rings_seen)) * 1000)
 
     def measure_process(self) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.service_status import service_loop_lag  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
 from tests.real_asterisk.asterisk import RealAsterisk, free_port, missing_reason, service_process  # noqa: E402
 from tests.real_asterisk.sipp import run_sipp  # noqa: E402
@@ -120,19 +121,6 @@ class Console:
                         self.first_state[data["call_id"]] = now
 
 
-async def loop_lag(base: str) -> dict[str, Any]:
-    """The service's event-loop lag since it started (the system status an administrator reads)."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.get(f"{base}/login") as r:
-            m = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())
-        assert m, "no log-in form"
-        async with http.post(f"{base}/login", data={"login": "bench-admin", "password": PASSWORD,
-                                                   "csrf_token": m.group(1)}, allow_redirects=False) as r:
-            assert r.status == 302, r.status
-        async with http.get(f"{base}/api/admin/system") as r:
-            return dict((await r.json())["loop"]["since_start"])
-
-
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -168,7 +156,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
         result = await asyncio.to_thread(run_sipp, pbx, root / "sipp", speech, calls=calls, timeout=900)
         cpu1 = (cpu_seconds(pbx.proc.pid), cpu_seconds(service.pid), time.monotonic())
         await asyncio.sleep(3)  # the last writes land
-        lag = await loop_lag(base)
+        lag = await service_loop_lag(base, "bench-admin", PASSWORD)
         with sqlite3.connect(root / "service" / "journal.sqlite3") as db:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
