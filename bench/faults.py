@@ -8,8 +8,10 @@ what the dispatchers were shown about it.
 
 Each in-process fault runs ``bench/load_day.py``'s ``Day`` (the whole service against the
 Asterisk stand-in, dispatchers' consoles on real websockets) with the fault injected during the
-first burst; the service kill runs ``bench/kill_restart.py`` (stand-in and service as separate
-processes). Every scenario runs in a child process of its own, so its CPU and peak memory are its
+first burst, the stand-in and the consoles in processes of their own (``--world thread``: in a
+thread of the service's process, as the tests run it); the service's event-loop lag during the
+calls is a column. The service kill runs ``bench/kill_restart.py`` (stand-in and service as
+separate processes). Every scenario runs in a child process of its own, so its CPU and peak memory are its
 own. "Shown" is read from what console d101 received over its websocket (the PBX banner, the
 call list, cards, live card updates) and from the journal a dispatcher opens (tickets, the
 callback list). The tests in ``tests/faults/`` inject the same faults from this module.
@@ -64,9 +66,8 @@ def asterisk_restart(day: Day, *, after: float = 0.8, down_for: float = 0.5) -> 
     """Asterisk restarts: its channels vanish, ARI and AMI drop, nothing listens for ``down_for`` s."""
     async def inject() -> None:
         await asyncio.sleep(after)  # callers are in the greeting, the menu, recording
-        assert day.sim is not None
         day.mark("Asterisk stops")
-        await day.world.run(day.sim.restart(down_for=down_for))
+        await day.sim_fault("restart", down_for)
         day.mark("Asterisk listens again")
     return inject
 
@@ -75,9 +76,8 @@ def ari_websocket_drop(day: Day, *, after: float = 0.8) -> Injection:
     """The ARI events websocket closes alone; channels, REST and AMI stay."""
     async def inject() -> None:
         await asyncio.sleep(after)
-        assert day.sim is not None
         day.mark("ARI websocket closed")
-        await day.world.call(day.sim.drop_ari)
+        await day.sim_fault("drop_ari")
     return inject
 
 
@@ -88,16 +88,14 @@ def rest_errors_then_hang(day: Day, *, timeout: float = 1.0, failures: int = 15,
     day.on_settings = lambda s: setattr(s.ari, "request_timeout_seconds", timeout)
 
     async def inject() -> None:
-        assert day.sim is not None
-        sim = day.sim
         await asyncio.sleep(0.6)
         day.mark(f"REST answers {status}")
-        await day.world.call(lambda: sim.fail_rest(failures, status))
+        await day.sim_fault("fail_rest", failures, status)
         await asyncio.sleep(0.8)
         day.mark(f"REST hangs {hang:g} s")
-        await day.world.call(lambda: sim.delay_rest(hang))
+        await day.sim_fault("delay_rest", hang)
         await asyncio.sleep(hang_for)
-        await day.world.call(lambda: sim.delay_rest(0.0))
+        await day.sim_fault("delay_rest", 0.0)
         day.mark("REST answers at once again")
     return inject
 
@@ -388,6 +386,9 @@ def day_cells(r: DayReport) -> dict[str, str]:
             "tickets": str(r.tickets), "missed": str(r.missed),
             "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
             "screen-pop p50/p99": f"{r.pct(50):.0f} / {r.pct(99):.0f} ms",
+            "loop lag p50/p99/max": (f"{r.loop_lag.p50_ms:.0f} / {r.loop_lag.p99_ms:.0f} / {r.loop_lag.max_ms:.0f} ms"
+                                     + (f" (own {r.loop_lag.own.p99_ms:.0f} / {r.loop_lag.own.max_ms:.0f})"
+                                        if r.loop_lag.own else "") if r.loop_lag else "—"),
             "service CPU, peak RSS": f"{r.cpu_total_s - r.cpu_world_s:.1f} s, {r.peak_rss_mb:.0f} MB"}
 
 
@@ -401,8 +402,8 @@ async def run_day_fault(fault: Fault, opts: DayOptions, workdir: Path) -> Result
         await day.run_calls({0: inject} if inject is not None else None)
         await day.drain_transcripts()
         report = await day.check()
-        await day.measure_world_cpu()
         day.measure_process()
+        await day.measure_world_cpu()
         shown = describe_console(report.shown, day.marks)
         await describe_journal(day, shown)
         unseen(report.not_reached, shown)
@@ -425,7 +426,9 @@ async def run_kill(calls: int, workdir: Path | None) -> Result:
                        f"the kill called back from the console: {r.called_back}")
     cells = {"calls": f"{r.placed} ({r.not_reached} not reached)", "tickets": str(r.tickets), "missed": str(r.missed),
              "lost/dup/hanging": f"{len(r.lost)} / {len(r.duplicates)} / {len(r.hanging)}",
-             "screen-pop p50/p99": "—", "service CPU, peak RSS": "—"}
+             "screen-pop p50/p99": "—", "service CPU, peak RSS": "—",
+             "loop lag p50/p99/max": (f"{lag['p50_ms']:.0f} / {lag['p99_ms']:.0f} / {lag['max_ms']:.0f} ms, restarted"
+                                      if (lag := r.loop_lag) else "—")}
     lines = [f"recogniser: {asr}", *r.lines()]
     problems = r.lost + r.duplicates + r.hanging + r.stuck_jobs + r.dropped_callbacks
     return Result(SERVICE_KILL, FAULTS[SERVICE_KILL].title, r.ok, lines, shown.lines, "; ".join(shown.brief),
@@ -440,20 +443,21 @@ async def run_one(name: str, a: argparse.Namespace) -> Result:
     if fault.arm is None:
         return await run_kill(a.kill_calls, a.keep / name if a.keep else None)
     opts = DayOptions(calls=a.calls, burst=a.burst, dispatchers=a.dispatchers, asr="none", seed=a.seed,
-                      speech_seconds=a.speech_seconds, wave_timeout=120)
+                      speech_seconds=a.speech_seconds, wave_timeout=120, world=a.world)
     with tempfile.TemporaryDirectory(prefix=f"faults-{name}-") as tmp:
         return await run_day_fault(fault, opts, a.keep / name if a.keep else Path(tmp))
 
 
 # -- the parent: every scenario, the summary -----------------------------------------------------
 COLUMNS = ("scenario", "calls", "tickets", "missed", "lost/dup/hanging", "screen-pop p50/p99",
-           "service CPU, peak RSS", "shown")
+           "loop lag p50/p99/max", "service CPU, peak RSS", "shown")
 
 
 def child(name: str, a: argparse.Namespace, out: Path, log: Path) -> Result:
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--json", str(out),
             "--calls", str(a.calls), "--burst", str(a.burst), "--dispatchers", str(a.dispatchers),
-            "--kill-calls", str(a.kill_calls), "--seed", str(a.seed), "--speech-seconds", str(a.speech_seconds)]
+            "--kill-calls", str(a.kill_calls), "--seed", str(a.seed), "--speech-seconds", str(a.speech_seconds),
+            "--world", a.world]
     if a.keep:
         argv += ["--keep", str(a.keep)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -507,6 +511,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--kill-calls", type=int, default=60, help="callers before the kill (bench/kill_restart.py)")
     p.add_argument("--speech-seconds", type=float, default=3.0)
     p.add_argument("--seed", type=int, default=8)
+    p.add_argument("--world", choices=["process", "thread"], default="process",
+                   help="the stand-in and the consoles in processes of their own (default), or in a thread")
     p.add_argument("--only", nargs="+", choices=list(FAULTS), metavar="NAME", help="these scenarios only")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     p.add_argument("--keep", type=Path, default=None,

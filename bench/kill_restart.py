@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.service_status import lag_text, service_loop_lag  # noqa: E402
 from journal import Database  # noqa: E402
 from journal.models import Call, MissedCall, Ticket, TranscriptionJob  # noqa: E402
 
@@ -112,6 +113,7 @@ class Report:
     # What a dispatcher's console open through it all received (ConsoleWatch); "at" is seconds
     # since the first call, as is kill.after_first_call.
     shown: list[dict[str, Any]] = field(default_factory=list)
+    loop_lag: dict[str, Any] = field(default_factory=dict)  # the restarted service's, since its start
 
     @property
     def ok(self) -> bool:
@@ -135,6 +137,7 @@ class Report:
             f"missed calls on the callback list {self.missed_listed}, dropped {len(self.dropped_callbacks)}; "
             f"one from before the kill called back from the console: {self.called_back}",
             f"PBX connected after the restart: {self.pbx_connected}; run took {self.total_seconds:.1f} s",
+            f"restarted service's {lag_text(self.loop_lag) if self.loop_lag else 'loop lag not read'}",
             f"lost {len(self.lost)}, duplicated {len(self.duplicates)}, hanging {len(self.hanging)}",
         ]
 
@@ -447,6 +450,7 @@ format = "json"
             done = await asyncio.wait_for(asyncio.gather(*calls), self.opts.settle_timeout)
             await self.settle()
             await self.books(http, dict(done))
+            self.report.loop_lag = await service_loop_lag(self.base, "admin", STAFF_PASSWORD)
             self.report.shown = await self.watch.stop()
             self.watch = None
         self.report.total_seconds = time.perf_counter() - started

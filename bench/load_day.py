@@ -4,10 +4,13 @@ Asterisk stand-in, 20 dispatchers' consoles on real websockets, a real Vosk reco
     .venv/bin/python bench/load_day.py                     # 2000 calls in bursts of 200
     .venv/bin/python bench/load_day.py --calls 5000 --burst 200
     .venv/bin/python bench/load_day.py --short             # 100 calls, bursts of 30 (CI runs this)
+    .venv/bin/python bench/load_day.py --world thread      # the world in this process (faster start)
 
 The service runs on the main event loop, as in production; the "world" (the stand-in and the
-dispatchers' browsers) runs on a second loop in a thread, so the service's CPU time can be told
-apart from the world's. The stand-in's clock is sped up (``--time-scale``) and the call flow's
+dispatchers' browsers) runs in processes of its own (``--world process``, the default here:
+bench/world_process.py), or on a second loop in a thread of this process (``--world thread``,
+what the tests and the fault runs use: quicker to start, but the world then shares the
+service's GIL and adds to its latencies). The service's event-loop lag is printed. The stand-in's clock is sped up (``--time-scale``) and the call flow's
 own timers with it.
 
 Exits non-zero when a call that reached the hotline is neither a ticket nor a missed-call record,
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import io
 import json
 import random
@@ -32,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -51,6 +55,10 @@ from pbxsim import calls as sim_calls  # noqa: E402
 from pbxsim.calls import CallHandle, KeyPress  # noqa: E402
 from pbxsim.config import Extension  # noqa: E402
 from pbxsim.media import Speech, sounds_from_dir  # noqa: E402
+
+if TYPE_CHECKING:
+    from bench.world_process import RemoteWorld
+    from ivr.looplag import LagFigures
 
 T = TypeVar("T")
 PASSWORD = "load-day-password"
@@ -74,6 +82,7 @@ class DayOptions:
     wave_timeout: float = 120.0
     drain_timeout: float = 900.0
     workdir: Path | None = None
+    world: str = "thread"  # thread | process: where the stand-in and the consoles run
 
 
 @dataclass
@@ -90,6 +99,7 @@ class DayReport:
     lost: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     pop_latencies_ms: list[float] = field(default_factory=list)
+    pops_by_kind: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     backlog_after_calls: int = 0
     drain_seconds: float = 0.0
     backlog_left: int = 0  # jobs still queued when the drain limit ran out (durable: not lost)
@@ -102,6 +112,8 @@ class DayReport:
     # cards and live card updates; each entry's "at" is seconds since the first call was placed.
     shown: list[dict[str, Any]] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    loop_lag: LagFigures | None = None  # the service's event loop, from the first call to the last hang-up
+    world: str = "thread"
 
     @property
     def ok(self) -> bool:
@@ -124,7 +136,10 @@ class DayReport:
             f"executors' calls to dispatchers {self.executor_calls}",
             f"call outcomes {dict(self.outcomes)}",
             f"screen-pop latency (ring -> console websocket) p50 {self.pct(50):.1f} ms, "
-            f"p99 {self.pct(99):.1f} ms, max {self.pct(100):.1f} ms over {len(self.pop_latencies_ms)} pops",
+            f"p99 {self.pct(99):.1f} ms, max {self.pct(100):.1f} ms over {len(self.pop_latencies_ms)} pops; by kind: "
+            + ", ".join(f"{kind} {len(ms)} pops, max {max(ms):.1f} ms" for kind, ms in sorted(self.pops_by_kind.items())),
+            f"service {self.loop_lag.line() if self.loop_lag else 'loop lag not measured'} during the calls; "
+            f"world (stand-in, consoles) in {'processes of its own' if self.world == 'process' else 'a thread'}",
             self._drain_line(),
             f"CPU: service {service_cpu:.1f} s, world (stand-in + consoles) {self.cpu_world_s:.1f} s; "
             f"peak RSS of the process {self.peak_rss_mb:.0f} MB",
@@ -316,13 +331,16 @@ class Day:
         self.workdir = workdir
         self.rng = random.Random(opts.seed)
         self.world = World()
+        # --world process: the stand-in and the consoles each in a child process.
+        self.remote_sim: RemoteWorld | None = None
+        self.remote_consoles: RemoteWorld | None = None
         self.rings = RingClock()
         self.sim: PbxSim | None = None
         self.runtime: Runtime | None = None
         self.runner: web.AppRunner | None = None
         self.consoles: Consoles | None = None
-        self.handles: dict[str, tuple[str, CallHandle]] = {}
-        self.report = DayReport()
+        self.handles: dict[str, tuple[str, CallHandle | None]] = {}  # None: the call lives in the world process
+        self.report = DayReport(world=opts.world)
         self.calls_started = 0.0  # time.perf_counter() when the first call was placed
         self.marks: list[tuple[float, str]] = []  # moments of the run a fault notes (mark())
         self.port = 0
@@ -365,18 +383,27 @@ class Day:
 
     async def start(self) -> None:
         config = self.sim_config()
-        self.rings.install()
-
-        async def start_sim() -> PbxSim:
-            sim = PbxSim(config)
-            await sim.start()
-            return sim
-
-        self.sim = await self.world.run(start_sim())
         s = self.settings = self.service_settings()
-        s.ari.url, s.ari.password, s.ari.reconnect_max_seconds = self.sim.ari_url, config.ari_password, 0.5
-        ami = self.sim.ami_settings()
-        s.ami.host, s.ami.port, s.ami.password = ami.host, ami.port, ami.password
+        if self.opts.world == "process":
+            from bench.world_process import RemoteWorld
+
+            self.remote_sim, self.remote_consoles = RemoteWorld("pbx"), RemoteWorld("consoles")
+            info = await self.remote_sim.call("start_sim", config)
+            s.ari.url, s.ari.password = info["ari_url"], info["ari_password"]
+            s.ami.host, s.ami.port, s.ami.password = info["ami_host"], info["ami_port"], info["ami_password"]
+        else:
+            self.rings.install()
+
+            async def start_sim() -> PbxSim:
+                sim = PbxSim(config)
+                await sim.start()
+                return sim
+
+            self.sim = await self.world.run(start_sim())
+            s.ari.url, s.ari.password = self.sim.ari_url, config.ari_password
+            ami = self.sim.ami_settings()
+            s.ami.host, s.ami.port, s.ami.password = ami.host, ami.port, ami.password
+        s.ari.reconnect_max_seconds = 0.5
         s.ami.ping_interval_seconds, s.ami.action_timeout_seconds = 1.0, 2.0
         if self.on_settings is not None:
             self.on_settings(s)
@@ -384,6 +411,9 @@ class Day:
         await self.start_service()
         await self.seed_staff()
         logins = {f"d{101 + n}": str(101 + n) for n in range(self.opts.dispatchers)}
+        if self.remote_consoles is not None:
+            await self.remote_consoles.call("connect_consoles", f"http://127.0.0.1:{self.port}", logins)
+            return
         self.consoles = Consoles(f"http://127.0.0.1:{self.port}", logins)
         await self.world.run(self.consoles.connect())
 
@@ -419,25 +449,54 @@ class Day:
                                      extension=str(201 + n))
 
     async def close(self) -> None:
+        if self.remote_consoles is not None:
+            await self.remote_consoles.close()
         if self.consoles is not None:
             await self.world.run(self.consoles.close())
         await self.stop_service()
+        if self.remote_sim is not None:
+            await self.remote_sim.close()
         if self.sim is not None:
             await self.world.run(self.sim.stop())
         self.rings.uninstall()
         self.world.close()
+
+    async def sim_fault(self, name: str, *args: Any) -> None:
+        """Call a fault method of the stand-in (``restart``, ``drop_ari``, ``fail_rest``...),
+        wherever it runs."""
+        if self.remote_sim is not None:
+            await self.remote_sim.call("sim_fault", name, *args)
+            return
+        sim = self.sim
+        assert sim is not None
+
+        async def fault() -> None:
+            result = getattr(sim, name)(*args)
+            if inspect.isawaitable(result):
+                await result
+        await self.world.run(fault())
 
     # -- traffic -------------------------------------------------------------------------
     async def wave(self, first: int, count: int, speech: Speech,
                    during: Callable[[], Awaitable[None]] | None = None) -> None:
         """``count`` residents call within half a second; executors call dispatchers meanwhile;
         returns when every one of them has hung up (or the wave timed out)."""
-        assert self.sim is not None
-        sim = self.sim
         scripts = [caller_script(first + i, self.rng, speech) for i in range(count)]
         n_exec = sum(1 for _ in range(count) if self.rng.random() < self.opts.executor_call_share)
         pairs = [(str(201 + self.rng.randrange(self.opts.executors)), str(101 + self.rng.randrange(self.opts.dispatchers)))
                  for _ in range(n_exec)]
+        if self.remote_sim is not None:
+            remote = self.remote_sim
+            ids = await remote.call("place", [script for _, script in scripts], pairs, 0.5 / max(count, 1))
+            self.report.executor_calls += len(pairs)
+            for (kind, _), call_id in zip(scripts, ids, strict=True):
+                self.handles[call_id] = (kind, None)
+            if during is not None:
+                await during()
+            self.report.hanging.extend(await remote.call("wait_done", ids, self.opts.wave_timeout * self._slower))
+            return
+        assert self.sim is not None
+        sim = self.sim
 
         async def place() -> list[tuple[str, CallHandle]]:
             placed = []
@@ -482,6 +541,8 @@ class Day:
     async def run_calls(self, during: dict[int, Callable[[], Awaitable[None]]] | None = None) -> None:
         speech = speech_clip(self.opts.speech_seconds)
         start = self.calls_started = time.perf_counter()
+        assert self.runtime is not None
+        self.runtime.loop_lag.reset_run()
         n, i = self.opts.calls, 0
         wave_no = 0
         while i < n:
@@ -491,6 +552,7 @@ class Day:
             wave_no += 1
         await self.settle()
         self.report.calls_seconds = time.perf_counter() - start
+        self.report.loop_lag = self.runtime.loop_lag.run_figures()
 
     async def drain_transcripts(self) -> None:
         assert self.runtime is not None
@@ -511,15 +573,19 @@ class Day:
 
         from journal.models import Call, MissedCall, Ticket
 
-        assert self.runtime is not None and self.sim is not None
+        assert self.runtime is not None
         r = self.report
-        sim = self.sim
+        # A call that never entered Stasis (our app not connected) never reached the hotline.
+        if self.remote_sim is not None:
+            _ended, live = await self.remote_sim.call("reached")
+        else:
+            assert self.sim is not None
+            sim = self.sim
 
-        async def reached() -> tuple[set[str], set[str]]:
-            # A call that never entered Stasis (our app not connected) never reached the hotline.
-            return set(sim.core.ended) | set(sim.live_channels()), set(sim.live_channels())
+            async def reached() -> tuple[set[str], set[str]]:
+                return set(sim.core.ended) | set(sim.live_channels()), set(sim.live_channels())
 
-        _ended, live = await self.world.run(reached())
+            _ended, live = await self.world.run(reached())
         async with self.runtime.journal.db.read() as s:
             calls = (await s.execute(select(Call))).scalars().all()
             tickets = (await s.execute(select(Ticket))).scalars().all()
@@ -558,13 +624,18 @@ class Day:
         return r
 
     async def collect_pops(self) -> None:
-        assert self.consoles is not None
-        consoles = self.consoles
+        rings = self.rings.rings
+        if self.remote_consoles is not None and self.remote_sim is not None:
+            received = await self.remote_consoles.call("received")
+            rings = await self.remote_sim.call("ring_times")
+        else:
+            assert self.consoles is not None
+            consoles = self.consoles
 
-        async def snapshot() -> dict[str, list[tuple[float, dict[str, Any]]]]:
-            return {k: list(v) for k, v in consoles.received.items()}
+            async def snapshot() -> dict[str, list[tuple[float, dict[str, Any]]]]:
+                return {k: list(v) for k, v in consoles.received.items()}
 
-        received = await self.world.run(snapshot())
+            received = await self.world.run(snapshot())
         first = sorted(received)[0] if received else None
         for ext, messages in received.items():
             for at, msg in messages:
@@ -574,9 +645,10 @@ class Day:
                     continue
                 if msg.get("kind") == "resident" and msg.get("stage") != "ringing":
                     continue
-                rings = [t for t in self.rings.rings.get((ext, str(msg.get("caller_number"))), []) if t <= at]
-                if rings:
-                    self.report.pop_latencies_ms.append((at - max(rings)) * 1000)
+                rings_seen = [t for t in rings.get((ext, str(msg.get("caller_number"))), []) if t <= at]
+                if rings_seen:
+                    self.report.pop_latencies_ms.append((at - max(rings_seen)) * 1000)
+                    self.report.pops_by_kind[str(msg.get("kind"))].append((at - max(rings_seen)) * 1000)
 
     def measure_process(self) -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -584,6 +656,13 @@ class Day:
         self.report.peak_rss_mb = usage.ru_maxrss / 1024
 
     async def measure_world_cpu(self) -> None:
+        if self.remote_sim is not None and self.remote_consoles is not None:
+            # The world's processes: their CPU is not in this process's total; add it for lines().
+            world = await self.remote_sim.call("cpu_seconds") + await self.remote_consoles.call("cpu_seconds")
+            self.report.cpu_world_s = world
+            self.report.cpu_total_s += world
+            return
+
         async def cpu() -> float:
             return time.thread_time()
         self.report.cpu_world_s = await self.world.run(cpu())
@@ -597,8 +676,8 @@ async def run_day(opts: DayOptions) -> DayReport:
             await day.run_calls()
             await day.drain_transcripts()
             report = await day.check()
-            await day.measure_world_cpu()
             day.measure_process()
+            await day.measure_world_cpu()
             return report
         finally:
             await day.close()
@@ -615,6 +694,8 @@ def parse_args(argv: list[str] | None = None) -> DayOptions:
     p.add_argument("--asr-workers", type=int, default=2)
     p.add_argument("--speech-seconds", type=float, default=3.0)
     p.add_argument("--seed", type=int, default=8)
+    p.add_argument("--world", choices=["process", "thread"], default="process",
+                   help="the stand-in and the consoles in processes of their own (default), or in a thread here")
     p.add_argument("--drain-limit", type=float, default=900.0,
                    help="seconds to wait for the transcription backlog after the calls (then report what is left)")
     a = p.parse_args(argv)
@@ -622,7 +703,7 @@ def parse_args(argv: list[str] | None = None) -> DayOptions:
         a.calls, a.burst = 100, 30
     return DayOptions(calls=a.calls, burst=a.burst, dispatchers=a.dispatchers, time_scale=a.time_scale,
                       asr=a.asr, asr_workers=a.asr_workers, speech_seconds=a.speech_seconds, seed=a.seed,
-                      drain_timeout=a.drain_limit)
+                      drain_timeout=a.drain_limit, world=a.world)
 
 
 def main(argv: list[str] | None = None) -> int:

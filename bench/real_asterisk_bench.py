@@ -10,8 +10,9 @@ each keying 1 (RFC 4733) and speaking ~4 s into the recording (RTP A-law), every
 Printed per step: calls completed by SIPp, tickets, missed calls, lost (a call that reached the
 hotline with neither) and duplicated (both, or twice), Asterisk's and the service's CPU (% of
 one core over the run, from /proc), screen-pop latency p50/p99 (Asterisk's StasisStart event
-timestamp to the console receiving the call's first state, over a websocket), and the machine
-load. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
+timestamp to the console receiving the call's first state, over a websocket), the service's
+event-loop lag p50/p99/max over the step (its system status, read as an administrator), and the
+machine load. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.service_status import service_loop_lag  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
 from tests.real_asterisk.asterisk import RealAsterisk, free_port, missing_reason, service_process  # noqa: E402
 from tests.real_asterisk.sipp import run_sipp  # noqa: E402
@@ -67,6 +69,7 @@ async def seed_dispatcher(root: Path) -> None:
     journal = build_journal(settings)
     try:
         await journal.people.create_user("bench", "Диспетчер", "dispatcher", PASSWORD, extension="101")
+        await journal.people.create_user("bench-admin", "Администратор", "admin", PASSWORD)
     finally:
         await journal.close()
 
@@ -153,6 +156,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
         result = await asyncio.to_thread(run_sipp, pbx, root / "sipp", speech, calls=calls, timeout=900)
         cpu1 = (cpu_seconds(pbx.proc.pid), cpu_seconds(service.pid), time.monotonic())
         await asyncio.sleep(3)  # the last writes land
+        lag = await service_loop_lag(base, "bench-admin", PASSWORD)
         with sqlite3.connect(root / "service" / "journal.sqlite3") as db:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
@@ -170,6 +174,8 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
             "tickets": len(set(ticketed)), "missed": len(set(missed_ids)), "lost": lost, "duplicated": dup,
             "asterisk_cpu": 100 * (cpu1[0] - cpu0[0]) / wall, "service_cpu": 100 * (cpu1[1] - cpu0[1]) / wall,
             "pop_p50_ms": 1000 * pct(pops, 0.5), "pop_p99_ms": 1000 * pct(pops, 0.99), "pops": len(pops),
+            "lag_p50_ms": lag["p50_ms"], "lag_p99_ms": lag["p99_ms"], "lag_max_ms": lag["max_ms"],
+            "own_lag_p99_ms": lag.get("own_p99_ms", "—"), "own_lag_max_ms": lag.get("own_max_ms", "—"),
             "seconds": round(wall, 1), "load_before": load0, "load_after": os.getloadavg()[0],
             "missed_why": ",".join(f"{r}@{st}:{n}" for r, st, n in why) or "-",
         }
@@ -201,7 +207,8 @@ async def main() -> int:
         return 2
     print(f"# real Asterisk bench, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start")
     header = ("calls", "sipp_ok", "sipp_failed", "reached", "tickets", "missed", "lost", "duplicated",
-              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "seconds", "load_before", "load_after",
+              "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "lag_p50_ms", "lag_p99_ms", "lag_max_ms",
+              "own_lag_p99_ms", "own_lag_max_ms", "seconds", "load_before", "load_after",
               "missed_why")
     print(" | ".join(header))
     bad = 0

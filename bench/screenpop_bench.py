@@ -3,6 +3,7 @@
 Measures the time from the ``hub.screen_pop`` call to the message arriving at each client's
 websocket. The service runs on its own event loop (as in production); the clients run on a
 second loop in another thread, so their JSON parsing does not queue behind the server's work.
+The server loop's wake-up lag (ivr/looplag.py) is printed beside each run.
 
     .venv/bin/python bench/screenpop_bench.py                   # 20 consoles, 200 pops
     .venv/bin/python bench/screenpop_bench.py --clients 100 --pops 500
@@ -35,6 +36,7 @@ from cti.logs import configure_logging  # noqa: E402
 from cti.settings import Settings  # noqa: E402
 from cti.web import ConsoleHub, create_app  # noqa: E402
 from cti.web.notifier import ConsoleNotifier  # noqa: E402
+from ivr.looplag import LoopLagMonitor  # noqa: E402
 from journal import Database, Journal, JournalConfig, SlaPolicy  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
 
@@ -118,9 +120,13 @@ async def run(n_clients: int, n_pops: int, interval: float) -> None:
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(clients.connect(), clients.loop))
         assert hub.client_count == n_clients
         print(f"{n_clients} consoles connected; {n_pops} pops per run, {interval * 1000:.0f} ms apart\n")
-        print("| run | messages received | p50 ms | p99 ms | max ms |")
-        print("|---|---|---|---|---|")
+        print("| run | messages received | p50 ms | p99 ms | max ms | server loop lag p50 / p99 / max ms "
+              "| without CPU waits p99 / max ms |")
+        print("|---|---|---|---|---|---|---|")
+        lag = LoopLagMonitor()
+        lag.start()
         for mode in ("addressed", "broadcast"):
+            lag.reset_run()
             clients.latencies.clear()
             clients.received = 0
             expected = n_pops if mode == "addressed" else n_pops * n_clients
@@ -133,8 +139,11 @@ async def run(n_clients: int, n_pops: int, interval: float) -> None:
             while clients.received < expected and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
             ms = [x * 1000 for x in clients.latencies]
+            loop = lag.run_figures()
             print(f"| {mode} | {clients.received}/{expected} | {statistics.median(ms):.2f} | {pct(ms, 99):.2f} "
-                  f"| {max(ms):.2f} |")
+                  f"| {max(ms):.2f} | {loop.p50_ms:.1f} / {loop.p99_ms:.1f} / {loop.max_ms:.1f} "
+                  f"| {f'{loop.own.p99_ms:.1f} / {loop.own.max_ms:.1f}' if loop.own else '—'} |")
+        await lag.stop()
     finally:
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(clients.close(), clients.loop))
         clients.loop.call_soon_threadsafe(clients.loop.stop)

@@ -23,6 +23,7 @@ from ivr.flow.greeting import GreetingPlan
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, RatingLine
 from ivr.hotline.outage import OutageLine
 from ivr.link_state import LinkStatus
+from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
 from journal.clock import utcnow
@@ -38,6 +39,7 @@ from .training.line import TrainingLine
 from .web.admin_voice import NOTIFY_SETTING, VOICE_KEY
 from .web.app import create_app
 from .web.hub import ConsoleHub
+from .web.keys import LOOP_LAG_KEY
 from .web.notifier import ConsoleNotifier
 from .web.quality_keys import build_quality
 
@@ -62,6 +64,7 @@ class Runtime:
     sim: Any = None  # pbxsim.PbxSim in demo mode
     quality_tasks: QualityTasks | None = None
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
 
     async def start(self) -> None:
         try:
@@ -72,6 +75,8 @@ class Runtime:
 
     async def _start(self) -> None:
         s = self.stack
+        self.loop_lag.start()
+        s.push_async_callback(self.loop_lag.stop)
         if self.worker is not None:
             await self.worker.start()
             s.push_async_callback(_quietly, "worker", self.worker.stop)
@@ -89,6 +94,8 @@ class Runtime:
         if self.quality_tasks is not None:
             self.quality_tasks.start()
             s.push_async_callback(_quietly, "quality_tasks", self.quality_tasks.stop)
+        # Models, vocabularies and the ORM are loaded by now (the worker's start loads them).
+        freeze_startup_heap()
 
     async def _close_orphans(self) -> None:
         """Once the PBX answers: calls a previous process left in progress whose channels are
@@ -214,8 +221,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
                      callback_originator=AmiCallback(ami, endpoint=ring.ring_endpoint),
                      quality=quality, notify=notify, greeting=greeting)
     await app[VOICE_KEY].load()
+    loop_lag = app[LOOP_LAG_KEY] = LoopLagMonitor(threshold_ms=settings.server.loop_lag_warn_ms)
     return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
-                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify))
+                   quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify), loop_lag=loop_lag)
 
 
 async def _start_standin(settings: Settings) -> Any:

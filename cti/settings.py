@@ -64,6 +64,9 @@ class ServerSettings:
     # on standin_ari_port (0: any free port).
     standin_ari_port: int = 8088
     standin_ami_port: int = 5038
+    # The event loop waking up this late is logged (loop.lag): Asterisk drops an events reader
+    # that stops reading for ~100 ms (ivr/looplag.py).
+    loop_lag_warn_ms: float = 50.0
 
 
 @dataclass

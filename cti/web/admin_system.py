@@ -17,7 +17,7 @@ from journal.clock import utcnow
 from journal.models import Recording
 
 from ..logs import recent_errors
-from .keys import HUB_KEY, JOURNAL_KEY, SETTINGS_KEY, TRAINING_KEY
+from .keys import HUB_KEY, JOURNAL_KEY, LOOP_LAG_KEY, SETTINGS_KEY, TRAINING_KEY
 from .spec import BOOL, INT, NINT, NSTR, STR, Op, array, obj
 
 GB = 1024 ** 3
@@ -61,6 +61,7 @@ async def system_status(request: web.Request) -> dict[str, Any]:
     retention = settings.recordings.retention_days
     url = journal.db.engine.url
     tz = journal.config.tz
+    monitor = app.get(LOOP_LAG_KEY)
     return {
         "pbx": {"connected": hub.pbx_connected, "standin": app[TRAINING_KEY].calls.available,
                 "url": settings.ari.url or None},
@@ -76,6 +77,9 @@ async def system_status(request: web.Request) -> dict[str, Any]:
                        "retention_days": retention,
                        "horizon": (utcnow() - timedelta(days=retention)).astimezone(tz).date().isoformat(),
                        "oldest": oldest.astimezone(tz).date().isoformat() if oldest else None},
+        # The event loop's wake-up lag over the last minute, and since the start (ivr/looplag.py).
+        "loop": ({**monitor.figures().as_dict(), "threshold_ms": monitor.threshold_ms,
+                  "since_start": monitor.run_figures().as_dict()} if monitor is not None else None),
         "version": _version(),
         "errors": recent_errors(),
     }
@@ -91,5 +95,6 @@ SYSTEM_OPS = (
            pbx=obj(connected={"type": "boolean", "nullable": True}, standin=BOOL, url=NSTR),
            asr=obj(backend=STR, where=STR, queue=NINT),
            database={"type": "object"}, recordings={"type": "object"}, version=STR,
+           loop={"type": "object", "nullable": True},
            errors=array(obj(at=STR, event=STR, level=STR, message=NSTR)), count=INT)),
 )

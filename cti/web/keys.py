@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import jinja2
 from aiohttp import web
 
+from ivr.looplag import LoopLagMonitor
 from journal import Journal
 from journal.attachments import Attachments
 
@@ -40,3 +41,4 @@ USER_KEY = web.RequestKey("user", SessionUser)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 TRAINING_KEY = web.AppKey("training", TrainingService)
 OUTAGES_KEY = web.AppKey("outages", OutageDesk)
+LOOP_LAG_KEY = web.AppKey("loop_lag", LoopLagMonitor)  # absent: no monitor (tests building the app alone)
