@@ -57,8 +57,13 @@ class ConsoleDesk:
         return bool(self.tracker and any(c.state == "talking" for c in self.tracker.calls_of(extension)))
 
     async def ringing(self, extension: str | None, card: CallCard) -> None:
+        # The card pops at once with what the call knows; what the journal knows follows in a
+        # second message, so a burst's database writes never hold a ringing card back.
+        self.notify.screen_pop(extension, {**asdict(card), "stage": "ringing", "kind": "resident"})
         try:
-            self.notify.screen_pop(extension, await self._payload(card, "ringing"))
+            details = await self._details(card)
+            if details:
+                self.notify.card_details(extension, card.call_id, details, emergency=card.emergency)
         except Exception:
             log.exception("console.pop_failed", call_id=card.call_id, stage="ringing")
 
@@ -116,13 +121,14 @@ class ConsoleDesk:
             log.exception("console.ticket_changed_failed", ticket_id=ticket_id, change=change)
 
     async def _payload(self, card: CallCard, stage: str) -> dict[str, Any]:
-        payload: dict[str, Any] = {**asdict(card), "stage": stage, "kind": "resident"}
+        return {**asdict(card), "stage": stage, "kind": "resident", **await self._details(card)}
+
+    async def _details(self, card: CallCard) -> dict[str, Any]:
         if card.ticket_id is not None:
-            ticket = await self.journal.tickets.get(card.ticket_id)
-            payload.update(ticket_card(ticket))
-        elif card.caller_number:
-            payload.update(await self._known_caller(card.caller_number))
-        return payload
+            return ticket_card(await self.journal.tickets.get(card.ticket_id))
+        if card.caller_number:
+            return await self._known_caller(card.caller_number)
+        return {}
 
     async def _known_caller(self, number: str) -> dict[str, Any]:
         """What the journal knows of a ringing number: the resident's name and address, and

@@ -87,6 +87,19 @@ class ScreenPop:
 
 
 @dataclass(frozen=True)
+class CardDetails:
+    """What the journal knows of a ringing call (its ticket, or the known resident's name,
+    address and open tickets), sent right after the card popped: the pop waits for no read."""
+
+    TYPE: ClassVar[str] = "card_details"
+    call_id: str
+    fields: Mapping[str, Any]
+
+    def body(self) -> dict[str, Any]:
+        return {**self.fields, "call_id": self.call_id}
+
+
+@dataclass(frozen=True)
 class TicketUpdated:
     """A ticket changed; ``fields`` are merged into the cards that show it, then they reload it.
     ``source``: where the change was made (``web``, ``phone`` for the executors' service line and
@@ -165,8 +178,9 @@ class PresenceChanged:
                 "label": self.label}
 
 
-ConsoleMessage = (Hello | Resync | PbxState | CallState | ScreenPop | TicketUpdated | TicketRegistered
-                  | MissedChanged | SecurityAlert | PresenceChanged)
-MESSAGE_TYPES: tuple[type[ConsoleMessage], ...] = (Hello, Resync, PbxState, CallState, ScreenPop, TicketUpdated,
-                                                   TicketRegistered, MissedChanged, SecurityAlert, PresenceChanged)
+ConsoleMessage = (Hello | Resync | PbxState | CallState | ScreenPop | CardDetails | TicketUpdated
+                  | TicketRegistered | MissedChanged | SecurityAlert | PresenceChanged)
+MESSAGE_TYPES: tuple[type[ConsoleMessage], ...] = (Hello, Resync, PbxState, CallState, ScreenPop, CardDetails,
+                                                   TicketUpdated, TicketRegistered, MissedChanged, SecurityAlert,
+                                                   PresenceChanged)
 TYPE_NAMES = frozenset(m.TYPE for m in MESSAGE_TYPES)

@@ -17,6 +17,7 @@ from .hub import ALL, DISPATCHERS, ConsoleHub
 from .messages import (
     CALL_INFO,
     CallState,
+    CardDetails,
     ConsoleMessage,
     MissedChanged,
     PbxState,
@@ -49,6 +50,14 @@ class ConsoleNotifier:
         if extension is not None and (only_extension or not emergency):
             to = f"ext:{extension}"
         return self._send(ScreenPop(extension, emergency, card), to)
+
+    def card_details(self, extension: str | None, call_id: str, fields: Mapping[str, Any], *,
+                     emergency: bool = False) -> int:
+        """More of a card that already popped, to the same screens as its pop."""
+        to: str | Iterable[str] = DISPATCHERS
+        if extension is not None and not emergency:
+            to = f"ext:{extension}"
+        return self._send(CardDetails(call_id, fields), to)
 
     def ticket_updated(self, ticket_id: int, *, source: str = "web", **fields: Any) -> int:
         """A ticket changed; ``fields`` (e.g. ``transcript=...``) are merged into open cards as they are."""

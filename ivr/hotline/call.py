@@ -1,11 +1,10 @@
 """Runs the hotline's call flow (ivr.flow, a pure state machine) on one ARI call.
 
-The flow decides; this module only carries its commands out and feeds back what happened as
-flow events, with one unit per job: ``translate`` (Asterisk's events to flow events),
-``records`` (the journal), ``ringing`` (the queue, the dispatchers' legs, the bridge) and
-``listening`` (a spoken menu choice). Everything that can take time runs in a task of its own
-that reports through the same event queue, so the call keeps hearing keys and hang-ups meanwhile.
-"""
+The flow decides; this module carries its commands out and feeds back what happened as flow
+events, one unit per job: ``translate`` (Asterisk's events), ``records`` (the journal),
+``ringing`` (the queue, the legs, the bridge), ``listening`` (a spoken choice), ``outage``.
+What takes time runs in a task of its own reporting through the same event queue, so the call
+keeps hearing keys and hang-ups meanwhile."""
 
 from __future__ import annotations
 

@@ -104,12 +104,16 @@ async def test_the_ringing_card_knows_the_resident(service: ServiceT) -> None:  
         call = sim.place_call(CallScript("79161112233"))
         await until_played(sim, call.id, "sound:hotline/welcome")
         sim.press(call.id, "0")  # an emergency: put through at once
-        got = await messages(ws1, 5.0, until=lambda m: m["type"] == "screen_pop")
+        got = await messages(ws1, 5.0, until=lambda m: m["type"] == "card_details")
+        # The card pops at once with the call's own facts; what the journal knows follows.
         [ringing] = [m for m in got if m["type"] == "screen_pop"]
         assert ringing["stage"] == "ringing" and ringing.get("ticket_id") is None
-        assert ringing["known_name"] == "Смирнова А. П."
-        assert ringing["known_address"].endswith("д. 23, кв. 7")
-        assert [t["ticket_number"] for t in ringing["open_tickets"]] == [reg.ticket.number]
+        assert ringing["caller_number"] == "79161112233" and "known_name" not in ringing
+        [details] = [m for m in got if m["type"] == "card_details"]
+        assert details["call_id"] == ringing["call_id"] == call.id and details["id"] > ringing["id"]
+        assert details["known_name"] == "Смирнова А. П."
+        assert details["known_address"].endswith("д. 23, кв. 7")
+        assert [t["ticket_number"] for t in details["open_tickets"]] == [reg.ticket.number]
         sim.hangup(call.id)
         await asyncio.sleep(0.2)
     finally:

@@ -29,6 +29,7 @@ const Console = {
     Live.on("resync", () => { for (const key of this.cards.keys()) this.refreshCard(key); });
     Live.on("call_state", () => this.renderCalls());
     Live.on("screen_pop", (msg) => this.pop(msg));
+    Live.on("card_details", (msg) => this.details(msg));
     Live.on("ticket_updated", (msg) => this.ticketUpdated(msg));
     Live.on("ticket_registered", (msg) => { if (msg.emergency) this.pop(Object.assign({ stage: "registered" }, msg)); });
     Live.on("queue", () => this.renderQueue());
@@ -187,6 +188,16 @@ const Console = {
       if (msg.call_id && card.data.call_id === msg.call_id) return card;
     }
     return null;
+  },
+
+  // More of a card that popped: merged in (no card of this call here: nothing to do).
+  details(msg) {
+    const card = this.findCard({ call_id: msg.call_id });
+    if (!card) return;
+    Object.assign(card.data, present(msg));
+    this.paint(card);
+    if (msg.ticket_id) this.refreshCard(card.key);
+    this.save();
   },
 
   pop(msg, opts) {

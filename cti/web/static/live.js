@@ -89,6 +89,11 @@ const Live = {
         if (msg.emergency) this.alarm("call:" + (msg.call_id || msg.ticket_id), "Аварийный вызов: " + (msg.caller_number || ""));
         this.emit("screen_pop", msg);
         break;
+      case "card_details":
+        // What the journal knows of a card that popped a moment ago.
+        this.learnTicket(msg.call_id, msg.ticket_id);
+        this.emit("card_details", msg);
+        break;
       case "ticket_registered":
         this.learnTicket(msg.call_id, msg.ticket_id);
         if (msg.emergency) this.alarm("ticket:" + msg.ticket_id, `Аварийная заявка № ${msg.ticket_number}: ${msg.category_label || ""}, ${msg.address || ""}`);
