@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from aiohttp import web
 
 from journal import OutageDraft
@@ -29,13 +30,19 @@ from .params import json_body, opt_str, path_id, req_str
 from .render import local_time, render
 from .spec import EDITORS, ID, INT, NSTR, READERS, STR, Op, array, obj
 
+log = structlog.get_logger(__name__)
 REFRESH_SECONDS = 30.0
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     """The desk voices what an earlier run declared, then keeps the banner current."""
     desk = app[OUTAGES_KEY]
-    await desk.start()
+    try:
+        await desk.start()
+    except Exception:
+        # The database is away at start: the console still serves (its pages say what fails),
+        # and the board is read again on its next refresh.
+        log.exception("outage.board_start_failed")
     task = Periodic("outage-board", desk.refresh, REFRESH_SECONDS)
     task.start()
     yield

@@ -470,3 +470,32 @@ async def test_the_new_ticket_form_knows_the_phone_and_finds_the_house(server: T
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_the_ringing_card_fills_in_the_known_resident(service: ServiceT) -> None:  # noqa: F811
+    from playwright.async_api import async_playwright, expect
+
+    from journal import Actor, NewTicket
+
+    runtime, sim, served = service
+    mira = await runtime.journal.people.find_building("Мира", "23")
+    assert mira is not None
+    await runtime.journal.tickets.register(NewTicket(
+        channel="phone_ivr", category="heating", actor=Actor.system("t"), auto_assign=False,
+        caller_phone="79161112244", caller_name="Смирнова А. П.", building_id=mira.id, apartment="7"))
+    base = f"http://{served.host}:{served.port}"
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await launch(pw)
+        try:
+            page = await console_page(browser, base, "dispatcher1", STAFF_PASSWORD, errors)
+            call = sim.place_call(CallScript("79161112244"))
+            await until_played(sim, call.id, "sound:hotline/welcome")
+            sim.press(call.id, "0")
+            card = page.locator(".card").first
+            await expect(card.locator('[data-f="caller_name"]')).to_have_text("Смирнова А. П.", timeout=10000)
+            await expect(card.locator('[data-f="address"]')).to_contain_text("д. 23, кв. 7")
+            sim.hangup(call.id)
+            assert errors == []
+        finally:
+            await browser.close()

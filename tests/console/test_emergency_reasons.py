@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from cti.telephony import ConsoleTicketEvents
-from cti.web.hub import ConsoleHub
+from cti.web.hub import DISPATCHERS, ConsoleHub
 from journal.models import Ticket
 
 
 class RecordingHub(ConsoleHub):
     def __init__(self) -> None:
         super().__init__()
-        self.pops: list[tuple[str | None, Mapping[str, Any]]] = []
+        self.sent: list[tuple[Any, str | Iterable[str]]] = []
 
-    def screen_pop(self, extension: str | None, payload: Mapping[str, Any]) -> int:
-        self.pops.append((extension, payload))
+    def publish(self, message: Any, to: str | Iterable[str] = "all") -> int:
+        self.sent.append((message, to))
         return 0
 
 
@@ -26,6 +26,8 @@ async def test_reasons_are_said_in_russian() -> None:
                     caller_phone="79160000001", caller_name=None, transcript="в подвале нечистоты по колено",
                     transcript_status="done")
     await ConsoleTicketEvents(hub).emergency_detected(ticket, ["sewage_overflow", "meaning"])
-    [(extension, payload)] = hub.pops
-    assert extension is None and payload["emergency"] is True
+    [(message, to)] = hub.sent
+    payload = message.body()
+    assert message.TYPE == "screen_pop" and to == DISPATCHERS  # every dispatcher's screen
+    assert payload["emergency"] is True and payload["extension"] is None
     assert payload["reasons"] == ["излив канализации", "похоже на аварию по смыслу слов"]
