@@ -164,16 +164,31 @@ class CallRecords:
                 await self._write(lambda: self.journal.calls.update(
                     self.call_row_id, answered_at=utcnow(), dispatcher_id=user.id if user else None))
                 return replace(card, ticket_id=joined.id, ticket_number=joined.number)
+        building_id, apartment = await self._known_place()
         reg = await self._write(lambda: self.journal.tickets.register(NewTicket(
             channel=self.ticket_channel or Channel.PHONE_DISPATCHER, category="other",
             priority=Priority.EMERGENCY if card.emergency else None, actor=actor,
             caller_phone=self.caller_number, caller_name=self.caller_name or None,
+            building_id=building_id, apartment=apartment,
             call_id=self.call_row_id, description="Звонок принят диспетчером",
         )))
         self.ticket_id, self.ticket_number = reg.ticket.id, reg.ticket.number
         await self._write(lambda: self.journal.calls.update(
             self.call_row_id, answered_at=utcnow(), dispatcher_id=user.id if user else None))
         return replace(card, ticket_id=reg.ticket.id, ticket_number=reg.ticket.number)
+
+    async def _known_place(self) -> tuple[int | None, str | None]:
+        """Where a caller the residents' register does not know called from before (their
+        latest ticket with a house): the dispatcher's ticket starts with that address. A
+        registered resident's own address is filled in by the journal."""
+        if not self.caller_number or await self.journal.people.find_resident(self.caller_number) is not None:
+            return None, None
+        history = await self.journal.monitor.caller_history(
+            phone=self.caller_number, building_id=None, limit=5, training=self.training)
+        for t in history:
+            if t.building_id is not None:
+                return t.building_id, t.apartment
+        return None, None
 
     async def _join_open_ticket(self, ticket_id: int, actor: Actor) -> Ticket | None:
         """A caller who asked a dispatcher about their open ticket: the call joins it (its

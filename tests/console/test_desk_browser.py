@@ -495,6 +495,9 @@ async def test_the_ringing_card_fills_in_the_known_resident(service: ServiceT) -
             card = page.locator(".card").first
             await expect(card.locator('[data-f="caller_name"]')).to_have_text("Смирнова А. П.", timeout=10000)
             await expect(card.locator('[data-f="address"]')).to_contain_text("д. 23, кв. 7")
+            # Answered, the call's new ticket keeps the address she called from before.
+            await expect(card.locator('[data-f="number"]')).to_contain_text("Заявка № ", timeout=10000)
+            await expect(card.locator('[data-f="address"]')).to_contain_text("д. 23, кв. 7")
             sim.hangup(call.id)
             assert errors == []
         finally:

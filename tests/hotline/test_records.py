@@ -13,7 +13,7 @@ from ivr.flow import Category, MissedReason, Outcome, Priority, RecordMissedCall
 from ivr.hotline.desk import CallCard
 from ivr.hotline.outage import OutageLine
 from ivr.hotline.records import CallRecords, with_db_retry
-from journal import Journal
+from journal import Actor, Journal
 from tests.asterisk_fixtures import SPEECH_WAV, load_trace
 
 AUDIO = SPEECH_WAV.read_bytes()
@@ -145,3 +145,15 @@ async def test_a_caller_who_asks_about_their_open_ticket_joins_it_instead_of_ope
     other.open_ticket_id = opening.open_ticket_id
     card = await other.ticket_for_dispatcher("101", CallCard("c3", "79160000300", "", True, "emergency"))
     assert card.ticket_id != open_ticket.id
+
+
+async def test_a_dispatchers_ticket_starts_at_the_address_the_caller_called_from_before(journal: Journal) -> None:
+    building = await journal.people.add_building("Мира", "23")
+    first = await _records(journal)
+    earlier, _ = await first.register(_register())
+    await journal.tickets.edit(earlier.id, Actor("t"), building_id=building.id, apartment="7")
+    again = await _records(journal)
+    card = await again.ticket_for_dispatcher("101", CallCard("c2", "79161234567", "", True, "emergency"))
+    assert card.ticket_id is not None
+    ticket = await journal.tickets.get(card.ticket_id)
+    assert (ticket.building_id, ticket.apartment) == (building.id, "7")
