@@ -71,7 +71,8 @@ async def test_executor_calling_the_dispatchers_pops_the_card_on_the_answering_c
     await asyncio.to_thread(executor.dial, "100")
     card = await console.until(lambda m: m.get("type") == "screen_pop" and m.get("kind") == "executor", 20)
     assert card["caller_number"] == "201" and card["executor_name"] == crew.full_name
-    assert [t["ticket_number"] for t in card["open_tickets"]] == [reg.ticket.number]
+    details = await console.until(lambda m: m.get("type") == "card_details" and m.get("call_id") == card["call_id"], 5)
+    assert [t["ticket_number"] for t in details["open_tickets"]] == [reg.ticket.number]
     await asyncio.sleep(1)
     await asyncio.to_thread(executor.hangup)
 

@@ -116,11 +116,14 @@ async def test_executor_calling_a_dispatcher_pops_the_executors_card(service: tu
     s2, ws2 = await console(served, "dispatcher2")
     try:
         sim.internal_call("201", "102", answer_after=1, talk_seconds=2)
-        p2, p1 = await pops(ws2, 2.0), await pops(ws1, 0.3)
-        assert p1 == []
-        [card] = p2
+        got = await messages(ws2, 3.0, until=lambda m: m["type"] == "card_details")
+        assert await pops(ws1, 0.3) == []
+        [card] = [m for m in got if m["type"] == "screen_pop"]
         assert card["kind"] == "executor" and card["executor_name"] == plumber.full_name
-        assert [t["ticket_number"] for t in card["open_tickets"]] == [reg.ticket.number]
+        # The card pops at once; the executor's open tickets follow as its details.
+        [details] = [m for m in got if m["type"] == "card_details"]
+        assert details["call_id"] == card["call_id"]
+        assert [t["ticket_number"] for t in details["open_tickets"]] == [reg.ticket.number]
     finally:
         await s1.close()
         await s2.close()
