@@ -49,7 +49,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.load_day import Day, DayOptions, DayReport  # noqa: E402
-from cti.runtime import Runtime  # noqa: E402
+from cti.app.runtime import Runtime  # noqa: E402
 from cti.settings import Settings  # noqa: E402
 from ivr.asr.base import Transcriber  # noqa: E402
 from ivr.asr.transcript import Transcript  # noqa: E402

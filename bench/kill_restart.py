@@ -1,6 +1,6 @@
 """The service SIGKILLed in the middle of a burst of calls and started again on the same journal.
 
-The Asterisk stand-in (``python -m pbxsim pbx-sim``) and the service (``python -m cti.cli run``)
+The Asterisk stand-in (``python -m pbxsim pbx-sim``) and the service (``python -m cti.app.cli run``)
 are separate OS processes; the journal (SQLite) and the recordings live in a temporary
 directory. Scripted residents call in a burst; once the stand-in shows callers in the menu and
 recording, and the journal shows tickets waiting for their transcript and missed calls waiting
@@ -392,8 +392,8 @@ format = "json"
 """, encoding="utf-8")
 
     async def seed_staff(self) -> None:
-        from cti.compose import build_journal
-        from cti.demo import seed
+        from cti.app.compose import build_journal
+        from cti.app.demo import seed
         from cti.settings import load_settings
         from journal.migrate import upgrade
 
@@ -409,7 +409,7 @@ format = "json"
         n = len(self.services) + 1
         if n == 1:
             await self.seed_staff()
-        service = Process(f"service #{n}", [sys.executable, "-m", "cti.cli", "run"], self.env(),
+        service = Process(f"service #{n}", [sys.executable, "-m", "cti.app.cli", "run"], self.env(),
                           self.workdir / f"service-{n}.log")
         self.services.append(service)
         await service.start()

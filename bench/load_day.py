@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from cti.runtime import Runtime, build_runtime  # noqa: E402
+from cti.app.runtime import Runtime, build_runtime  # noqa: E402
 from cti.settings import Settings  # noqa: E402
 from ivr.flow import FlowConfig  # noqa: E402
 from ivr.prompts import PROMPTS_DIR  # noqa: E402

@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, or_, select  # noqa: E402
 
 from cti.logs import configure_logging  # noqa: E402
-from cti.outages import offer_text  # noqa: E402
+from cti.telephony.outages import offer_text  # noqa: E402
 from ivr.ari import AriService  # noqa: E402
 from ivr.flow import FlowConfig  # noqa: E402
 from ivr.hotline import HotlineCall, StaticDesk  # noqa: E402

@@ -60,7 +60,7 @@ def speech_wav(path: Path) -> Path:
 
 
 async def seed_dispatcher(root: Path) -> None:
-    from cti.compose import build_journal
+    from cti.app.compose import build_journal
     from cti.settings import Settings
 
     settings = Settings()

@@ -32,10 +32,10 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from cti.console.notifier import ConsoleNotifier  # noqa: E402
 from cti.logs import configure_logging  # noqa: E402
 from cti.settings import Settings  # noqa: E402
 from cti.web import ConsoleHub, create_app  # noqa: E402
-from cti.web.notifier import ConsoleNotifier  # noqa: E402
 from ivr.looplag import LoopLagMonitor  # noqa: E402
 from journal import Database, Journal, JournalConfig, SlaPolicy  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402

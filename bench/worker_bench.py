@@ -102,7 +102,7 @@ def run(workers: int, jobs: int, speech: list[Path], model: Path, work: Path, ur
         "HOTLINE_DATABASE_URL": db_url, "HOTLINE_RECORDINGS_DIR": str(root / "files"), "HOTLINE_ASR_BACKEND": "local",
         "HOTLINE_ASR_MODEL_DIR": str(model), "HOTLINE_SERVER_SECRET_KEY": KEY, "HOTLINE_LOGGING_LEVEL": "warning"}
     started = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "cti.cli", "worker", "--drain", "--concurrency", "1",
+    procs = [subprocess.Popen([sys.executable, "-m", "cti.app.cli", "worker", "--drain", "--concurrency", "1",
                                "--id", f"w{i}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for i in range(workers)]
     for p in procs:

@@ -64,6 +64,10 @@ class ServerSettings:
     # on standin_ari_port (0: any free port).
     standin_ari_port: int = 8088
     standin_ami_port: int = 5038
+    # Where the stand-in keeps its recordings and the token `hotline call` presents to it
+    # (`hotline call --sim-token-file` when this is moved).
+    standin_recordings_dir: str = "var/pbxsim-recordings"
+    standin_token_file: str = "var/pbxsim-token"
     # The event loop waking up this late is logged (loop.lag): Asterisk drops an events reader
     # that stops reading for ~100 ms (ivr/looplag.py).
     loop_lag_warn_ms: float = 50.0
@@ -169,6 +173,14 @@ class OutagesSettings:
 
 
 @dataclass
+class TrainingSettings:
+    # The training library: one scripted call per *.toml file (cti/training/scenarios.py).
+    scenarios_dir: str = "config/training"
+    # The recordings of test calls placed from the console («Тестовый звонок»).
+    test_calls_dir: str = "var/test-calls"
+
+
+@dataclass
 class LoggingSettings:
     level: str = "info"
     format: str = "auto"  # auto | console | json
@@ -191,6 +203,7 @@ class Settings:
     callback: CallbackSettings = field(default_factory=CallbackSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     outages: OutagesSettings = field(default_factory=OutagesSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""

@@ -112,7 +112,7 @@ def read_table(kind: str, data: bytes, filename: str = "") -> Table:
 
 def write_table(kind: str, rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
     # Imported here: cti.web's package imports this module (its admin API) on the way in.
-    from .web.export import Cell, to_csv, to_xlsx
+    from cti.export import Cell, to_csv, to_xlsx
 
     header = EXPORT_HEADERS[kind]
     cells: list[list[Cell]] = [[r.get(name) for name, _ in header] for r in rows]

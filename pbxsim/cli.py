@@ -1,6 +1,6 @@
 """Command line of the stand-in: ``hotline pbx-sim`` runs it, ``hotline call`` places a call on it.
 
-The lead wires ``add_subcommands`` and ``run`` into cti/cli.py; ``python -m pbxsim`` works alone.
+The lead wires ``add_subcommands`` and ``run`` into cti/app/cli.py; ``python -m pbxsim`` works alone.
 """
 
 from __future__ import annotations

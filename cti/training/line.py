@@ -12,13 +12,12 @@ from typing import Any
 
 import structlog
 
+from cti.console.hub import ConsoleHub
+from cti.console.notifier import ConsoleNotifier
+from cti.telephony import optional_text, ticket_card
 from ivr.ari.session import CallSession
 from ivr.hotline import CallCard, HotlineCall
 from journal import Channel, Journal, NotFound
-
-from ..telephony import optional_text, ticket_card
-from ..web.hub import ConsoleHub
-from ..web.notifier import ConsoleNotifier
 
 log = structlog.get_logger(__name__)
 

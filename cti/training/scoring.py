@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .scenarios import DEADLINES, Expected
+from cti.training.scenarios import DEADLINES, Expected
 
 
 @dataclass(frozen=True)

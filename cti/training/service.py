@@ -11,15 +11,14 @@ from typing import Any
 
 import structlog
 
+from cti.training.calls import CallPlacer, CallRequest
+from cti.training.scenarios import Scenario, load_library
+from cti.training.scoring import Actual, FieldScore, score, total
 from ivr.voice import VoiceError, run_limited, speak, to_phone_wav
 from journal import Actor, Journal, JournalError, NotFound, Role, Status
 from journal.enums import TrainingStatus
 from journal.models import Ticket
 from journal.training import TrainingRun
-
-from .calls import CallPlacer, CallRequest
-from .scenarios import Scenario, load_library
-from .scoring import Actual, FieldScore, score, total
 
 log = structlog.get_logger(__name__)
 TRAINING_ACTOR = Actor.system("training")
@@ -92,7 +91,7 @@ class TrainingService:
         if not trainee.extension:
             raise TrainingConflict("У вашей учётной записи нет внутреннего номера: учебный звонок некуда направить")
         if not self.calls.available:
-            from .calls import NoStandIn
+            from cti.training.calls import NoStandIn
 
             raise NoStandIn()
         wav = await self.calls.voice_from_text(scenario.text)
@@ -148,7 +147,7 @@ class TrainingService:
         return Actual(t.category, t.priority, street, house, building, t.apartment, executor, deadline_told)
 
     async def _labels(self) -> dict[str, dict[str, str]]:
-        from ..web import labels
+        from cti.console import labels
 
         users = await self.journal.people.users(Role.EXECUTOR)
         return {"category": {code: info.title for code, info in self.journal.sla.categories.items()},

@@ -3,10 +3,10 @@ the object the telephony side pushes screen pops and call states into."""
 
 from __future__ import annotations
 
-from .app import create_app
-from .hub import ConsoleHub, Subscriber
-from .keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, SETTINGS_KEY, CallbackOriginator
-from .notifier import ConsoleNotifier
+from cti.console.hub import ConsoleHub, Subscriber
+from cti.console.notifier import ConsoleNotifier
+from cti.web.app import create_app
+from cti.web.keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, SETTINGS_KEY, CallbackOriginator
 
 __all__ = ["HUB_KEY", "JOURNAL_KEY", "NOTIFIER_KEY", "SETTINGS_KEY", "CallbackOriginator", "ConsoleHub", "ConsoleNotifier",
            "Subscriber", "create_app"]

@@ -11,17 +11,16 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from cti.console import labels
+from cti.web.errors import BadRequest
+from cti.web.keys import HUB_KEY, JOURNAL_KEY, USER_KEY
+from cti.web.params import json_body, opt_bool, opt_day, opt_int, opt_str, paging, path_id, req_str
+from cti.web.spec import BOOL, ID, INT, NSTR, STR, Op, Param, Schema, array, obj
 from journal import Actor, AuditFilter
 from journal.clock import utcnow
 from journal.models import AuditEntry, User
 from journal.schedule import Period, Rota, WeeklyShift, check_pattern, hhmm, month_days, span_minutes
 from journal.staff import ExecutorProfile
-
-from . import labels
-from .errors import BadRequest
-from .keys import HUB_KEY, JOURNAL_KEY, USER_KEY
-from .params import json_body, opt_bool, opt_day, opt_int, opt_str, paging, path_id, req_str
-from .spec import BOOL, ID, INT, NSTR, STR, Op, Param, Schema, array, obj
 
 log = structlog.get_logger(__name__)
 

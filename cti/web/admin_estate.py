@@ -7,18 +7,17 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.console import labels
+from cti.tables import TableError, read_table, write_table
+from cti.web.admin_api import ADMIN, actor
+from cti.web.errors import BadRequest
+from cti.web.keys import JOURNAL_KEY
+from cti.web.params import form_body, json_body, opt_bool, opt_int, paging, path_id
+from cti.web.spec import BOOL, ID, INT, NINT, NSTR, STR, Op, Param, Schema, array, obj
 from journal import ImportReport
 from journal.addresses import format_address
 from journal.estate import BUILDING_FIELDS, RESIDENT_FIELDS, building_row, resident_row
 from journal.models import Building
-
-from ..tables import TableError, read_table, write_table
-from . import labels
-from .admin_api import ADMIN, actor
-from .errors import BadRequest
-from .keys import JOURNAL_KEY
-from .params import form_body, json_body, opt_bool, opt_int, paging, path_id
-from .spec import BOOL, ID, INT, NINT, NSTR, STR, Op, Param, Schema, array, obj
 
 KINDS = ("buildings", "residents")
 IMPORT_MAX = 10 * 1024 * 1024

@@ -9,19 +9,18 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.web.admin_api import WEEKDAYS, audit_json, calendar_data, duty_data, profile_json, user_json
+from cti.web.admin_estate import building_json
+from cti.web.admin_sla import sla_page
+from cti.web.admin_system import system_status
+from cti.web.auth import require
+from cti.web.keys import JOURNAL_KEY
+from cti.web.params import path_id
+from cti.web.render import render
 from journal import CATEGORIES, Role
 from journal.addresses import format_address
 from journal.clock import utcnow
-
-from . import labels, serialize
-from .admin_api import WEEKDAYS, audit_json, calendar_data, duty_data, profile_json, user_json
-from .admin_estate import building_json
-from .admin_sla import sla_page
-from .admin_system import system_status
-from .auth import require
-from .keys import JOURNAL_KEY
-from .params import path_id
-from .render import render
 
 ADMIN = ("admin",)
 PATTERNS = (("1000", "Сутки через трое (1000)"), ("1100", "Два через два (1100)"), ("1", "Каждый день (1)"),

@@ -9,18 +9,17 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.console import labels
+from cti.web.admin_api import actor
+from cti.web.auth import require
+from cti.web.errors import WebError
+from cti.web.keys import JOURNAL_KEY
+from cti.web.params import json_body, opt_str, req_str
+from cti.web.render import render
+from cti.web.spec import INT, NSTR, STR, Op, array, obj
 from journal import CATEGORIES, ConfigError
 from journal.clock import utcnow
 from journal.sla import SlaPolicy
-
-from . import labels
-from .admin_api import actor
-from .auth import require
-from .errors import WebError
-from .keys import JOURNAL_KEY
-from .params import json_body, opt_str, req_str
-from .render import render
-from .spec import INT, NSTR, STR, Op, array, obj
 
 MAX_TEXT = 200_000
 

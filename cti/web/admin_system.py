@@ -13,12 +13,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select, text
 
+from cti.logs import recent_errors
+from cti.web.keys import HUB_KEY, JOURNAL_KEY, LOOP_LAG_KEY, SETTINGS_KEY, TRAINING_KEY
+from cti.web.spec import BOOL, INT, NINT, NSTR, STR, Op, array, obj
 from journal.clock import utcnow
 from journal.models import Recording
-
-from ..logs import recent_errors
-from .keys import HUB_KEY, JOURNAL_KEY, LOOP_LAG_KEY, SETTINGS_KEY, TRAINING_KEY
-from .spec import BOOL, INT, NINT, NSTR, STR, Op, array, obj
 
 GB = 1024 ** 3
 

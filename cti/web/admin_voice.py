@@ -9,15 +9,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from ..notify import EVENT_LABELS, TEXTS, NotifyConfig
-from ..voice import EDITABLE, VoiceMenu, format_hours
-from .admin_api import actor
-from .auth import require
-from .errors import BadRequest
-from .keys import JOURNAL_KEY
-from .params import form_body, json_body, opt_bool, opt_str, req_str
-from .render import render
-from .spec import BOOL, NINT, NSTR, STR, Op, Param, array, obj
+from cti.quality.notify import EVENT_LABELS, TEXTS, NotifyConfig
+from cti.telephony.voice import EDITABLE, VoiceMenu, format_hours
+from cti.web.admin_api import actor
+from cti.web.auth import require
+from cti.web.errors import BadRequest
+from cti.web.keys import JOURNAL_KEY
+from cti.web.params import form_body, json_body, opt_bool, opt_str, req_str
+from cti.web.render import render
+from cti.web.spec import BOOL, NINT, NSTR, STR, Op, Param, array, obj
 
 VOICE_KEY = web.AppKey("voice_menu", VoiceMenu)
 NOTIFY_KEY = web.AppKey("notify_config", NotifyConfig)

@@ -5,21 +5,37 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import api_calls as calls
-from . import api_queue as queue
-from . import api_tickets as tickets
-from . import api_users as users
-from . import openapi
-from . import shift_pages as shift
-from .admin_api import ADMIN_OPS
-from .admin_estate import ESTATE_OPS
-from .admin_sla import SLA_OPS
-from .admin_system import SYSTEM_OPS
-from .admin_voice import VOICE_OPS
-from .api_training import TRAINING_OPS
-from .auth import require
-from .outage_pages import OUTAGE_OPS
-from .spec import ALL_ROLES, BOOL, DATE, EDITORS, ID, INT, NINT, NSTR, READERS, STR, TICKET, Op, Param, array, obj
+from cti.web import api_calls as calls
+from cti.web import api_queue as queue
+from cti.web import api_tickets as tickets
+from cti.web import api_users as users
+from cti.web import openapi
+from cti.web import shift_pages as shift
+from cti.web.admin_api import ADMIN_OPS
+from cti.web.admin_estate import ESTATE_OPS
+from cti.web.admin_sla import SLA_OPS
+from cti.web.admin_system import SYSTEM_OPS
+from cti.web.admin_voice import VOICE_OPS
+from cti.web.api_training import TRAINING_OPS
+from cti.web.auth import require
+from cti.web.outage_pages import OUTAGE_OPS
+from cti.web.spec import (
+    ALL_ROLES,
+    BOOL,
+    DATE,
+    EDITORS,
+    ID,
+    INT,
+    NINT,
+    NSTR,
+    READERS,
+    STR,
+    TICKET,
+    Op,
+    Param,
+    array,
+    obj,
+)
 
 TICKET_LIST_PARAMS = (
     Param("status", description="Статус (new, accepted, ...)"), Param("category", description="Категория"),

@@ -7,16 +7,15 @@ from typing import cast
 import structlog
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.web.api_tickets import actor
+from cti.web.callback_limits import CallbackLimits
+from cti.web.errors import BadRequest, Conflict, Unavailable, WebError
+from cti.web.keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, NOTIFIER_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
+from cti.web.params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str
 from journal import CATEGORIES
 from journal.addresses import format_address, normalize_phone
 from journal.dialing import dialable, known_resident_number
-
-from . import labels, serialize
-from .api_tickets import actor
-from .callback_limits import CallbackLimits
-from .errors import BadRequest, Conflict, Unavailable, WebError
-from .keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, NOTIFIER_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
-from .params import json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str
 
 log = structlog.get_logger(__name__)
 

@@ -12,13 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.web.keys import JOURNAL_KEY
 from journal import TicketFilter
 from journal.clock import utcnow
 from journal.models import Ticket
 from journal.work_queue import WorkQueue
-
-from . import labels, serialize
-from .keys import JOURNAL_KEY
 
 LIST_LIMIT = 10  # per list: what the console's side column shows; the counters give the totals
 DUE_SOON = timedelta(hours=1)

@@ -7,17 +7,16 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.web.errors import BadRequest, Forbidden
+from cti.web.keys import ATTACHMENTS_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
+from cti.web.params import form_body, json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
+from cti.web.sessions import SessionUser
 from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
 from journal.lifecycle import can_change
 from journal.models import Ticket
 from journal.work_queue import WorkQueue
-
-from . import labels, serialize
-from .errors import BadRequest, Forbidden
-from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
-from .params import form_body, json_body, opt_bool, opt_int, opt_str, paging, path_id, req_str, ticket_filter
-from .sessions import SessionUser
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
 EXECUTOR_STATUSES = frozenset({Status.IN_PROGRESS, Status.POSTPONED, Status.DONE, Status.CANNOT_BE_DONE})

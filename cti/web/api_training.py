@@ -8,14 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
+from cti.training import DEADLINES, CallRequest, NoStandIn, Trainee, TrainingConflict, VoiceError
+from cti.web.errors import BadRequest, Conflict, Unavailable
+from cti.web.keys import JOURNAL_KEY, TRAINING_KEY, USER_KEY
+from cti.web.params import form_body, json_body, opt_str, path_id, req_str
+from cti.web.spec import BOOL, EDITORS, ID, INT, NSTR, STR, Op, array, obj
 from journal import Role
 from journal.addresses import normalize_phone
-
-from ..training import DEADLINES, CallRequest, NoStandIn, Trainee, TrainingConflict, VoiceError
-from .errors import BadRequest, Conflict, Unavailable
-from .keys import JOURNAL_KEY, TRAINING_KEY, USER_KEY
-from .params import form_body, json_body, opt_str, path_id, req_str
-from .spec import BOOL, EDITORS, ID, INT, NSTR, STR, Op, array, obj
 
 MAX_AUDIO = 10 * 1024 * 1024
 AUDIO_SUFFIXES = {".wav", ".ogg", ".oga", ".flac", ".webm", ".mp3", ".m4a", ".opus"}

@@ -7,16 +7,15 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.console.messages import PresenceChanged
+from cti.web.errors import BadRequest
+from cti.web.keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
+from cti.web.params import json_body, opt_str, path_id
 from journal import Actor, Role
 from journal.enums import Presence
 from journal.presence import presence_of_all
 from journal.presence import set_presence as set_presence_of
-
-from . import labels, serialize
-from .errors import BadRequest
-from .keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
-from .messages import PresenceChanged
-from .params import json_body, opt_str, path_id
 
 log = structlog.get_logger(__name__)
 

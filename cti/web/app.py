@@ -10,17 +10,14 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from ivr.flow.greeting import GreetingPlan
-from journal import Journal
-from journal.attachments import Attachments
-from journal.quality_suite import QualitySuite
-
-from ..notify import NotifyConfig
-from ..outages import OutageDesk
-from ..settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
-from ..training import NoCalls, TestCalls, TrainingService
-from ..voice import VoiceMenu
-from . import (
+from cti.console.hub import ConsoleHub
+from cti.console.notifier import ConsoleNotifier
+from cti.quality.notify import NotifyConfig
+from cti.settings import MAKE_KEY, Settings, SettingsError, weak_secret_key
+from cti.telephony.outages import OutageDesk
+from cti.telephony.voice import VoiceMenu
+from cti.training import NoCalls, TestCalls, TrainingService
+from cti.web import (
     admin_pages,
     admin_voice,
     api,
@@ -35,13 +32,12 @@ from . import (
     work_order,
     ws,
 )
-from .admin_voice import NOTIFY_KEY, VOICE_KEY
-from .callback_limits import CallbackLimits
-from .clients import parse_networks
-from .csrf import csrf_middleware
-from .errors import error_middleware
-from .hub import ConsoleHub
-from .keys import (
+from cti.web.admin_voice import NOTIFY_KEY, VOICE_KEY
+from cti.web.callback_limits import CallbackLimits
+from cti.web.clients import parse_networks
+from cti.web.csrf import csrf_middleware
+from cti.web.errors import error_middleware
+from cti.web.keys import (
     ATTACHMENTS_KEY,
     CALLBACK_LIMITS_KEY,
     HUB_KEY,
@@ -58,12 +54,15 @@ from .keys import (
     TRUSTED_PROXIES_KEY,
     CallbackOriginator,
 )
-from .notifier import ConsoleNotifier
-from .pdf import PdfPrinter
-from .quality_keys import PDF_KEY, QUALITY_KEY, build_quality
-from .render import build_environment
-from .sessions import SessionCodec, derive_key
-from .throttle import LoginThrottle
+from cti.web.pdf import PdfPrinter
+from cti.web.quality_keys import PDF_KEY, QUALITY_KEY, build_quality
+from cti.web.render import build_environment
+from cti.web.sessions import SessionCodec, derive_key
+from cti.web.throttle import LoginThrottle
+from ivr.flow.greeting import GreetingPlan
+from journal import Journal
+from journal.attachments import Attachments
+from journal.quality_suite import QualitySuite
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +156,7 @@ def create_app(
     app[SECURE_COOKIES_KEY] = settings.server.secure_cookies or settings.server.public_url.startswith("https://")
     # Without the stand-in (tests, a real Asterisk) the pages explain that test calls need it.
     app[TRAINING_KEY] = training or TrainingService(
-        journal, TestCalls(NoCalls(), settings.path("var/test-calls")), settings.path("config/training"))
+        journal, TestCalls(NoCalls(), settings.path(settings.training.test_calls_dir)), settings.path(settings.training.scenarios_dir))
 
     app[QUALITY_KEY] = quality or build_quality(settings, journal)
     app[PDF_KEY] = PdfPrinter()

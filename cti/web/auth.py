@@ -12,13 +12,9 @@ import structlog
 from aiohttp import web
 from yarl import URL
 
-from journal import InvalidValue
-from journal.models import User
-from journal.passwords import MIN_LENGTH
-
-from .clients import came_over_tls, client_address
-from .errors import Forbidden, Handler, Unauthorized
-from .keys import (
+from cti.web.clients import came_over_tls, client_address
+from cti.web.errors import Forbidden, Handler, Unauthorized
+from cti.web.keys import (
     JOURNAL_KEY,
     NOTIFIER_KEY,
     SECURE_COOKIES_KEY,
@@ -27,9 +23,12 @@ from .keys import (
     TRUSTED_PROXIES_KEY,
     USER_KEY,
 )
-from .params import form_body
-from .render import render
-from .sessions import COOKIE, SessionUser
+from cti.web.params import form_body
+from cti.web.render import render
+from cti.web.sessions import COOKIE, SessionUser
+from journal import InvalidValue
+from journal.models import User
+from journal.passwords import MIN_LENGTH
 
 log = structlog.get_logger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .errors import Forbidden, Handler
-from .keys import SESSIONS_KEY, USER_KEY
-from .params import form_body
+from cti.web.errors import Forbidden, Handler
+from cti.web.keys import SESSIONS_KEY, USER_KEY
+from cti.web.params import form_body
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HEADER = "X-CSRF-Token"

@@ -8,13 +8,12 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from cti.web.auth import remote_address
+from cti.web.errors import Forbidden, Gone
+from cti.web.keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
+from cti.web.params import path_id
+from cti.web.quality_keys import QUALITY_KEY
 from journal import InvalidValue, Role
-
-from .auth import remote_address
-from .errors import Forbidden, Gone
-from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
-from .params import path_id
-from .quality_keys import QUALITY_KEY
 
 log = structlog.get_logger(__name__)
 

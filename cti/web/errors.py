@@ -13,11 +13,10 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
+from cti.console import labels
+from cti.web.keys import REQUEST_ID_KEY
+from cti.web.render import render
 from journal import IllegalTransition, InvalidValue, JournalError, NotFound
-
-from . import labels
-from .keys import REQUEST_ID_KEY
-from .render import render
 
 log = structlog.get_logger(__name__)
 

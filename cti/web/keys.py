@@ -7,18 +7,17 @@ from collections.abc import Awaitable, Callable
 import jinja2
 from aiohttp import web
 
+from cti.console.hub import ConsoleHub
+from cti.console.notifier import ConsoleNotifier
+from cti.settings import Settings
+from cti.telephony.outages import OutageDesk
+from cti.training.service import TrainingService
+from cti.web.clients import Network
+from cti.web.sessions import SessionCodec, SessionUser
+from cti.web.throttle import LoginThrottle
 from ivr.looplag import LoopLagMonitor
 from journal import Journal
 from journal.attachments import Attachments
-
-from ..outages import OutageDesk
-from ..settings import Settings
-from ..training.service import TrainingService
-from .clients import Network
-from .hub import ConsoleHub
-from .notifier import ConsoleNotifier
-from .sessions import SessionCodec, SessionUser
-from .throttle import LoginThrottle
 
 # (dispatcher_extension, resident_number) -> None: the telephony side rings the dispatcher's
 # phone and then the resident. None: no PBX link in this process.

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .spec import ERROR_SCHEMA, TICKET_SCHEMA, Op
+from cti.web.spec import ERROR_SCHEMA, TICKET_SCHEMA, Op
 
 OPENAPI_KEY = web.AppKey("openapi", dict)
 

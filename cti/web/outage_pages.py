@@ -13,22 +13,21 @@ from zoneinfo import ZoneInfo
 import structlog
 from aiohttp import web
 
+from cti.console import serialize
+from cti.periodic import Periodic
+from cti.telephony.outages import CATEGORY_UTILITY, outage_view
+from cti.web.admin_api import actor
+from cti.web.auth import require
+from cti.web.errors import BadRequest
+from cti.web.keys import JOURNAL_KEY, OUTAGES_KEY
+from cti.web.params import json_body, opt_str, path_id, req_str
+from cti.web.render import local_time, render
+from cti.web.spec import EDITORS, ID, INT, NSTR, READERS, STR, Op, array, obj
 from journal import OutageDraft
 from journal.clock import utcnow
 from journal.enums import UTILITY_LABELS, Utility
 from journal.errors import NotFound
 from journal.outage_reads import street_name
-
-from ..outages import CATEGORY_UTILITY, outage_view
-from ..periodic import Periodic
-from . import serialize
-from .admin_api import actor
-from .auth import require
-from .errors import BadRequest
-from .keys import JOURNAL_KEY, OUTAGES_KEY
-from .params import json_body, opt_str, path_id, req_str
-from .render import local_time, render
-from .spec import EDITORS, ID, INT, NSTR, READERS, STR, Op, array, obj
 
 log = structlog.get_logger(__name__)
 REFRESH_SECONDS = 30.0

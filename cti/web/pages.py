@@ -8,17 +8,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from cti.console import labels, serialize
+from cti.web.api_tickets import visible_ticket
+from cti.web.auth import require
+from cti.web.keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
+from cti.web.params import opt_int, paging, path_id, ticket_filter
+from cti.web.render import render
+from cti.web.spec import EDITORS, READERS
 from journal import CATEGORIES, Role, TicketFilter
 from journal.clock import utcnow
 from journal.search import Order, TicketSearch
-
-from . import labels, serialize
-from .api_tickets import visible_ticket
-from .auth import require
-from .keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
-from .params import opt_int, paging, path_id, ticket_filter
-from .render import render
-from .spec import EDITORS, READERS
 
 HOME = {"dispatcher": "/console", "admin": "/console", "qa": "/tickets", "executor": "/my"}
 

@@ -6,19 +6,18 @@ import json
 
 from aiohttp import web
 
+from cti.training import DEADLINES
+from cti.web.auth import require
+from cti.web.keys import JOURNAL_KEY, TRAINING_KEY, USER_KEY
+from cti.web.render import render
+from cti.web.spec import EDITORS
 from journal import Role
-
-from ..training import DEADLINES
-from .auth import require
-from .keys import JOURNAL_KEY, TRAINING_KEY, USER_KEY
-from .render import render
-from .spec import EDITORS
 
 
 @require(*EDITORS)
 async def test_call(request: web.Request) -> web.StreamResponse:
     journal = request.app[JOURNAL_KEY]
-    from . import serialize
+    from cti.console import serialize
 
     lk = await serialize.Lookups.load(journal)
     residents = await journal.people.residents()

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from cti.console import labels
+from cti.web.errors import BadRequest, Forbidden
+from cti.web.sessions import SessionUser
 from journal import Role, TicketFilter
-
-from . import labels
-from .errors import BadRequest, Forbidden
-from .sessions import SessionUser
 
 MAX_JSON_DEPTH = 16  # our bodies are flat objects; deeper is an attack on the parser
 # Dates a journal can hold: anything outside is a typo or a probe (9999-12-31 + 1 day overflows).

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from cti.web.errors import BadRequest
+from cti.web.params import opt_day
 from journal.analytics import Period
 from journal.clock import utcnow
-
-from .errors import BadRequest
-from .params import opt_day
 
 MAX_DAYS = 366
 

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from cti.settings import Settings, SettingsError
+from cti.web.pdf import PdfPrinter
 from journal import Journal
 from journal.checklist import Checklist
 from journal.feedback import FeedbackPolicy, parse_hhmm
 from journal.quality_suite import QualitySuite
-
-from ..settings import Settings, SettingsError
-from .pdf import PdfPrinter
 
 QUALITY_KEY = web.AppKey("quality", QualitySuite)
 PDF_KEY = web.AppKey("pdf_printer", PdfPrinter)

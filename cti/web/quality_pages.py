@@ -11,21 +11,20 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from cti.console import serialize
+from cti.web.api_tickets import actor
+from cti.web.auth import require
+from cti.web.charts import lines
+from cti.web.errors import BadRequest
+from cti.web.keys import JOURNAL_KEY, USER_KEY
+from cti.web.params import opt_int, paging, path_id
+from cti.web.period import period_from
+from cti.web.quality_keys import QUALITY_KEY
+from cti.web.render import render
+from cti.web.spec import READERS
 from journal import CATEGORIES
 from journal.enums import CallOutcome
 from journal.quality import CallFilter, CallRow
-
-from . import serialize
-from .api_tickets import actor
-from .auth import require
-from .charts import lines
-from .errors import BadRequest
-from .keys import JOURNAL_KEY, USER_KEY
-from .params import opt_int, paging, path_id
-from .period import period_from
-from .quality_keys import QUALITY_KEY
-from .render import render
-from .spec import READERS
 
 REVIEWERS = ("qa", "admin")
 OUTCOME = {"ticket": "Заявка", "missed": "Пропущен", "transferred": "Переведён", "answered": "Отвечен",

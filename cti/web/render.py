@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from . import labels
-from .keys import HUB_KEY, JOURNAL_KEY, OUTAGES_KEY, SESSIONS_KEY, TEMPLATES_KEY, TRAINING_KEY, USER_KEY
+from cti.console import labels
+from cti.web.keys import HUB_KEY, JOURNAL_KEY, OUTAGES_KEY, SESSIONS_KEY, TEMPLATES_KEY, TRAINING_KEY, USER_KEY
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 

@@ -8,22 +8,21 @@ from pathlib import Path
 
 from aiohttp import web
 
+from cti.console import serialize
+from cti.export import Cell, to_csv, to_xlsx
+from cti.web.auth import require
+from cti.web.charts import hbar, lines
+from cti.web.errors import BadRequest, Unavailable
+from cti.web.keys import JOURNAL_KEY
+from cti.web.pdf import PdfUnavailable
+from cti.web.period import period_from
+from cti.web.quality_keys import PDF_KEY, QUALITY_KEY
+from cti.web.render import local_time, render
+from cti.web.spec import READERS
 from journal import TicketFilter
 from journal.analytics import Period, Summary
 from journal.clock import utcnow
 from journal.compliance import MAX_ROWS, ComplianceReport, compliance
-
-from . import serialize
-from .auth import require
-from .charts import hbar, lines
-from .errors import BadRequest, Unavailable
-from .export import Cell, to_csv, to_xlsx
-from .keys import JOURNAL_KEY
-from .pdf import PdfUnavailable
-from .period import period_from
-from .quality_keys import PDF_KEY, QUALITY_KEY
-from .render import local_time, render
-from .spec import READERS
 
 STATIC = Path(__file__).parent / "static"
 PAGE_CALLS = 1000

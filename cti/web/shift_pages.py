@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from cti.console import serialize
+from cti.web.api_queue import SECTIONS
+from cti.web.auth import require
+from cti.web.errors import BadRequest
+from cti.web.keys import JOURNAL_KEY, SETTINGS_KEY, USER_KEY
+from cti.web.params import json_body
+from cti.web.quality_keys import QUALITY_KEY
+from cti.web.render import render
+from cti.web.report_pages import summary_rows
+from cti.web.spec import READERS
 from journal import Actor, TicketFilter
 from journal.analytics import Period
 from journal.clock import utcnow
 from journal.errors import InvalidValue
 from journal.handover import add_note, notes, shift_at, shift_changes
-
-from . import serialize
-from .api_queue import SECTIONS
-from .auth import require
-from .errors import BadRequest
-from .keys import JOURNAL_KEY, SETTINGS_KEY, USER_KEY
-from .params import json_body
-from .quality_keys import QUALITY_KEY
-from .render import render
-from .report_pages import summary_rows
-from .spec import READERS
 
 LEFT_LABELS = {"due_soon": "Срок в течение часа", "overdue": "Просрочены", "unassigned": "Без исполнителя"}
 

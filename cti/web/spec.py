@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cti.web.errors import Handler
 from journal import Role
-
-from .errors import Handler
 
 Schema = dict[str, Any]
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from cti.console import serialize
+from cti.web.api_tickets import visible_ticket
+from cti.web.errors import Unavailable
+from cti.web.keys import JOURNAL_KEY
+from cti.web.params import path_id
+from cti.web.pdf import PdfUnavailable
+from cti.web.quality_keys import PDF_KEY
+from cti.web.render import local_time, render
+from cti.web.report_pages import STATIC, _file
 from journal.clock import utcnow
-
-from . import serialize
-from .api_tickets import visible_ticket
-from .errors import Unavailable
-from .keys import JOURNAL_KEY
-from .params import path_id
-from .pdf import PdfUnavailable
-from .quality_keys import PDF_KEY
-from .render import local_time, render
-from .report_pages import STATIC, _file
 
 
 async def work_order(request: web.Request) -> web.StreamResponse:

@@ -12,11 +12,11 @@ import structlog
 from aiohttp import WSMsgType, web
 from yarl import URL
 
-from .auth import session_user
-from .errors import Forbidden, WebError
-from .hub import Subscriber
-from .keys import HUB_KEY, SETTINGS_KEY, USER_KEY
-from .params import opt_int
+from cti.console.hub import Subscriber
+from cti.web.auth import session_user
+from cti.web.errors import Forbidden, WebError
+from cti.web.keys import HUB_KEY, SETTINGS_KEY, USER_KEY
+from cti.web.params import opt_int
 
 log = structlog.get_logger(__name__)
 

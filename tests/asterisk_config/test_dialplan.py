@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.feedback import AriFeedbackDialer
+from cti.quality.feedback import AriFeedbackDialer
 from cti.settings import Settings
 from cti.telephony import AmiCallback
 from ivr.flow.media import PROMPT_DIR

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from cti.notify import NotifyConfig, StatusNotifier, WebhookChannel
+from cti.quality.notify import NotifyConfig, StatusNotifier, WebhookChannel
 from cti.settings import Settings
 from cti.web.admin_voice import NOTIFY_KEY, VOICE_KEY
 from ivr.prompts import PROMPTS_DIR

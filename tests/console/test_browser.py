@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp.test_utils import TestServer
 
+from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
-from cti.web.notifier import ConsoleNotifier
 from journal import Journal
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from cti.runtime import Runtime
+from cti.app.runtime import Runtime
 from cti.web import ConsoleHub
 from journal import Journal, TicketFilter
 from journal.clock import utcnow
@@ -212,7 +212,7 @@ async def test_waiting_callers_emergencies_first_with_their_wait_and_an_alarm(
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    from cti.web.notifier import ConsoleNotifier
+    from cti.console.notifier import ConsoleNotifier
 
     base = f"http://{server.host}:{server.port}"
     notify = ConsoleNotifier(hub)
@@ -277,7 +277,7 @@ async def test_the_journal_list_refreshes_itself_and_a_private_comment_unticks(
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    from cti.web.notifier import ConsoleNotifier
+    from cti.console.notifier import ConsoleNotifier
 
     base = f"http://{server.host}:{server.port}"
     async with async_playwright() as pw:

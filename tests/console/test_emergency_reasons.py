@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cti.console.hub import DISPATCHERS, ConsoleHub
 from cti.telephony import ConsoleTicketEvents
-from cti.web.hub import DISPATCHERS, ConsoleHub
 from journal.models import Ticket
 
 

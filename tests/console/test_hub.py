@@ -6,9 +6,9 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 
+from cti.console.messages import PbxState
+from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub, Subscriber
-from cti.web.messages import PbxState
-from cti.web.notifier import ConsoleNotifier
 
 
 @dataclass

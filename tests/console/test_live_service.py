@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from cti.runtime import Runtime
+from cti.app.runtime import Runtime
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim
 from tests.asterisk_fixtures import SPEECH_WAV

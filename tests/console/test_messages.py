@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import structlog
 
+from cti.console.messages import TYPE_NAMES, PbxState
+from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
-from cti.web.messages import TYPE_NAMES, PbxState
-from cti.web.notifier import ConsoleNotifier
 
 CTI = Path(__file__).resolve().parents[2] / "cti"
 LIVE_JS = CTI / "web" / "static" / "live.js"

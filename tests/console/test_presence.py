@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cti.runtime import Runtime
+from cti.app.runtime import Runtime
 from pbxsim import CallScript, PbxSim
 from tests.service.running import Served, messages
 from tests.service.test_screen_pop_calls import console, service, until_played  # noqa: F401  (fixture)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from sqlalchemy import update
 
-from cti.web.export import to_csv, to_xlsx
+from cti.export import to_csv, to_xlsx
 from journal import Journal
 from journal.models import Recording
 from tests.tools import needs_programs

@@ -18,9 +18,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
 from cti.web.keys import ATTACHMENTS_KEY
-from cti.web.notifier import ConsoleNotifier
 from journal import Actor, Journal, TicketFilter
 from journal.clock import utcnow
 from journal.enums import Role

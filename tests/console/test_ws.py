@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
-from cti.web.notifier import ConsoleNotifier
 
 from .conftest import Session
 

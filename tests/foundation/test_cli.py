@@ -14,7 +14,7 @@ def hotline(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     environ = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     environ |= {"HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/j.sqlite3",
                 "HOTLINE_SERVER_SECRET_KEY": TEST_SECRET_KEY, **env}
-    return subprocess.run([sys.executable, "-m", "cti.cli", *args], cwd=REPO, env=environ,
+    return subprocess.run([sys.executable, "-m", "cti.app.cli", *args], cwd=REPO, env=environ,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cti.cli import build_parser
+from cti.app.cli import build_parser
 from cti.settings import Settings
 from cti.web.app import MAX_UPLOAD
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.compose import outage_rules
+from cti.app.compose import outage_rules
 from cti.settings import SettingsError, load_settings
 from tests.conftest import TEST_SECRET_KEY
 

@@ -35,7 +35,7 @@ def test_the_demo_without_the_stand_in_says_what_to_do(tmp_path: Path) -> None:
     env |= {"HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/j.sqlite3", "HOTLINE_SERVER_PORT": "0",
             "HOTLINE_SERVER_DEMO": "true"}
     # A production install: importing pbxsim fails.
-    code = "import sys; sys.modules['pbxsim'] = None; from cti.cli import main; sys.exit(main(['run']))"
+    code = "import sys; sys.modules['pbxsim'] = None; from cti.app.cli import main; sys.exit(main(['run']))"
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2, r.stderr
     assert ("hotline: configuration error: setting 'ari.url' is missing and the Asterisk stand-in of the demo "

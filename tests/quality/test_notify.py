@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from cti.notify import StatusNotifier, WebhookChannel
+from cti.quality.notify import StatusNotifier, WebhookChannel
 from journal import Actor, Journal, NewTicket
 from journal.notifications import NotificationLog
 

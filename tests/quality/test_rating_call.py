@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from cti.feedback import AriFeedbackDialer, FeedbackScheduler
+from cti.quality.feedback import AriFeedbackDialer, FeedbackScheduler
 from ivr.ari import AriService
 from ivr.hotline import LineRouter, RatingLine
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, OutageDraft, SlaPolicy

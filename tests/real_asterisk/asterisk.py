@@ -282,7 +282,7 @@ def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None,
         "HOTLINE_LOGGING_FORMAT": "json", "HOTLINE_LOGGING_LEVEL": log_level,
     })
     log = open(root / "service.log", "ab")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, cwd=REPO)
     log.close()
     return proc

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cti.runtime import Runtime
+from cti.app.runtime import Runtime
 from cti.settings import Settings
 from tests.console.conftest import Session
 from tests.real_asterisk.asterisk import RealAsterisk, missing_reason

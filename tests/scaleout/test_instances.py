@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.instance import single_instance
+from cti.app.instance import single_instance
 from cti.settings import Settings, SettingsError
 from journal.migrate import upgrade
 from tests.conftest import REPO, TEST_SECRET_KEY
@@ -42,7 +42,7 @@ class Services:
     def start(self, name: str) -> tuple[subprocess.Popen[bytes], int]:
         port = _free_port()
         with (self.root / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "run", "--port", str(port)], cwd=REPO,
+            proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "run", "--port", str(port)], cwd=REPO,
                                     env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.procs.append(proc)
         return proc, port

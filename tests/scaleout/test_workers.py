@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cti.cli import build_parser, cmd_worker
-from cti.runtime import build_runtime
+from cti.app.cli import build_parser, cmd_worker
+from cti.app.runtime import build_runtime
 from cti.settings import Settings
 from journal import Actor, Journal, NewTicket
 from journal.models import TranscriptionJob
@@ -64,7 +64,7 @@ class Workers:
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         with (self.root / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "cti.cli", "worker", "--id", name, "--concurrency", "1", *args],
+            proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "worker", "--id", name, "--concurrency", "1", *args],
                                     cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         return proc

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from cti.console.hub import ConsoleHub
 from cti.settings import Settings
 from cti.web.app import create_app
-from cti.web.hub import ConsoleHub
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
 from tests.conftest import TEST_SECRET_KEY
 from tests.console.conftest import Session

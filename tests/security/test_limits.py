@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from cti.service import make_runner
+from cti.app.service import make_runner
 from cti.settings import Settings
 from tests.console.conftest import Session, Staff
 
@@ -37,7 +37,7 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def production(app: web.Application, settings: Settings, staff: Staff) -> AsyncIterator[Served]:
-    """The console served the way `hotline run` serves it (cti.service.make_runner)."""
+    """The console served the way `hotline run` serves it (cti.app.service.make_runner)."""
     runner = make_runner(app, settings)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -18,7 +18,7 @@ import structlog
 from aiohttp.test_utils import TestServer
 
 from cti import logs
-from cti.runtime import build_runtime
+from cti.app.runtime import build_runtime
 from cti.settings import Settings
 from cti.web import create_app
 from journal import Database, Journal, JournalConfig, SlaPolicy

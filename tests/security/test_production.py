@@ -15,9 +15,9 @@ import pytest
 import structlog
 
 from cti import cli, logs
-from cti.demo import DEMO_PASSWORD, seed
-from cti.runtime import build_runtime
-from cti.service import run_service
+from cti.app.demo import DEMO_PASSWORD, seed
+from cti.app.runtime import build_runtime
+from cti.app.service import run_service
 from cti.settings import DEFAULT_CONFIG, Settings, SettingsError, load_settings
 from cti.web.app import session_key
 from cti.web.sessions import derive_key

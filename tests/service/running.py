@@ -13,8 +13,8 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from cti.runtime import Runtime, compose
-from cti.service import make_runner
+from cti.app.runtime import Runtime, compose
+from cti.app.service import make_runner
 from cti.settings import Settings
 from ivr.prompts import PROMPTS_DIR
 from journal.migrate import upgrade

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.runtime import compose
+from cti.app.runtime import compose
 from cti.settings import Settings
 from ivr.ami import AmiClient
 from ivr.ari import AriService

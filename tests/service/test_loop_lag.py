@@ -9,7 +9,7 @@ from pathlib import Path
 
 import structlog
 
-from cti.demo import DEMO_PASSWORD
+from cti.app.demo import DEMO_PASSWORD
 from cti.settings import Settings
 from pbxsim import PbxSim
 from tests.console.conftest import Session

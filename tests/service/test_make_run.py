@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from cti.demo import DEMO_PASSWORD
+from cti.app.demo import DEMO_PASSWORD
 from ivr.voice import speak
 from tests.checkout import checkout
 from tests.tools import needs_programs, needs_voice
@@ -51,7 +51,7 @@ def borrowed_venv(venv: Path, code: Path) -> None:
     # Plain path lines: the editable-install hook in ``ours`` (pointing at this checkout) is not run.
     (site / "zz_hotline_test.pth").write_text(f"{code}\n{ours}\n")
     hotline = venv / "bin" / "hotline"
-    hotline.write_text(f"#!{venv}/bin/python\nimport sys\nfrom cti.cli import main\nsys.exit(main())\n")
+    hotline.write_text(f"#!{venv}/bin/python\nimport sys\nfrom cti.app.cli import main\nsys.exit(main())\n")
     hotline.chmod(0o755)
     os.utime(hotline)  # newer than pyproject.toml: make sees an installed venv
 

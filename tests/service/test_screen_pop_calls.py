@@ -13,9 +13,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cti.compose import build_journal
-from cti.demo import seed
-from cti.runtime import Runtime
+from cti.app.compose import build_journal
+from cti.app.demo import seed
+from cti.app.runtime import Runtime
 from cti.settings import Settings
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from cti.demo import DEMO_PASSWORD
-from cti.runtime import Runtime
+from cti.app.demo import DEMO_PASSWORD
+from cti.app.runtime import Runtime
 from pbxsim import PbxSim
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from cti.demo import DEMO_PASSWORD
-from cti.runtime import Runtime
-from cti.web.notifier import ConsoleNotifier
+from cti.app.demo import DEMO_PASSWORD
+from cti.app.runtime import Runtime
+from cti.console.notifier import ConsoleNotifier
+from cti.settings import Settings
 from journal import TicketFilter
 from journal.clock import utcnow
 from pbxsim import PbxSim
@@ -128,3 +129,31 @@ async def test_the_header_shows_the_pbx_state_in_both_states(training_service: t
         assert '<div id="pbx-banner" class="banner">' in html
     finally:
         await s1.close()
+
+
+async def test_the_training_library_is_read_from_the_configured_directory(tmp_path: Path) -> None:
+    """`[training] scenarios_dir` moves the library: the console offers what is there, not the
+    shipped one."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "gas-smell.toml").write_bytes((TRAINING_LIBRARY / "gas-smell.toml").read_bytes())
+
+    def configure(s: Settings) -> None:
+        s.training.scenarios_dir = str(library)
+        s.training.test_calls_dir = str(tmp_path / "test-calls")
+
+    sim = PbxSim(fast_sim_config(tmp_path))
+    await sim.start()
+    try:
+        async with running(service_settings(tmp_path, configure), standin=sim) as (_, served):
+            s1, ws1 = await console(served, "dispatcher1", DEMO_PASSWORD)
+            try:
+                status, body = await s1.api("GET", "/api/training/scenarios")
+                assert status == 200, body
+                assert isinstance(body, dict)
+                assert [s["id"] for s in body["scenarios"]] == ["gas-smell"]
+            finally:
+                await ws1.close()
+                await s1.close()
+    finally:
+        await sim.stop()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.demo import BUILDINGS, EXECUTOR_CATEGORIES
+from cti.app.demo import BUILDINGS, EXECUTOR_CATEGORIES
 from cti.training.scenarios import ScenarioError, load_library, parse
 from cti.training.scoring import Actual, score, total
 from journal import CATEGORIES

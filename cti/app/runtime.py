@@ -14,6 +14,20 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from cti.app import demo
+from cti.app.compose import build_journal
+from cti.console.hub import ConsoleHub
+from cti.console.notifier import ConsoleNotifier
+from cti.quality.notify import NotifyConfig
+from cti.quality.tasks import QualityTasks
+from cti.settings import Settings, SettingsError
+from cti.telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
+from cti.training import NoCalls, StandInCalls, TestCalls, TrainingService
+from cti.training.line import TrainingLine
+from cti.web.admin_voice import NOTIFY_SETTING, VOICE_KEY
+from cti.web.app import create_app
+from cti.web.keys import LOOP_LAG_KEY
+from cti.web.quality_keys import build_quality
 from ivr.ami import AmiClient, CallTracker, TrackerSync
 from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
@@ -27,21 +41,6 @@ from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
 from journal.clock import utcnow
-
-from . import demo
-from .compose import build_journal
-from .notify import NotifyConfig
-from .quality_tasks import QualityTasks
-from .settings import Settings, SettingsError
-from .telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
-from .training import NoCalls, StandInCalls, TestCalls, TrainingService
-from .training.line import TrainingLine
-from .web.admin_voice import NOTIFY_SETTING, VOICE_KEY
-from .web.app import create_app
-from .web.hub import ConsoleHub
-from .web.keys import LOOP_LAG_KEY
-from .web.notifier import ConsoleNotifier
-from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
 
@@ -207,8 +206,8 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
                           position_every_seconds=ring.queue_position_every_seconds,
                           # An outage is announced only once its own prompts are installed there.
                           outages=OutageLine(journal, settings.path(settings.voice.prompts_dir)))
-    test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path("var/test-calls"))
-    training = TrainingService(journal, test_calls, settings.path("config/training"))
+    test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path(settings.training.test_calls_dir))
+    training = TrainingService(journal, test_calls, settings.path(settings.training.scenarios_dir))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
     ari = AriService(ari_settings, LineRouter(hotline, {
         "executor": ExecutorLine(journal, changes=desk), "training": training_line,
@@ -240,9 +239,9 @@ async def _start_standin(settings: Settings) -> Any:
 
     from ivr.prompts import PROMPTS_DIR
 
-    config = SimConfig(recordings_dir=settings.path("var/pbxsim-recordings"),
+    config = SimConfig(recordings_dir=settings.path(settings.server.standin_recordings_dir),
                        ari_port=settings.server.standin_ari_port, ami_port=settings.server.standin_ami_port,
-                       control_token_file=settings.path("var/pbxsim-token"))
+                       control_token_file=settings.path(settings.server.standin_token_file))
     config.sounds.update(sounds_from_dir(PROMPTS_DIR, "hotline"))
     sim = PbxSim(config)
     await sim.start()

@@ -7,15 +7,14 @@ import contextlib
 
 import structlog
 
+from cti.periodic import Periodic
+from cti.quality.feedback import AriFeedbackDialer, FeedbackScheduler
+from cti.quality.notify import NotifyConfig, StatusNotifier, WebhookChannel
+from cti.settings import Settings
 from ivr.ari.client import AriClient
 from journal import Journal
 from journal.job_locks import JobLocks
 from journal.quality_suite import QualitySuite
-
-from .feedback import AriFeedbackDialer, FeedbackScheduler
-from .notify import NotifyConfig, StatusNotifier, WebhookChannel
-from .periodic import Periodic
-from .settings import Settings
 
 log = structlog.get_logger(__name__)
 

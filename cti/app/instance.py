@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .settings import Settings, SettingsError
+from cti.settings import Settings, SettingsError
 
 
 def sqlite_file(url: str) -> Path | None:

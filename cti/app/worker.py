@@ -15,11 +15,10 @@ from datetime import timedelta
 
 import structlog
 
+from cti.app.compose import build_journal
+from cti.settings import Settings, SettingsError
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.transcription import TranscriptionWorker
-
-from .compose import build_journal
-from .settings import Settings, SettingsError
 
 log = structlog.get_logger(__name__)
 

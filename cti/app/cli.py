@@ -14,16 +14,15 @@ from typing import Any
 
 import structlog
 
+from cti.app.compose import build_journal
+from cti.app.instance import single_instance
+from cti.logs import configure_logging
+from cti.settings import Settings, SettingsError, load_settings
 from journal import Actor, Journal, JournalError, Role
 from journal.clock import utcnow
 from journal.migrate import upgrade
 from journal.models import User
 from journal.passwords import password_problem
-
-from .compose import build_journal
-from .instance import single_instance
-from .logs import configure_logging
-from .settings import Settings, SettingsError, load_settings
 
 log = structlog.get_logger(__name__)
 
@@ -191,7 +190,7 @@ def _with_journal(args: argparse.Namespace, work: Callable[[Journal], Awaitable[
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Check or import a CSV/XLSX of buildings or residents: all rows or, with a bad row, none."""
-    from .tables import TableError, read_table
+    from cti.tables import TableError, read_table
 
     data = Path(args.file).read_bytes()
     try:
@@ -214,9 +213,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from cti.tables import write_table
     from journal.estate import building_row, resident_row
-
-    from .tables import write_table
 
     async def work(journal: Journal) -> int:
         if args.kind == "buildings":
@@ -282,7 +280,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .backup import BackupError, Places, backup
+    from cti.app.backup import BackupError, Places, backup
 
     settings = _settings(args)
     target = Path(args.output or f"hotline-backup-{utcnow():%Y%m%d-%H%M%S}.tar.gz")
@@ -297,7 +295,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .backup import BackupError, Places, restore
+    from cti.app.backup import BackupError, Places, restore
 
     settings = _settings(args)
     try:
@@ -323,7 +321,7 @@ def _version() -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .service import run_service
+    from cti.app.service import run_service
 
     settings = _settings(args)
     if args.host:
@@ -339,7 +337,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .worker import run_worker
+    from cti.app.worker import run_worker
 
     settings = _settings(args)
     upgrade(settings.database_url())

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cti.console import labels
 from ivr.nlu import CONFIDENT
 from journal import Journal
 from journal.addresses import format_address
 from journal.clock import utcnow
 from journal.lifecycle import allowed_from
 from journal.models import Attachment, Building, MissedCall, Recording, Ticket, TicketHistory, User
-
-from . import labels
 
 
 def is_guess(confidence: float | None) -> bool:

@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from cti.telephony.voice import VoiceMenu
 from journal import Actor, Journal, OutageDraft
 from journal.clock import utcnow
 from journal.enums import OUTAGE_STATE_LABELS, UTILITY_CATEGORY, UTILITY_LABELS, OutageState, Utility
 from journal.models import Outage, Ticket
 from journal.outages import TRANSITIONS, Suggestion
-
-from .voice import VoiceMenu
 
 log = structlog.get_logger(__name__)
 

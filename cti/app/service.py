@@ -10,11 +10,10 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from cti.app.demo import DEMO_PASSWORD
+from cti.app.runtime import compose
+from cti.settings import Settings
 from journal.redacted import redact_url
-
-from .demo import DEMO_PASSWORD
-from .runtime import compose
-from .settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -3,8 +3,6 @@ clicking "call back". Adapters only: they translate telephony events into hub me
 
 from __future__ import annotations
 
-import asyncio
-import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -12,18 +10,15 @@ from typing import Any
 
 import structlog
 
-from ivr.ami import AmiClient, CallTracker
-from ivr.ami.tracker import ExtensionCall
+from cti.console import serialize
+from cti.console.hub import ConsoleHub
+from cti.console.notifier import ConsoleNotifier
+from cti.telephony.tickets import optional_text, registered_message, ticket_card
+from ivr.ami import CallTracker
 from ivr.hotline import CallCard
-from journal import Journal, Role, TicketFilter
+from journal import Journal, Role
 from journal.clock import utcnow
-from journal.models import Ticket, User
 from journal.presence import presence_of_all, takes_calls
-
-from .web import labels, serialize
-from .web.hub import ConsoleHub
-from .web.messages import TicketRegistered
-from .web.notifier import ConsoleNotifier
 
 log = structlog.get_logger(__name__)
 
@@ -147,108 +142,3 @@ class ConsoleDesk:
         if latest.caller_name:
             known["known_name"] = latest.caller_name
         return known
-
-
-def registered_message(ticket: Ticket, lk: serialize.Lookups, call_id: str | None) -> TicketRegistered:
-    return TicketRegistered(
-        ticket_id=ticket.id, ticket_number=ticket.number, channel=ticket.channel,
-        emergency=ticket.priority == "emergency", call_id=call_id, caller_number=ticket.caller_phone,
-        caller_name=ticket.caller_name, category_label=lk.category(ticket.category),
-        address=lk.address(ticket.building_id, ticket.apartment, ticket.address_text),
-        due_at=ticket.next_due_at.isoformat() if ticket.next_due_at else None)
-
-
-def ticket_card(t: Ticket) -> dict[str, Any]:
-    return {
-        "ticket_id": t.id, "ticket_number": t.number, "category": t.category, "priority": t.priority,
-        "status": t.status, "due_at": t.next_due_at.isoformat() if t.next_due_at else None,
-        "address": t.address_text, "transcript": t.transcript, "transcript_status": t.transcript_status,
-        "suggested_category": t.suggested_category,
-    }
-
-
-class ConsoleTicketEvents:
-    """TicketEvents of the transcription worker: a transcript fills open cards live."""
-
-    def __init__(self, hub: ConsoleHub) -> None:
-        self.notify = ConsoleNotifier(hub)
-
-    async def transcript_ready(self, ticket: Ticket) -> None:
-        self.notify.ticket_updated(ticket.id, source="asr",
-                                   **{k: v for k, v in ticket_card(ticket).items() if k != "ticket_id"})
-
-    async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
-        self.notify.screen_pop(None, {**ticket_card(ticket), "emergency": True, "kind": "emergency_detected",
-                                   "reasons": [labels.EMERGENCY_REASON.get(r, r) for r in reasons],
-                                   "caller_number": ticket.caller_phone,
-                                   "caller_name": ticket.caller_name})
-
-
-class ExecutorCalls:
-    """An executor dials a dispatcher from the field: the dispatcher's phone rings outside our
-    Stasis app, the AMI tracker sees it, and their screen pops the executor's card."""
-
-    def __init__(self, journal: Journal, hub: ConsoleHub, *, staff_ttl: float = 30.0) -> None:
-        self.journal = journal
-        self.notify = ConsoleNotifier(hub)
-        self._tasks: set[Any] = set()
-        # Staff by extension, read at most every ``staff_ttl`` seconds (and again on a number it
-        # does not know): the card pops without waiting for the database.
-        self.staff_ttl = staff_ttl
-        self._staff: dict[str, User] = {}
-        self._staff_at = -math.inf
-
-    def on_ringing(self, call: ExtensionCall) -> None:
-        if call.direction != "in" or not call.peer_number:
-            return
-        task = asyncio.get_running_loop().create_task(self._pop(call))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _by_extension(self, *extensions: str) -> list[User | None]:
-        loop = asyncio.get_running_loop()
-        stale = loop.time() - self._staff_at > self.staff_ttl
-        if stale or any(e not in self._staff for e in extensions):
-            users = await self.journal.people.users()
-            self._staff = {u.extension: u for u in users if u.extension and u.is_active}
-            self._staff_at = loop.time()
-        return [self._staff.get(e) for e in extensions]
-
-    async def _pop(self, call: ExtensionCall) -> None:
-        try:
-            dispatcher, executor = await self._by_extension(call.extension, call.peer_number)
-            if dispatcher is None or dispatcher.role != Role.DISPATCHER or executor is None or executor.role != Role.EXECUTOR:
-                return
-            # The card pops at once; the executor's open tickets follow as its details.
-            self.notify.screen_pop(call.extension, {
-                "kind": "executor", "call_id": call.uniqueid, "caller_number": call.peer_number,
-                "caller_name": executor.full_name, "executor_id": executor.id, "executor_name": executor.full_name,
-            })
-            now = utcnow()
-            open_tickets = await self.journal.monitor.tickets(TicketFilter(executor_id=executor.id), now, limit=50)
-            self.notify.card_details(call.extension, call.uniqueid, {
-                "open_tickets": [{**ticket_card(t), "overdue": bool(t.next_due_at and t.next_due_at < now)}
-                                 for t in open_tickets]})
-            log.info("console.executor_pop", dispatcher=call.extension, executor=executor.login)
-        except Exception:
-            log.exception("console.executor_pop_failed", extension=call.extension)
-
-
-class AmiCallback:
-    """"Call back" from a card: ring the dispatcher's phone, then the resident (AMI Originate,
-    never awaited on the path that reads events)."""
-
-    def __init__(self, ami: AmiClient, *, context: str = "callback", endpoint: str = "Local/{ext}@dispatchers") -> None:
-        self.ami = ami
-        self.context = context
-        self.endpoint = endpoint  # the dispatcher's phone, as the voice menu rings it
-
-    async def __call__(self, dispatcher_extension: str, resident_number: str) -> None:
-        handle = self.ami.originate(self.endpoint.format(ext=dispatcher_extension), context=self.context,
-                                    exten=resident_number,
-                                    caller_id=f'"АДС" <{resident_number}>', timeout_ms=30000)
-        log.info("console.callback_originated", extension=dispatcher_extension, action_id=handle.action_id)
-
-
-def optional_text(value: object) -> str | None:
-    return None if value is None else str(value)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from cti.settings import Settings, SettingsError
 from journal import Database, InvalidValue, Journal, JournalConfig, OutageRules, SlaPolicy
 from journal.schedule import parse_hhmm
-
-from .settings import Settings, SettingsError
 
 
 def journal_config(settings: Settings) -> JournalConfig:

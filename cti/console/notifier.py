@@ -13,8 +13,8 @@ from typing import Any
 
 import structlog
 
-from .hub import ALL, DISPATCHERS, ConsoleHub
-from .messages import (
+from cti.console.hub import ALL, DISPATCHERS, ConsoleHub
+from cti.console.messages import (
     CALL_INFO,
     CallState,
     CardDetails,

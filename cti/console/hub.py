@@ -22,9 +22,8 @@ from typing import Any, Protocol
 
 import structlog
 
+from cti.console.messages import CallState, ConsoleMessage, Hello, PbxState, Resync, ScreenPop, TicketRegistered
 from journal import Role
-
-from .messages import CallState, ConsoleMessage, Hello, PbxState, Resync, ScreenPop, TicketRegistered
 
 log = structlog.get_logger(__name__)
 

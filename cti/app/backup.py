@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from .settings import Settings
+from cti.settings import Settings
 
 MANIFEST = "manifest.json"
 SQLITE_NAME = "journal.sqlite3"
