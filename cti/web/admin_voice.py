@@ -15,7 +15,7 @@ from cti.web.admin_api import actor
 from cti.web.auth import require
 from cti.web.errors import BadRequest
 from cti.web.keys import JOURNAL_KEY
-from cti.web.params import form_body, json_body, opt_bool, opt_str, req_str
+from cti.web.params import json_body, opt_bool, opt_str, req_str, uploaded_file
 from cti.web.render import render
 from cti.web.spec import BOOL, NINT, NSTR, STR, Op, Param, array, obj
 
@@ -46,16 +46,8 @@ async def set_prompt_text(request: web.Request) -> web.Response:
 
 async def upload_prompt(request: web.Request) -> web.Response:
     name = _name(request)
-    if not request.content_type.startswith("multipart/"):
-        raise BadRequest("Запись отправляется формой multipart/form-data (поле «file»)")
-    form = await form_body(request)
-    upload = form.get("file")
-    if upload is None or not hasattr(upload, "file"):
-        raise BadRequest("Выберите звуковой файл")
-    data = upload.file.read(MAX_RECORDING + 1)
-    if len(data) > MAX_RECORDING:
-        raise BadRequest("Файл больше 5 МБ")
-    converted = await request.app[VOICE_KEY].set_recording(actor(request), name, data, str(upload.filename or ""))
+    data, filename, _ = await uploaded_file(request, what="Запись", choose="Выберите звуковой файл", max_bytes=MAX_RECORDING)
+    converted = await request.app[VOICE_KEY].set_recording(actor(request), name, data, filename)
     return web.json_response({"status": "ok", "converted": converted})
 
 

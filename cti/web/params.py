@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -83,6 +83,28 @@ async def form_body(request: web.Request) -> Any:
         raise  # e.g. 413, too large
     except Exception:
         raise BadRequest("Неверный формат формы") from None
+
+
+class Upload(NamedTuple):
+    data: bytes
+    filename: str
+    form: Any  # the whole form, for the fields posted beside the file
+
+
+async def uploaded_file(request: web.Request, *, what: str, choose: str, max_bytes: int) -> Upload:
+    """The bytes and name of the file posted in the multipart field «file»: ``what`` names it in
+    the error when the form is not multipart («Файл», «Запись»), ``choose`` asks for one when
+    none came, and a file over ``max_bytes`` is refused with its limit in MB."""
+    if not request.content_type.startswith("multipart/"):
+        raise BadRequest(f"{what} отправляется формой multipart/form-data (поле «file»)")
+    form = await form_body(request)
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "file"):
+        raise BadRequest(choose)
+    data = upload.file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise BadRequest(f"Файл больше {max_bytes // (1024 * 1024)} МБ")
+    return Upload(data, str(upload.filename or ""), form)
 
 
 def opt_int(data: dict[str, Any], key: str) -> int | None:

@@ -23,6 +23,7 @@ from ivr.flow.commands import (
     StopMusicOnHold,
     StopPlayback,
 )
+from ivr.flow.media import prompt
 from ivr.flow.state import State, Step, Transition
 
 
@@ -36,6 +37,15 @@ def play(state: State, media: tuple[str, ...], step: Step) -> Transition:
     playback_id = f"{state.call_id}:play:{seq}"
     state = replace(state, seq=seq, playback_id=playback_id, step=step)
     return state, [Play(media, playback_id)]
+
+
+def enter_menu(state: State, step: Step, *, noted: str, intro: tuple[str, ...], menu: tuple[str, ...],
+               retry: str | None) -> Transition:
+    """Enter a menu. The first time: note it in the history, count failures from zero and play
+    ``intro`` before the ``menu``; a retry (no or a wrong key) plays the ``retry`` prompt first."""
+    if retry is None:
+        return play(note(replace(state, failures=0), noted), (*intro, *menu), step)
+    return play(state, (prompt(retry), *menu), step)
 
 
 def start_timer(state: State, seconds: float) -> Transition:

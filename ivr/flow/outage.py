@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ivr.flow.actions import drop, end_with, finish, note, play, quiet, start_timer
+from ivr.flow.actions import drop, end_with, enter_menu, finish, note, play, quiet, start_timer
 from ivr.flow.commands import CountOutageCaller, DispatcherReason, Outcome
 from ivr.flow.config import FlowConfig
 from ivr.flow.events import Dtmf, Event, OutageNotice, PlaybackDone, Restoration, TicketRegistered, Timeout
@@ -60,12 +60,8 @@ def announce_or_menu(state: State, config: FlowConfig) -> Transition:
 def enter_outage_menu(state: State, config: FlowConfig, retry: str | None = None) -> Transition:
     notice = state.outage
     assert notice is not None
-    if retry is None:
-        state = note(replace(state, failures=0), f"outage:{notice.outage_id}")
-        media = (*announcement_media(notice), prompt("outage-menu"))
-    else:
-        media = (prompt(retry), prompt("outage-menu"))
-    return play(state, media, Step.OUTAGE_MENU)
+    return enter_menu(state, Step.OUTAGE_MENU, noted=f"outage:{notice.outage_id}", intro=announcement_media(notice),
+                      menu=(prompt("outage-menu"),), retry=retry)
 
 
 def enter_outage_offer(state: State, config: FlowConfig) -> Transition:

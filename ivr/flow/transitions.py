@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ivr.flow.actions import end_with, missed, note, play, start_timer
+from ivr.flow.actions import end_with, enter_menu, missed, note, play, start_timer
 from ivr.flow.choices import Priority
 from ivr.flow.commands import (
     Answer,
@@ -69,28 +69,15 @@ def after_greeting(state: State, config: FlowConfig) -> Transition:
 def enter_open_ticket_menu(state: State, config: FlowConfig, retry: str | None = None) -> Transition:
     ticket = state.open_ticket
     assert ticket is not None
-    if retry is None:
-        state = note(replace(state, failures=0), f"open_ticket:{ticket.number}")
-        media: tuple[str, ...] = (
-            prompt("open-ticket"),
-            digits(ticket.number),
-            prompt("ticket-status"),
-            status_prompt(ticket.status),
-            prompt("open-ticket-menu"),
-        )
-    else:
-        media = (prompt(retry), prompt("open-ticket-menu"))
-    return play(state, media, Step.OPEN_TICKET_MENU)
+    intro = (prompt("open-ticket"), digits(ticket.number), prompt("ticket-status"), status_prompt(ticket.status))
+    return enter_menu(state, Step.OPEN_TICKET_MENU, noted=f"open_ticket:{ticket.number}", intro=intro,
+                      menu=(prompt("open-ticket-menu"),), retry=retry)
 
 
 def enter_category_menu(state: State, config: FlowConfig, retry: str | None = None) -> Transition:
     hint = (prompt("speech-hint"),) if config.speech_enabled else ()
-    if retry is None:
-        state = note(replace(state, failures=0), "category_menu")
-        media = (*hint, prompt("category-menu"))
-    else:
-        media = (prompt(retry), *hint, prompt("category-menu"))
-    return play(state, media, Step.CATEGORY_MENU)
+    return enter_menu(state, Step.CATEGORY_MENU, noted="category_menu", intro=(),
+                      menu=(*hint, prompt("category-menu")), retry=retry)
 
 
 def menu_failed(state: State, config: FlowConfig, retry: str) -> Transition:

@@ -65,6 +65,9 @@ class DispatcherRinger:
         self.conversation: str | None = None  # the live recording of the bridged conversation
         self.conversation_error: str | None = None
         self.waiter: Waiter | None = None
+        # When the caller first joined the queue (ISO, UTC): a second turn in the queue (a
+        # dispatcher who hung up early) keeps it, so the console shows the whole wait.
+        self.waiting_since: str | None = None
 
     # -- Legs (for the translation unit) ---------------------------------------------------
     def is_leg(self, channel_id: str) -> bool:
@@ -96,7 +99,8 @@ class DispatcherRinger:
         deadline = loop.time() + cmd.ring_seconds
         card = self.card(cmd)
         self.waiter = waiter = self.queue.join(self.call.channel_id, cmd.emergency)
-        waiting = {"emergency": cmd.emergency, "waiting_since": utcnow().isoformat()}
+        self.waiting_since = self.waiting_since or utcnow().isoformat()
+        waiting = {"emergency": cmd.emergency, "waiting_since": self.waiting_since}
         await self.state("waiting", **waiting, position=self.queue.position(waiter))
         teller = asyncio.create_task(self._tell_position(waiter, waiting), name=f"position-{self.call.channel_id}")
         try:

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -17,6 +18,7 @@ from cti.settings import Settings
 from cti.web import ConsoleHub, create_app
 from cti.web.throttle import LoginThrottle
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy
+from tests.browser import chromium
 from tests.conftest import TEST_SECRET_KEY
 
 PASSWORD = "password1"
@@ -177,3 +179,10 @@ async def make_ticket(journal: Journal, *, executor_id: int | None = None, **kw:
     if executor_id is not None:
         await journal.tickets.assign(reg.ticket.id, executor_id, Actor("Петрова", None))
     return reg.ticket.id
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A test's own Debian Chromium (each console in a context of its own: its own cookies)."""
+    async with chromium() as b:
+        yield b

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from journal import Journal
 from journal.clock import utcnow
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_page, login, needs_browser
 
 from .conftest import PASSWORD, Staff
 from .test_admin_import import BAD_BUILDINGS, RESIDENT_HEADER, buildings_csv
@@ -111,7 +111,7 @@ async def test_an_admin_sets_up_an_executor_in_chromium(server: TestServer, web_
 
 async def test_an_admin_imports_buildings_and_residents_in_chromium(server: TestServer, web_journal: Journal,
                                                                     tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     base = f"http://{server.host}:{server.port}"
     bad, _ = buildings_csv(300, BAD_BUILDINGS)
@@ -122,65 +122,58 @@ async def test_an_admin_imports_buildings_and_residents_in_chromium(server: Test
     residents[51] = "79160000001;Повтор;Ленина;1;;1;"
     (tmp_path / "жители.csv").write_text("\n".join(residents), encoding="utf-8")
     ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await login(page, base, "admin", PASSWORD, lands_on="/console")
-            await page.goto(f"{base}/admin/buildings")
-            box = page.locator('.import[data-kind="buildings"]')
-            apply = box.locator('[data-admin="import-apply"]')
+    async with chromium_page() as (page, errors):
+        await login(page, base, "admin", PASSWORD, lands_on="/console")
+        await page.goto(f"{base}/admin/buildings")
+        box = page.locator('.import[data-kind="buildings"]')
+        apply = box.locator('[data-admin="import-apply"]')
 
-            await box.locator('input[type="file"]').set_input_files(str(tmp_path / "дома-с-ошибками.csv"))
-            await box.locator('button[name="check"]').click()
-            await expect(box.locator(".summary")).to_contain_text("Импорт невозможен: строк 300", timeout=10000)
-            await expect(box.locator("table.errors tbody tr")).to_have_count(5)
-            await expect(box.locator("table.errors")).to_contain_text("не число: «девять»")
-            await expect(box.locator("table.errors tbody tr").first).to_contain_text("19")
-            await expect(apply).to_be_disabled()
-            await page.screenshot(path=str(ARTIFACTS / "admin-import-errors.png"), full_page=True)
-            assert await web_journal.estate.buildings() == []
+        await box.locator('input[type="file"]').set_input_files(str(tmp_path / "дома-с-ошибками.csv"))
+        await box.locator('button[name="check"]').click()
+        await expect(box.locator(".summary")).to_contain_text("Импорт невозможен: строк 300", timeout=10000)
+        await expect(box.locator("table.errors tbody tr")).to_have_count(5)
+        await expect(box.locator("table.errors")).to_contain_text("не число: «девять»")
+        await expect(box.locator("table.errors tbody tr").first).to_contain_text("19")
+        await expect(apply).to_be_disabled()
+        await page.screenshot(path=str(ARTIFACTS / "admin-import-errors.png"), full_page=True)
+        assert await web_journal.estate.buildings() == []
 
-            await box.locator('input[type="file"]').set_input_files(str(tmp_path / "дома.csv"))
-            await box.locator('button[name="check"]').click()
-            await expect(box.locator(".summary")).to_contain_text("Проверено: строк 295, новых 295", timeout=10000)
-            await expect(box.locator("table.preview tbody tr")).to_have_count(20)
-            await expect(box.locator("table.preview thead")).to_contain_text("УлицаТип улицыДомКорпус")
-            await expect(apply).to_be_enabled()
-            await apply.click()
-            await expect(box.locator(".summary")).to_contain_text("Импортировано", timeout=10000)
-            await page.wait_for_load_state()
-            await expect(page.locator("h1")).to_contain_text("(295)", timeout=10000)
-            await expect(page.locator("#buildings")).to_contain_text("проспект Мира, д. 1")
-            # A building corrected by hand: its row's form, saved in place.
-            cell = page.locator("td", has_text=re.compile(r"^проспект Мира, д\. 1$"))
-            row = page.locator("#buildings tr").filter(has=cell)
-            await row.locator('[data-admin="edit-row"]').click()
-            edit = page.locator("#new-building")
-            await expect(edit.locator('[name="street"]')).to_have_value("мира")
-            await edit.locator('[name="floors"]').fill("12")
-            await expect(page.locator("#building-form-title")).to_have_text("Дом: проспект Мира, д. 1")
-            await edit.locator('button[type="submit"]').click()
-            # Saved, the page reloads with the add form again and the new value in the row.
-            await expect(page.locator("#building-form-title")).to_have_text("Новый дом", timeout=5000)
-            await expect(row.locator("td").nth(2)).to_have_text("12")
-            mira = next(b for b in await web_journal.estate.buildings() if b.street == "мира" and b.house == "1")
-            assert mira.floors == 12
+        await box.locator('input[type="file"]').set_input_files(str(tmp_path / "дома.csv"))
+        await box.locator('button[name="check"]').click()
+        await expect(box.locator(".summary")).to_contain_text("Проверено: строк 295, новых 295", timeout=10000)
+        await expect(box.locator("table.preview tbody tr")).to_have_count(20)
+        await expect(box.locator("table.preview thead")).to_contain_text("УлицаТип улицыДомКорпус")
+        await expect(apply).to_be_enabled()
+        await apply.click()
+        await expect(box.locator(".summary")).to_contain_text("Импортировано", timeout=10000)
+        await page.wait_for_load_state()
+        await expect(page.locator("h1")).to_contain_text("(295)", timeout=10000)
+        await expect(page.locator("#buildings")).to_contain_text("проспект Мира, д. 1")
+        # A building corrected by hand: its row's form, saved in place.
+        cell = page.locator("td", has_text=re.compile(r"^проспект Мира, д\. 1$"))
+        row = page.locator("#buildings tr").filter(has=cell)
+        await row.locator('[data-admin="edit-row"]').click()
+        edit = page.locator("#new-building")
+        await expect(edit.locator('[name="street"]')).to_have_value("мира")
+        await edit.locator('[name="floors"]').fill("12")
+        await expect(page.locator("#building-form-title")).to_have_text("Дом: проспект Мира, д. 1")
+        await edit.locator('button[type="submit"]').click()
+        # Saved, the page reloads with the add form again and the new value in the row.
+        await expect(page.locator("#building-form-title")).to_have_text("Новый дом", timeout=5000)
+        await expect(row.locator("td").nth(2)).to_have_text("12")
+        mira = next(b for b in await web_journal.estate.buildings() if b.street == "мира" and b.house == "1")
+        assert mira.floors == 12
 
-            await page.goto(f"{base}/admin/residents")
-            box = page.locator('.import[data-kind="residents"]')
-            await box.locator('input[type="file"]').set_input_files(str(tmp_path / "жители.csv"))
-            await box.locator('button[name="check"]').click()
-            await expect(box.locator("table.errors tbody tr")).to_have_count(1, timeout=10000)
-            await expect(box.locator("table.errors")).to_contain_text("этот телефон уже есть в строке 3")
-            async with page.expect_download() as download:
-                await page.click('a[href="/api/admin/export/residents.csv"]')
-            assert (await (await download.value).path()).read_bytes().startswith("\ufeffТелефон".encode())
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(f"{base}/admin/residents")
+        box = page.locator('.import[data-kind="residents"]')
+        await box.locator('input[type="file"]').set_input_files(str(tmp_path / "жители.csv"))
+        await box.locator('button[name="check"]').click()
+        await expect(box.locator("table.errors tbody tr")).to_have_count(1, timeout=10000)
+        await expect(box.locator("table.errors")).to_contain_text("этот телефон уже есть в строке 3")
+        async with page.expect_download() as download:
+            await page.click('a[href="/api/admin/export/residents.csv"]')
+        assert (await (await download.value).path()).read_bytes().startswith("\ufeffТелефон".encode())
+        assert errors == []
     assert len(await web_journal.estate.buildings()) == 295
     assert await web_journal.estate.residents() == []
 

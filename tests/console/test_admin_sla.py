@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy, TicketFilter
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
 
 from .conftest import PASSWORD, Session
 
@@ -81,46 +81,39 @@ async def test_a_new_version_applies_to_new_tickets_only(browser_session: MakeSe
 @needs_browser
 @pytest.mark.slow
 async def test_the_deadlines_page_in_chromium(server: TestServer, web_journal: Journal) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     base = f"http://{server.host}:{server.port}"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await login(page, base, "admin", PASSWORD, lands_on="/console")
-            await page.goto(f"{base}/admin/sla")
-            form = page.locator("#sla-preview")
-            await form.locator('[name="category"]').select_option("sewer")
-            await form.locator('[name="problem"]').select_option("sewer_blockage")
-            await form.locator('[name="at"]').fill("2026-12-01T22:30")
-            await form.locator('button[type="submit"]').click()
-            result = page.locator("#sla-preview-result")
-            await expect(result).to_have_text("«Засор канализации», поступившая 01.12.2026 22:30: устранить до "
-                                              "02.12.2026 00:30 (норматив «Засор канализационного трубопровода — "
-                                              "2 часа»)", timeout=5000)
+    async with chromium_page() as (page, errors):
+        await login(page, base, "admin", PASSWORD, lands_on="/console")
+        await page.goto(f"{base}/admin/sla")
+        form = page.locator("#sla-preview")
+        await form.locator('[name="category"]').select_option("sewer")
+        await form.locator('[name="problem"]').select_option("sewer_blockage")
+        await form.locator('[name="at"]').fill("2026-12-01T22:30")
+        await form.locator('button[type="submit"]').click()
+        result = page.locator("#sla-preview-result")
+        await expect(result).to_have_text("«Засор канализации», поступившая 01.12.2026 22:30: устранить до "
+                                          "02.12.2026 00:30 (норматив «Засор канализационного трубопровода — "
+                                          "2 часа»)", timeout=5000)
 
-            editor = page.locator('#sla-edit [name="text"]')
-            text = await editor.input_value()
-            await editor.fill(text.replace(SEWER_RULE, SEWER_RULE.replace('"2h"', '"два часа"')))
-            await page.click('[data-admin="sla-check"]')
-            await expect(page.locator("#sla-edit .msg")).to_contain_text("Ошибка в правилах", timeout=5000)
-            await editor.fill(text.replace(SEWER_RULE, SEWER_1H))
-            await page.click('[data-admin="sla-check"]')
-            await expect(page.locator("#sla-edit .msg")).to_contain_text("Ошибок нет", timeout=5000)
-            # The draft's deadline before saving it.
-            await form.locator('[name="draft"]').check()
-            await form.locator('button[type="submit"]').click()
-            await expect(result).to_contain_text("устранить до 01.12.2026 23:30", timeout=5000)
-            await page.fill('#sla-edit [name="comment"]', "засоры — час")
-            await page.click('#sla-edit button[type="submit"]')
-            await expect(page.locator("#sla-versions")).to_contain_text("засоры — час", timeout=5000)
-            await expect(page.locator("#sla-rules")).to_contain_text("1 час")
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "admin-sla.png"), full_page=True)
-            assert errors == []
-        finally:
-            await browser.close()
+        editor = page.locator('#sla-edit [name="text"]')
+        text = await editor.input_value()
+        await editor.fill(text.replace(SEWER_RULE, SEWER_RULE.replace('"2h"', '"два часа"')))
+        await page.click('[data-admin="sla-check"]')
+        await expect(page.locator("#sla-edit .msg")).to_contain_text("Ошибка в правилах", timeout=5000)
+        await editor.fill(text.replace(SEWER_RULE, SEWER_1H))
+        await page.click('[data-admin="sla-check"]')
+        await expect(page.locator("#sla-edit .msg")).to_contain_text("Ошибок нет", timeout=5000)
+        # The draft's deadline before saving it.
+        await form.locator('[name="draft"]').check()
+        await form.locator('button[type="submit"]').click()
+        await expect(result).to_contain_text("устранить до 01.12.2026 23:30", timeout=5000)
+        await page.fill('#sla-edit [name="comment"]', "засоры — час")
+        await page.click('#sla-edit button[type="submit"]')
+        await expect(page.locator("#sla-versions")).to_contain_text("засоры — час", timeout=5000)
+        await expect(page.locator("#sla-rules")).to_contain_text("1 час")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "admin-sla.png"), full_page=True)
+        assert errors == []
     assert web_journal.sla.version == 1

@@ -182,55 +182,48 @@ async def test_webhook_set_live_with_a_test_send(browser_session: MakeSession, a
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
 async def test_voice_and_notifications_pages_in_chromium(server: TestServer, settings: Settings,
                                                          hook: tuple[str, list[Any]]) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login
+    from tests.browser import ARTIFACTS, chromium_page, login
 
     from .conftest import PASSWORD
 
     url, received = hook
     base = f"http://{server.host}:{server.port}"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await login(page, base, "admin", PASSWORD, lands_on="/console")
-            await page.goto(f"{base}/admin/voice")
-            section = page.locator('.prompt[data-name="announcement"]')
-            await section.locator("textarea").fill("Внимание! Завтра с десяти до четырнадцати часов отключат "
-                                                  "горячую воду в доме пять по улице Ленина.")
-            await section.locator('.prompt-text button[type="submit"]').click()
-            await expect(section.locator(".prompt-text .msg")).to_have_text("Озвучено и поставлено", timeout=20000)
-            assert wav_format((Path(settings.voice.prompts_dir) / "announcement.wav").read_bytes())[:3] == (8000, 2, 1)
-            # The preview plays what was installed.
-            src = await section.locator("audio").get_attribute("src")
-            assert src and src.startswith("/api/admin/voice/prompts/announcement.wav")
-            response = await page.request.get(f"{base}{src}")
-            assert response.status == 200 and (await response.body())[:4] == b"RIFF"
+    async with chromium_page() as (page, errors):
+        await login(page, base, "admin", PASSWORD, lands_on="/console")
+        await page.goto(f"{base}/admin/voice")
+        section = page.locator('.prompt[data-name="announcement"]')
+        await section.locator("textarea").fill("Внимание! Завтра с десяти до четырнадцати часов отключат "
+                                              "горячую воду в доме пять по улице Ленина.")
+        await section.locator('.prompt-text button[type="submit"]').click()
+        await expect(section.locator(".prompt-text .msg")).to_have_text("Озвучено и поставлено", timeout=20000)
+        assert wav_format((Path(settings.voice.prompts_dir) / "announcement.wav").read_bytes())[:3] == (8000, 2, 1)
+        # The preview plays what was installed.
+        src = await section.locator("audio").get_attribute("src")
+        assert src and src.startswith("/api/admin/voice/prompts/announcement.wav")
+        response = await page.request.get(f"{base}{src}")
+        assert response.status == 200 and (await response.body())[:4] == b"RIFF"
 
-            greeting = page.locator("#greeting")
-            await greeting.locator('[name="announcement"]').check()
-            await greeting.locator('button[type="submit"]').click()
-            await expect(page.locator("#voice-plan")).to_have_text(
-                "welcome → announcement → call-recorded → gas-warning", timeout=5000)
+        greeting = page.locator("#greeting")
+        await greeting.locator('[name="announcement"]').check()
+        await greeting.locator('button[type="submit"]').click()
+        await expect(page.locator("#voice-plan")).to_have_text(
+            "welcome → announcement → call-recorded → gas-warning", timeout=5000)
 
-            await page.goto(f"{base}/admin/notify")
-            form = page.locator("#webhook")
-            await form.locator('[name="url"]').fill(url)
-            await form.locator('input[name="event"][value="assigned"]').uncheck()
-            await form.locator('button[type="submit"]').click()
-            await expect(form.locator(".msg")).to_have_text("Сохранено", timeout=5000)
-            await page.click('[data-admin="webhook-test"]')
-            await expect(page.locator("#webhook-answer")).to_have_text("Доставлено: HTTP 200\nпринято, id 17",
-                                                                       timeout=5000)
-            await page.reload()
-            await expect(page.locator('input[name="event"][value="assigned"]')).not_to_be_checked()
-            await expect(page.locator('[name="url"]')).to_have_value(url)
-            ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=str(ARTIFACTS / "admin-notify.png"), full_page=True)
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(f"{base}/admin/notify")
+        form = page.locator("#webhook")
+        await form.locator('[name="url"]').fill(url)
+        await form.locator('input[name="event"][value="assigned"]').uncheck()
+        await form.locator('button[type="submit"]').click()
+        await expect(form.locator(".msg")).to_have_text("Сохранено", timeout=5000)
+        await page.click('[data-admin="webhook-test"]')
+        await expect(page.locator("#webhook-answer")).to_have_text("Доставлено: HTTP 200\nпринято, id 17",
+                                                                   timeout=5000)
+        await page.reload()
+        await expect(page.locator('input[name="event"][value="assigned"]')).not_to_be_checked()
+        await expect(page.locator('[name="url"]')).to_have_value(url)
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "admin-notify.png"), full_page=True)
+        assert errors == []
     assert [m["event"] for m in received] == ["test"]

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
 from journal import Journal
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
 
 from .conftest import PASSWORD, Session, Staff, make_ticket
 
@@ -23,7 +23,7 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
     server: TestServer, hub: ConsoleHub, web_journal: Journal, staff: Staff,
     browser_session: Callable[[str], Awaitable[Session]],
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     b = await web_journal.people.add_building("Ленина", "5", street_type="улица")
     for i in range(9):
@@ -40,84 +40,77 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
     base = f"http://{server.host}:{server.port}"
     ARTIFACTS.mkdir(exist_ok=True)
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await login(page, base, "petrova", PASSWORD, lands_on="/console")
-            await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+    async with chromium_page() as (page, errors):
+        await login(page, base, "petrova", PASSWORD, lands_on="/console")
+        await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
 
-            ConsoleNotifier(hub).pbx_state(True)
-            ConsoleNotifier(hub).call_state("1795433765.3", "answered", caller_number="79161234567", caller_name="Иванова", extension="101")
-            ConsoleNotifier(hub).call_state("1795433766.4", "ivr", caller_number="79035550101")
-            ticket = await web_journal.tickets.get(ticket_id)
-            ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "ticket_id": ticket_id, "ticket_number": ticket.number,
-                                   "caller_number": "79161234567", "priority": ticket.priority})
-            # The same call answered: the same card, not a second one.
-            ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "stage": "answered", "caller_number": "79161234567",
-                                   "address": None})
-            card = page.locator(".card").first
-            await expect(page.locator(".card")).to_have_count(1)
-            await expect(page.locator(".card.emergency .emergency-note")).to_be_visible()
-            await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {ticket.number}", timeout=5000)
-            await expect(card.locator('[data-f="address"]')).to_have_text("улица Ленина, д. 5, кв. 12")
-            await expect(card.locator('[data-f="caller_name"]')).to_have_text("Иванова <b>М.</b>")
-            await expect(card.locator(".groups li.mass")).to_contain_text("обращений: Прорыв трубы, затопление")
-            await expect(card.locator(".history-list")).to_contain_text((await web_journal.tickets.get(previous)).number)
-            await expect(card.locator("audio")).to_have_attribute("src", f"/recordings/{rec.id}")
+        ConsoleNotifier(hub).pbx_state(True)
+        ConsoleNotifier(hub).call_state("1795433765.3", "answered", caller_number="79161234567", caller_name="Иванова", extension="101")
+        ConsoleNotifier(hub).call_state("1795433766.4", "ivr", caller_number="79035550101")
+        ticket = await web_journal.tickets.get(ticket_id)
+        ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "ticket_id": ticket_id, "ticket_number": ticket.number,
+                               "caller_number": "79161234567", "priority": ticket.priority})
+        # The same call answered: the same card, not a second one.
+        ConsoleNotifier(hub).screen_pop("101", {"call_id": "1795433765.3", "stage": "answered", "caller_number": "79161234567",
+                               "address": None})
+        card = page.locator(".card").first
+        await expect(page.locator(".card")).to_have_count(1)
+        await expect(page.locator(".card.emergency .emergency-note")).to_be_visible()
+        await expect(card.locator('[data-f="number"]')).to_have_text(f"Заявка № {ticket.number}", timeout=5000)
+        await expect(card.locator('[data-f="address"]')).to_have_text("улица Ленина, д. 5, кв. 12")
+        await expect(card.locator('[data-f="caller_name"]')).to_have_text("Иванова <b>М.</b>")
+        await expect(card.locator(".groups li.mass")).to_contain_text("обращений: Прорыв трубы, затопление")
+        await expect(card.locator(".history-list")).to_contain_text((await web_journal.tickets.get(previous)).number)
+        await expect(card.locator("audio")).to_have_attribute("src", f"/recordings/{rec.id}")
 
-            # The transcript arrives later: the journal gets it, then a message tells the consoles.
-            said = "У меня в ванной прорвало трубу, заливает соседей"
-            await web_journal.tickets.set_transcript(ticket_id, text=said, status="done")
-            ConsoleNotifier(hub).ticket_updated(ticket_id, transcript=said)
-            await expect(card.locator('[data-f="transcript"]')).to_have_text(said, timeout=5000)
-            # What the words say, read with little confidence, shows as a guess.
-            from journal.models import Ticket
+        # The transcript arrives later: the journal gets it, then a message tells the consoles.
+        said = "У меня в ванной прорвало трубу, заливает соседей"
+        await web_journal.tickets.set_transcript(ticket_id, text=said, status="done")
+        ConsoleNotifier(hub).ticket_updated(ticket_id, transcript=said)
+        await expect(card.locator('[data-f="transcript"]')).to_have_text(said, timeout=5000)
+        # What the words say, read with little confidence, shows as a guess.
+        from journal.models import Ticket
 
-            async with web_journal.db.write() as sess:
-                row = await sess.get(Ticket, ticket_id)
-                assert row is not None
-                row.suggested_category, row.suggested_category_confidence = "sewer", 0.42
-            ConsoleNotifier(hub).ticket_updated(ticket_id, suggested_category="sewer")
-            await expect(card.locator('[data-f="suggested"]')).to_contain_text("возможно, ", timeout=5000)
-            await expect(card.locator('[data-f="suggested"]')).to_contain_text("? (не уверено)")
+        async with web_journal.db.write() as sess:
+            row = await sess.get(Ticket, ticket_id)
+            assert row is not None
+            row.suggested_category, row.suggested_category_confidence = "sewer", 0.42
+        ConsoleNotifier(hub).ticket_updated(ticket_id, suggested_category="sewer")
+        await expect(card.locator('[data-f="suggested"]')).to_contain_text("возможно, ", timeout=5000)
+        await expect(card.locator('[data-f="suggested"]')).to_contain_text("? (не уверено)")
 
-            await card.locator('select[name="executor_id"]').select_option(str(staff["sidorov"]))
-            await card.locator('[data-act="assign"]').click()
-            await expect(card.locator(".msg")).to_have_text("Исполнитель назначен", timeout=5000)
-            await expect(card.locator('[data-f="executor_name"]')).to_have_text("Сидоров А. В.")
-            await expect(card.locator('[data-f="transcript"]')).to_have_text(said)
-            await expect(card.locator('[data-act="accept"]')).to_be_hidden()
-            await asyncio.sleep(1.2)  # let the countdown tick once for the screenshot
-            await page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+        await card.locator('select[name="executor_id"]').select_option(str(staff["sidorov"]))
+        await card.locator('[data-act="assign"]').click()
+        await expect(card.locator(".msg")).to_have_text("Исполнитель назначен", timeout=5000)
+        await expect(card.locator('[data-f="executor_name"]')).to_have_text("Сидоров А. В.")
+        await expect(card.locator('[data-f="transcript"]')).to_have_text(said)
+        await expect(card.locator('[data-act="accept"]')).to_be_hidden()
+        await asyncio.sleep(1.2)  # let the countdown tick once for the screenshot
+        await page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
 
-            # An executor rings from the field: their open tickets pop.
-            ConsoleNotifier(hub).screen_pop("101", {"kind": "executor", "call_id": "exec-1", "caller_number": "201",
-                                   "caller_name": "Сидоров А. В.", "open_tickets": [
-                                       {"ticket_id": ticket_id, "ticket_number": ticket.number, "overdue": True,
-                                        "address": "Ленина, 5"}]})
-            await expect(page.locator(".card")).to_have_count(2)
-            await expect(page.locator(".card").first.locator(".executor-tickets")).to_contain_text(ticket.number)
+        # An executor rings from the field: their open tickets pop.
+        ConsoleNotifier(hub).screen_pop("101", {"kind": "executor", "call_id": "exec-1", "caller_number": "201",
+                               "caller_name": "Сидоров А. В.", "open_tickets": [
+                                   {"ticket_id": ticket_id, "ticket_number": ticket.number, "overdue": True,
+                                    "address": "Ленина, 5"}]})
+        await expect(page.locator(".card")).to_have_count(2)
+        await expect(page.locator(".card").first.locator(".executor-tickets")).to_contain_text(ticket.number)
 
-            # The server goes away (a restart): a banner, not just the dot; it clears on reconnect.
-            await expect(page.locator("#ws-banner")).to_be_hidden()
-            await hub.close_all()
-            await expect(page.locator("#ws-banner")).to_be_visible(timeout=3000)
-            await expect(page.locator("#ws-banner")).to_contain_text("Нет связи с сервером АДС")
-            await expect(page.locator("#ws-banner")).to_be_hidden(timeout=10000)
-            await expect(page.locator("#ws-state.up")).to_be_visible()
+        # The server goes away (a restart): a banner, not just the dot; it clears on reconnect.
+        await expect(page.locator("#ws-banner")).to_be_hidden()
+        await hub.close_all()
+        await expect(page.locator("#ws-banner")).to_be_visible(timeout=3000)
+        await expect(page.locator("#ws-banner")).to_contain_text("Нет связи с сервером АДС")
+        await expect(page.locator("#ws-banner")).to_be_hidden(timeout=10000)
+        await expect(page.locator("#ws-state.up")).to_be_visible()
 
-            await page.goto(f"{base}/tickets/{ticket_id}")
-            await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
-            await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
-            await page.goto(f"{base}/tickets?category=water&limit=8&sort=received")
-            await expect(page.locator("table.list")).to_contain_text(ticket.number)
-            await page.screenshot(path=str(ARTIFACTS / "tickets.png"), full_page=True)
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.goto(f"{base}/tickets/{ticket_id}")
+        await expect(page.locator("dl.facts")).to_contain_text("Сидоров А. В.")
+        await page.screenshot(path=str(ARTIFACTS / "ticket.png"), full_page=True)
+        await page.goto(f"{base}/tickets?category=water&limit=8&sort=received")
+        await expect(page.locator("table.list")).to_contain_text(ticket.number)
+        await page.screenshot(path=str(ARTIFACTS / "tickets.png"), full_page=True)
+        assert errors == []
 
     t = await web_journal.tickets.get(ticket_id)
     assert t.executor_id == staff["sidorov"] and t.status == "assigned"

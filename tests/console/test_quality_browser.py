@@ -18,7 +18,7 @@ from sqlalchemy import update
 from journal import Actor, Journal
 from journal.clock import utcnow
 from journal.models import Recording, Ticket
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login, needs_browser
+from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
 
 from .conftest import PASSWORD, Session, Staff, make_ticket
 
@@ -40,7 +40,7 @@ def tone_wav(seconds: float) -> bytes:
 async def test_qa_player_highlights_words_and_the_monitor_draws(
     server: TestServer, web_journal: Journal, staff: Staff, browser_session: Callable[[str], Awaitable[Session]],
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     call = await web_journal.calls.start(channel_id="qa-browser", caller_number="79161234567")
     await web_journal.calls.update(call.id, dispatcher_id=staff["petrova"], outcome="ticket", ended_at=utcnow())
@@ -64,47 +64,39 @@ async def test_qa_player_highlights_words_and_the_monitor_draws(
     base = f"http://{server.host}:{server.port}"
     ARTIFACTS.mkdir(exist_ok=True)
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                           args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900}, locale="ru-RU")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await login(page, base, "qa", PASSWORD)
-            await page.goto(f"{base}/qa/calls/{call.id}")
-            audio = page.locator("audio")
-            await expect(audio).to_have_count(1)
-            await page.wait_for_function("document.querySelector('audio').readyState >= 1", timeout=5000)
-            # A click on a word seeks the audio to it and lights it up.
-            await page.locator(".transcript .w", has_text="течёт").click()
-            start = await audio.evaluate("a => a.currentTime")
-            assert 1.5 <= start < 2.0
-            # As the audio moves on, the light follows the words. Headless Chromium has no sound
-            # card and may stall playback, so the position is moved the way playback moves it.
-            await audio.evaluate("a => a.pause()")
-            for word in ("кран", "кухне"):
-                at = float(await page.locator(".transcript .w", has_text=word).first.get_attribute("data-start") or 0)
-                await audio.evaluate(f"a => {{ a.currentTime = {at + 0.05}; }}")
-                await expect(page.locator(".transcript .w.now")).to_have_text(word, timeout=5000)
-            assert await page.locator(".transcript .w.now").count() == 1
-            await page.locator(".transcript .w", has_text="кран").click()
-            await audio.evaluate("a => a.pause()")
-            await expect(page.locator(".transcript .w.now")).to_have_text("кран")
-            await page.screenshot(path=str(ARTIFACTS / "qa-player.png"), full_page=True)
+    async with chromium_page("--autoplay-policy=no-user-gesture-required", height=900) as (page, errors):
+        await login(page, base, "qa", PASSWORD)
+        await page.goto(f"{base}/qa/calls/{call.id}")
+        audio = page.locator("audio")
+        await expect(audio).to_have_count(1)
+        await page.wait_for_function("document.querySelector('audio').readyState >= 1", timeout=5000)
+        # A click on a word seeks the audio to it and lights it up.
+        await page.locator(".transcript .w", has_text="течёт").click()
+        start = await audio.evaluate("a => a.currentTime")
+        assert 1.5 <= start < 2.0
+        # As the audio moves on, the light follows the words. Headless Chromium has no sound
+        # card and may stall playback, so the position is moved the way playback moves it.
+        await audio.evaluate("a => a.pause()")
+        for word in ("кран", "кухне"):
+            at = float(await page.locator(".transcript .w", has_text=word).first.get_attribute("data-start") or 0)
+            await audio.evaluate(f"a => {{ a.currentTime = {at + 0.05}; }}")
+            await expect(page.locator(".transcript .w.now")).to_have_text(word, timeout=5000)
+        assert await page.locator(".transcript .w.now").count() == 1
+        await page.locator(".transcript .w", has_text="кран").click()
+        await audio.evaluate("a => a.pause()")
+        await expect(page.locator(".transcript .w.now")).to_have_text("кран")
+        await page.screenshot(path=str(ARTIFACTS / "qa-player.png"), full_page=True)
 
-            await page.goto(f"{base}/monitor")
-            await expect(page.locator("#kpi-open")).to_have_text("6")
-            await expect(page.locator("#kpi-overdue")).to_have_text("1")
-            await expect(page.locator("#kpi-unassigned")).to_have_text("3")
-            assert await page.locator("figure svg").count() == 4
-            await page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
-            await page.goto(f"{base}/analytics")
-            await expect(page.locator('[data-k="tickets_total"]')).to_have_text("6")
-            await page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
-            await page.goto(f"{base}/reports/compliance")
-            await expect(page.locator('[data-k="with_recording"]')).to_have_text("1")
-            await page.screenshot(path=str(ARTIFACTS / "compliance.png"), full_page=True)
-            assert not errors, errors
-        finally:
-            await browser.close()
+        await page.goto(f"{base}/monitor")
+        await expect(page.locator("#kpi-open")).to_have_text("6")
+        await expect(page.locator("#kpi-overdue")).to_have_text("1")
+        await expect(page.locator("#kpi-unassigned")).to_have_text("3")
+        assert await page.locator("figure svg").count() == 4
+        await page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
+        await page.goto(f"{base}/analytics")
+        await expect(page.locator('[data-k="tickets_total"]')).to_have_text("6")
+        await page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
+        await page.goto(f"{base}/reports/compliance")
+        await expect(page.locator('[data-k="with_recording"]')).to_have_text("1")
+        await page.screenshot(path=str(ARTIFACTS / "compliance.png"), full_page=True)
+        assert not errors, errors

@@ -77,11 +77,12 @@ class Phones:
 
 
 def _ringer(phones: Phones, journal: Journal, queue: DispatchQueue, desk: StaticDesk, call_id: str,
-            heard: list[FlowEvent]) -> DispatcherRinger:
+            heard: list[FlowEvent], states: list[tuple[str, dict[str, object]]] | None = None) -> DispatcherRinger:
     session = CallSession(cast(AriClient, phones), Channel.from_json({**CALLER, "id": call_id}))
 
     async def state(name: str, **info: object) -> None:
-        return None
+        if states is not None:
+            states.append((name, info))
 
     async def download(name: str) -> bytes:
         return SPEECH_WAV.read_bytes()
@@ -130,6 +131,25 @@ async def test_nobody_answering_reports_no_dispatcher_when_the_time_is_up(journa
     assert heard == [NoDispatcher()]
     assert len([c for c in phones.calls if c == ("originate", "101")]) >= 2  # tried again within the time
     assert queue.waiters == [] and queue.claimed == {}
+
+
+async def test_a_second_turn_in_the_queue_keeps_the_wait_from_the_first(journal: Journal) -> None:
+    """The console counts a caller's wait from the first time they joined the queue: a caller
+    back in the queue (nobody answered, or the dispatcher hung up early) is not reset to 0:00."""
+    phones = Phones(**{"101": "busy"})
+    desk = StaticDesk(["101"])
+    heard: list[FlowEvent] = []
+    states: list[tuple[str, dict[str, object]]] = []
+    queue = DispatchQueue(desk.free_dispatchers, poll_seconds=0.05, round_pause_seconds=0.2)
+    ringer = _ringer(phones, journal, queue, desk, "c1", heard, states)
+    await ringer.records.start(ringer.call.channel)
+    turn = ConnectToDispatcher(DispatcherReason.REQUESTED, False, 1, None)
+    await ringer.connect(turn)
+    await asyncio.sleep(0.05)
+    await ringer.connect(turn)
+    assert heard == [NoDispatcher(), NoDispatcher()]
+    since = [info["waiting_since"] for name, info in states if name == "waiting"]
+    assert len(since) >= 2 and len(set(since)) == 1
 
 
 async def test_two_callers_never_ring_one_phone_at_once(journal: Journal) -> None:

@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.tools import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = Path(os.environ.get("HOTLINE_ASTERISK_PREFIX", "/opt/asterisk"))
 BINARY = PREFIX / "sbin" / "asterisk"
@@ -43,12 +45,6 @@ def missing_reason() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} is not installed (Debian: baresip, sip-tester, sox, gettext-base)"
     return None
-
-
-def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def free_udp_range(count: int, host: str = "127.0.0.1") -> int:
@@ -264,11 +260,11 @@ class RealAsterisk:
         self.stop()
 
 
-def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None,
-                    log_level: str = "info") -> subprocess.Popen[bytes]:
+def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None, log_level: str = "info",
+                    settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`hotline run` as an operator starts it, against ``pbx``: its own process, the journal in
-    ``root`` (migrated beforehand), production mode, transcription off, JSON logs in
-    ``root/service.log``."""
+    ``root`` (migrated beforehand), production mode, transcription off unless ``settings``
+    (HOTLINE_* variables) say otherwise, JSON logs in ``root/service.log``."""
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
@@ -281,6 +277,7 @@ def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None,
         "HOTLINE_SERVER_SECRET_KEY": secrets.token_urlsafe(48), "HOTLINE_SERVER_PORT": str(port or free_port()),
         "HOTLINE_LOGGING_FORMAT": "json", "HOTLINE_LOGGING_LEVEL": log_level,
     })
+    env.update(settings or {})
     log = open(root / "service.log", "ab")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, cwd=REPO)

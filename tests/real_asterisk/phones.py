@@ -15,7 +15,8 @@ import time
 import wave
 from pathlib import Path
 
-from tests.real_asterisk.asterisk import RealAsterisk, free_port
+from tests.real_asterisk.asterisk import RealAsterisk
+from tests.tools import free_port
 
 MODULES = ("g711.so", "aufile.so", "sndfile.so", "account.so", "menu.so", "ctrl_tcp.so")
 

@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.real_asterisk.asterisk import RealAsterisk, free_port
+from tests.real_asterisk.asterisk import RealAsterisk
+from tests.tools import free_port
 
 SIPP_SHARE = Path("/usr/share/sip-tester")
 PROMPTS = Path(__file__).resolve().parents[2] / "ivr" / "prompts"
@@ -53,6 +54,16 @@ def speech_pcap(wav: Path, pcap: Path, *, trailing_silence: float = 6.0) -> Path
     return pcap
 
 
+def audio_sdp(origin: str, *, dtmf: bool = False, indent: str = "") -> str:
+    """The SDP body of a SIPp message offering A-law (and RFC 4733 key events): SIPp fills the
+    bracketed fields."""
+    lines = ["v=0", f"o={origin} 1 1 IN IP[local_ip_type] [local_ip]", "s=-", "c=IN IP[media_ip_type] [media_ip]",
+             "t=0 0", "m=audio [media_port] RTP/AVP 8" + (" 101" if dtmf else ""), "a=rtpmap:8 PCMA/8000"]
+    if dtmf:
+        lines += ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15", "a=sendrecv"]
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
 SCENARIO = """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="hotline resident">
   <send retrans="500">
@@ -68,17 +79,7 @@ SCENARIO = """<?xml version="1.0" encoding="UTF-8" ?>
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=resident 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-      a=sendrecv
-    ]]>
+""" + audio_sdp("resident", dtmf=True, indent="      ") + """    ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>

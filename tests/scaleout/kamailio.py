@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.real_asterisk.sipp import audio_sdp
+
 REPO = Path(__file__).resolve().parents[2]
 CONF_DIR = REPO / "config" / "kamailio"
 RENDER = REPO / "config" / "asterisk" / "render-config.sh"
@@ -44,14 +46,7 @@ Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=node 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-]]></send>
+""" + audio_sdp("node") + """]]></send>
   <recv request="ACK" crlf="true"/>
   <recv request="BYE"/>
   <send><![CDATA[
@@ -81,14 +76,7 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-v=0
-o=resident 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-]]></send>
+""" + audio_sdp("resident") + """]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rrs="true"/>

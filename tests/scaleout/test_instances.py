@@ -4,12 +4,9 @@ mode, an Asterisk address where nothing listens (the service starts and waits fo
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,58 +17,36 @@ import pytest
 from cti.app.instance import single_instance
 from cti.settings import Settings, SettingsError
 from journal.migrate import upgrade
-from tests.conftest import REPO, TEST_SECRET_KEY
+from tests.scaleout.processes import Processes
+from tests.tools import free_port
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Services:
+class Services(Processes):
     def __init__(self, db_url: str, root: Path) -> None:
-        self.root = root
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | {
-            "HOTLINE_DATABASE_URL": db_url, "HOTLINE_RECORDINGS_DIR": str(root / "files"),
-            "HOTLINE_ASR_BACKEND": "none", "HOTLINE_SERVER_SECRET_KEY": TEST_SECRET_KEY,
-            "HOTLINE_ARI_URL": f"http://127.0.0.1:{_free_port()}/ari", "HOTLINE_ARI_PASSWORD": "ari-secret",
-            "HOTLINE_VOICE_PROMPTS_DIR": str(root / "prompts"), "HOTLINE_LOGGING_FORMAT": "json"}
-        self.procs: list[subprocess.Popen[bytes]] = []
+        super().__init__(root, db_url, {
+            "HOTLINE_RECORDINGS_DIR": str(root / "files"), "HOTLINE_ASR_BACKEND": "none",
+            "HOTLINE_ARI_URL": f"http://127.0.0.1:{free_port()}/ari", "HOTLINE_ARI_PASSWORD": "ari-secret",
+            "HOTLINE_VOICE_PROMPTS_DIR": str(root / "prompts")})
 
     def start(self, name: str) -> tuple[subprocess.Popen[bytes], int]:
-        port = _free_port()
-        with (self.root / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "run", "--port", str(port)], cwd=REPO,
-                                    env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.procs.append(proc)
-        return proc, port
+        port = free_port()
+        return self.launch(name, "run", "--port", str(port)), port
 
     def wait_up(self, proc: subprocess.Popen[bytes], port: int, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert proc.poll() is None, (self.root / f"{name}.log").read_text()[-3000:]
+            assert proc.poll() is None, self.said(name)[-3000:]
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
                     if r.status in (200, 503):
                         return
             except OSError:
                 time.sleep(0.2)
-        raise AssertionError((self.root / f"{name}.log").read_text()[-3000:])
+        raise AssertionError(self.said(name)[-3000:])
 
     def taken(self, names: tuple[str, ...]) -> list[str]:
         """The periodic jobs the named services took, all together (a job taken twice shows twice)."""
-        return [job for name in names for job in _taken(self.root / f"{name}.log")]
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+        return [str(entry["job"]) for name in names for entry in self.events(name, "periodic.job_taken")]
 
 
 @pytest.fixture
@@ -109,11 +84,6 @@ def test_two_services_share_a_postgresql_journal(services: Services) -> None:
     while time.monotonic() < deadline and len(taken := services.taken(("first", "second"))) < len(jobs):
         time.sleep(0.2)
     assert sorted(taken) == sorted(jobs)
-
-
-def _taken(log: Path) -> list[str]:
-    return [entry["job"] for line in log.read_text(errors="replace").splitlines()
-            if line.startswith("{") and (entry := json.loads(line)).get("event") == "periodic.job_taken"]
 
 
 def test_the_lock_goes_with_the_holder(tmp_path: Path) -> None:

@@ -6,12 +6,9 @@ PostgreSQL (and SQLite for the backlog)."""
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import wave
 from collections.abc import Iterator
@@ -25,8 +22,8 @@ from cti.app.runtime import build_runtime
 from cti.settings import Settings
 from journal import Actor, Journal, NewTicket
 from journal.models import TranscriptionJob
-from tests.conftest import REPO, TEST_SECRET_KEY
 from tests.foundation.test_deploy import hotline_args, unit
+from tests.scaleout.processes import Processes
 from tests.service.running import service_settings
 
 
@@ -51,40 +48,16 @@ async def _backlog(journal: Journal, wav: Path, count: int) -> list[int]:
     return ids
 
 
-class Workers:
+class Workers(Processes):
     """`hotline worker` processes started on the test's journal; stopped at the end."""
 
     def __init__(self, db_url: str, files: Path, model: Path, root: Path, lease_seconds: float) -> None:
-        self.root = root
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | {
-            "HOTLINE_DATABASE_URL": db_url, "HOTLINE_RECORDINGS_DIR": str(files), "HOTLINE_ASR_MODEL_DIR": str(model),
-            "HOTLINE_ASR_BACKEND": "local", "HOTLINE_ASR_LEASE_SECONDS": str(lease_seconds),
-            "HOTLINE_SERVER_SECRET_KEY": TEST_SECRET_KEY, "HOTLINE_LOGGING_FORMAT": "json"}
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        super().__init__(root, db_url, {
+            "HOTLINE_RECORDINGS_DIR": str(files), "HOTLINE_ASR_MODEL_DIR": str(model), "HOTLINE_ASR_BACKEND": "local",
+            "HOTLINE_ASR_LEASE_SECONDS": str(lease_seconds)})
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        with (self.root / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "cti.app.cli", "worker", "--id", name, "--concurrency", "1", *args],
-                                    cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.procs[name] = proc
-        return proc
-
-    def events(self, name: str, event: str) -> list[dict[str, object]]:
-        found = []
-        for line in (self.root / f"{name}.log").read_text(errors="replace").splitlines():
-            if line.startswith("{") and (entry := json.loads(line)).get("event") == event:
-                found.append(entry)
-        return found
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+        return self.launch(name, "worker", "--id", name, "--concurrency", "1", *args)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import structlog
 
-from cti import cli, logs
+from cti import logs
+from cti.app import cli
 from cti.app.demo import DEMO_PASSWORD, seed
 from cti.app.runtime import build_runtime
 from cti.app.service import run_service

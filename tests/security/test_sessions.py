@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from cti import cli
+from cti.app import cli
 from cti.settings import Settings
 from cti.web import create_app
 from cti.web import ws as ws_module

@@ -13,12 +13,7 @@ from cti.settings import Settings
 from ivr.ami import AmiClient
 from ivr.ari import AriService
 from tests.service.running import service_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.tools import free_port
 
 
 def _listening(port: int) -> bool:
@@ -28,7 +23,7 @@ def _listening(port: int) -> bool:
 
 def _settings(tmp_path: Path) -> Settings:
     def ports(s: Settings) -> None:
-        s.server.standin_ari_port, s.server.standin_ami_port = _free_port(), _free_port()
+        s.server.standin_ari_port, s.server.standin_ami_port = free_port(), free_port()
 
     return service_settings(tmp_path, ports)
 

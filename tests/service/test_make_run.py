@@ -14,7 +14,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -26,7 +25,7 @@ import pytest
 from cti.app.demo import DEMO_PASSWORD
 from ivr.voice import speak
 from tests.checkout import checkout
-from tests.tools import needs_programs, needs_voice
+from tests.tools import free_port, needs_programs, needs_voice
 
 URL_LINE = re.compile(r"АДС hotline is running: (http://\S+)")
 
@@ -35,12 +34,6 @@ pytestmark = [
     needs_programs("make", "git"),
     needs_voice,  # the caller's voice
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def borrowed_venv(venv: Path, code: Path) -> None:
