@@ -20,6 +20,7 @@ from journal.clock import utcnow
 from journal.models import Ticket, User
 from journal.presence import presence_of_all, takes_calls
 
+from .nodes import OwnedAmi
 from .web import labels, serialize
 from .web.hub import ConsoleHub
 from .web.messages import TicketRegistered
@@ -238,7 +239,8 @@ class AmiCallback:
     """"Call back" from a card: ring the dispatcher's phone, then the resident (AMI Originate,
     never awaited on the path that reads events)."""
 
-    def __init__(self, ami: AmiClient, *, context: str = "callback", endpoint: str = "Local/{ext}@dispatchers") -> None:
+    def __init__(self, ami: AmiClient | OwnedAmi, *, context: str = "callback",
+                 endpoint: str = "Local/{ext}@dispatchers") -> None:
         self.ami = ami
         self.context = context
         self.endpoint = endpoint  # the dispatcher's phone, as the voice menu rings it
