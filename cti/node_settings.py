@@ -37,6 +37,12 @@ class ClusterSettings:
     # its lock's session as often): the takeover time is this plus PostgreSQL noticing the dead
     # owner's session (TCP keepalive, ~8 s at most for a machine gone; at once for a process).
     claim_interval_seconds: float = 1.5
+    # The nodes this instance asks for first (comma-separated names): the others it asks for
+    # only once it has run startup_grace_seconds, so that instances started together share the
+    # nodes out (node1 on one, node2 on the other) instead of the first taking all. Empty: all
+    # nodes at once. A node whose preferred instance is down is taken after the grace anyway.
+    preferred_nodes: str = ""
+    startup_grace_seconds: float = 10.0
 
 
 @dataclass

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import structlog
 
@@ -99,10 +99,14 @@ class NodeOwnership:
     """Takes the nodes this instance can own, keeps asking for the others, and gives them all
     up on ``stop``. ``owned`` names the nodes it runs now."""
 
-    def __init__(self, journal: Journal, links: Sequence[NodeLink], *, instance: str, interval: float) -> None:
+    def __init__(self, journal: Journal, links: Sequence[NodeLink], *, instance: str, interval: float,
+                 preferred: Collection[str] = (), grace: float = 0.0) -> None:
         self.links = list(links)
         self.instance = instance
         self.interval = interval
+        self.preferred = set(preferred)
+        self.grace = grace
+        self._started = 0.0
         self.locks = JobLocks(journal.db, key=node_key, taken_event="node.lock_taken")
         self._task: asyncio.Task[None] | None = None
 
@@ -118,6 +122,7 @@ class NodeOwnership:
         then one every ``interval``."""
         for link in self.links:
             await link.open()
+        self._started = asyncio.get_running_loop().time()
         await self.claim()
         self._task = asyncio.create_task(self._run(), name="node-ownership")
 
@@ -130,7 +135,10 @@ class NodeOwnership:
                 log.exception("node.claim_failed", instance=self.instance)
 
     async def claim(self) -> None:
+        patient = self.preferred and asyncio.get_running_loop().time() - self._started < self.grace
         for link in self.links:
+            if patient and link.name not in self.preferred and not link.running:
+                continue  # its preferred instance may be starting too
             held = await self.locks.hold(link.name)
             if held and not link.running:
                 log.info("node.taken", node=link.name, instance=self.instance)

@@ -193,7 +193,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
         "rating": RatingLine(journal, quality.feedback, changes=desk)})
     links = [NodeLink(node, router, tracker, journal) for node in nodes]
     ownership = NodeOwnership(journal, links, instance=_instance_name(settings),
-                              interval=settings.cluster.claim_interval_seconds)
+                              interval=settings.cluster.claim_interval_seconds,
+                              preferred=[n.strip() for n in settings.cluster.preferred_nodes.split(",") if n.strip()],
+                              grace=settings.cluster.startup_grace_seconds)
     ari, ami = links[0].ari, links[0].ami
     notify = NotifyConfig(settings.notify.webhook_url)
     stored = await journal.settings.get(NOTIFY_SETTING)
