@@ -64,3 +64,16 @@ def test_calls_from_the_peer_ring_local_phones_only_and_only_dispatchers_reach_t
     one = [s for s in steps if s.context == "dispatchers" and s.exten == "_10[123]"]
     assert [s.app for s in one][:3] == ["NoOp", "Dial", "GotoIf"]  # here first, as one node does
     assert one[1].args[0] == "PJSIP/${EXTEN}" and '"${DIALSTATUS}" = "CHANUNAVAIL"' in one[2].args[0]
+
+
+@needs_programs("envsubst")
+def test_kamailio_in_front_is_identified_by_address_into_the_voice_menu(tmp_path: Path) -> None:
+    result = render(tmp_path, {**_one_node_env(), **TRUNK, "HOTLINE_KAMAILIO_ADDRESS": "10.0.0.10"})
+    assert result.returncode == 0, result.stderr
+    sections = parse_file(tmp_path / "pjsip.conf")
+    found = {v["type"]: v for s in sections if s.name.startswith("kamailio") for v in [resolved(sections, s)]}
+    assert found["endpoint"]["context"] == "hotline-in"
+    assert (found["identify"]["endpoint"], found["identify"]["match"]) == ("kamailio", "10.0.0.10")
+    without = tmp_path / "without"
+    assert render(without, {k: v for k, v in _one_node_env().items() if k != "HOTLINE_KAMAILIO_ADDRESS"}).returncode == 0
+    assert not [s for s in parse_file(without / "pjsip.conf") if s.name.startswith("kamailio")]
