@@ -331,6 +331,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting 'server.session_hours': expected more than 0")
     if settings.cluster.claim_interval_seconds <= 0:
         raise SettingsError("setting 'cluster.claim_interval_seconds': expected more than 0")
+    names = [n.name for n in settings.asterisk_nodes()]
+    if unknown := [n.strip() for n in settings.cluster.preferred_nodes.split(",") if n.strip() not in ("", *names)]:
+        raise SettingsError(f"setting 'cluster.preferred_nodes': no node named {', '.join(unknown)} "
+                            f"(the nodes are {', '.join(names)})")
 
 
 MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
