@@ -108,6 +108,11 @@ class NodeOwnership:
         self.grace = grace
         self._started = 0.0
         self.locks = JobLocks(journal.db, key=node_key, taken_event="node.lock_taken")
+        # A previous owner whose lock session broke (PostgreSQL restarted, its connection cut)
+        # while it lives on stops at its next check, at most this long after: a new owner waits
+        # as long before it runs the node, so that no call is ever run by two. Not on SQLite.
+        self.check_timeout = max(1.0, interval)
+        self.fence = interval + self.check_timeout if journal.db.dialect == "postgresql" else 0.0
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -139,14 +144,29 @@ class NodeOwnership:
         for link in self.links:
             if patient and link.name not in self.preferred and not link.running:
                 continue  # its preferred instance may be starting too
-            held = await self.locks.hold(link.name)
+            held = await self._hold(link.name)
             if held and not link.running:
+                if self.fence:
+                    await asyncio.sleep(self.fence)
+                    if not await self._hold(link.name):
+                        continue
                 log.info("node.taken", node=link.name, instance=self.instance)
                 await link.connect()
             elif not held and link.running:
                 # Our lock session broke: another instance may take the node any moment now.
                 log.warning("node.released", node=link.name, instance=self.instance, reason="lock_lost")
                 await link.disconnect()
+
+    async def _hold(self, name: str) -> bool:
+        """Whether this instance holds the node's lock; a check that hangs (the database out of
+        reach) counts as lost, and its session is closed so that it is lost for sure."""
+        try:
+            return await asyncio.wait_for(self.locks.hold(name), timeout=self.check_timeout)
+        except TimeoutError:
+            log.warning("node.lock_check_timeout", node=name, instance=self.instance)
+            with contextlib.suppress(Exception):
+                await self.locks.close()
+            return False
 
     async def stop(self) -> None:
         if self._task is not None:
