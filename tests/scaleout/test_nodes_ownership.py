@@ -94,8 +94,17 @@ async def test_one_runs_the_node_and_a_broken_lock_session_stops_it_before_the_o
     await asyncio.wait_for(handle.done.wait(), 5)
     assert a.link.ari.dispatcher.events_handled > 0 and b.link.ari.dispatcher.events_handled == 0
 
-    # a's lock session is cut while a lives (PostgreSQL restarted, say): a stops running the
-    # node at its next check, and b, which gets the lock at once, waits that long to start.
+    # a's lock session is cut while a lives (PostgreSQL restarted, say), and a is slow to
+    # check (a busy machine): a stops running the node at its next check, and b, which gets
+    # the lock at once, waits that long before it starts.
+    real_hold = a.nodes.locks.hold
+
+    async def slow_hold(name: str) -> bool:
+        await asyncio.sleep(0.5)
+        return await real_hold(name)
+
+    a.nodes.locks.hold = slow_hold  # type: ignore[method-assign]
+    await asyncio.sleep(0.7)
     pid = await _holder_pid(journal)
     assert pid is not None
     async with journal.db.write() as s:
