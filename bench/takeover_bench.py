@@ -6,7 +6,8 @@ other instance's ``node.taken``) and the books: every call one ticket or one mis
     HOTLINE_TEST_POSTGRES_URL=postgresql+asyncpg://... .venv/bin/python -m bench.takeover_bench
     (or: scripts/test tests/scaleout/test_nodes.py -s, which prints the same lines)
 
-The database named by the URL must be migrated (``hotline migrate``) and is written to.
+Each run makes a fresh database of its own on that server (the URL's user may create
+databases), migrates it and drops it at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from bench.load_day import speech_clip
 from ivr.prompts import PROMPTS_DIR
 from journal.db import Database
+from journal.migrate import upgrade
 from journal.models import Call, MissedCall, Ticket
 from pbxsim import PbxSim, SimConfig
 from pbxsim.calls import CallHandle, CallScript, KeyPress
@@ -247,7 +249,7 @@ def resident(i: int, rng: random.Random, speech: Speech) -> CallScript:
     if rng.random() < 0.2:
         return CallScript(number, hangup_after=rng.uniform(2.0, 9.0))
     return CallScript(number, keys=[KeyPress(GREETING_DONE, rng.choice("123456"))], say=speech,
-                      hangup_after=GREETING_DONE + rng.uniform(30.0, 45.0))
+                      hangup_after=GREETING_DONE + rng.uniform(40.0, 70.0))
 
 
 @dataclass
@@ -314,11 +316,28 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         sys.stderr.write("set HOTLINE_TEST_POSTGRES_URL to a migrated PostgreSQL database\n")
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        report = asyncio.run(run_takeover(url, Path(tmp), calls_per_node=a.calls_per_node,
-                                          claim_interval=a.claim_interval))
-    sys.stdout.write("\n".join(report.lines()) + "\n")
+    name = f"hotline_takeover_{os.getpid()}"
+    asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
+    db_url = url.rsplit("/", 1)[0] + "/" + name
+    try:
+        upgrade(db_url)
+        with tempfile.TemporaryDirectory() as tmp:
+            report = asyncio.run(run_takeover(db_url, Path(tmp), calls_per_node=a.calls_per_node,
+                                              claim_interval=a.claim_interval))
+    finally:
+        asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    sys.stdout.write(f"claim interval {a.claim_interval} s\n" + "\n".join(report.lines()) + "\n")
     return 0 if report.books.ok else 1
+
+
+async def _admin(url: str, sql: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":
