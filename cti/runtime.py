@@ -94,7 +94,11 @@ class Runtime:
         freeze_startup_heap()
 
     def _pbx_state(self, status: LinkStatus) -> None:
-        ConsoleNotifier(self.hub).pbx_state(status.connected)
+        connected = status.connected
+        if self.nodes is not None and len(self.nodes.links) > 1:
+            # Several nodes: the PBX is there while a node this instance runs is connected.
+            connected = any(link.ari.state.status.connected for link in self.nodes.links if link.running)
+        ConsoleNotifier(self.hub).pbx_state(connected)
         if not status.connected:
             log.warning("pbx.disconnected")
 
