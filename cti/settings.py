@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cti.node_settings import ClusterSettings, NodeSettings, parse_nodes, single_node
 from ivr.config import AmiSettings, AriSettings, AsrSettings
 from journal.redacted import Secret, SecretUrl
 
@@ -204,6 +205,16 @@ class Settings:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     outages: OutagesSettings = field(default_factory=OutagesSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    # [[nodes]]: the Asterisk nodes (cti/node_settings.py); none: [ari]/[ami] are node "main".
+    nodes: list[NodeSettings] = field(default_factory=list)
+
+    def asterisk_nodes(self) -> list[NodeSettings]:
+        return self.nodes or [single_node(self.ari, self.ami)]
+
+    def pbx_configured(self) -> bool:
+        """A real Asterisk is set (else demo mode runs the stand-in)."""
+        return bool(self.nodes or self.ari.url)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""
@@ -284,6 +295,7 @@ def load_settings(
     """Defaults, overlaid by the TOML file (if present), overlaid by the environment."""
     environ = os.environ if environ is None else environ
     settings = Settings()
+    node_tables: Any = []
     explicit = config_file or (Path(environ["HOTLINE_CONFIG"]) if "HOTLINE_CONFIG" in environ else None)
     path = explicit or DEFAULT_CONFIG
     if path.exists():
@@ -291,10 +303,18 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: {exc}") from exc
+        node_tables = data.pop("nodes", [])
+        if not isinstance(node_tables, list):
+            raise SettingsError(f"{path}: nodes must be [[nodes]] tables, one per Asterisk node")
         _apply(settings, data, str(path))
     elif explicit is not None:
         raise SettingsError(f"config file {path} does not exist")
-    _apply(settings, _from_env(settings, environ), "environment")
+    env = _from_env(settings, environ)
+    node_env = env.pop("nodes", {})
+    _apply(settings, env, "environment")
+    if node_tables or node_env:
+        settings.nodes = parse_nodes(node_tables, node_env, ari=settings.ari, ami=settings.ami, convert=_convert,
+                                     fail=SettingsError, origin=str(path))
     _validate(settings)
     return settings
 
@@ -321,6 +341,12 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"setting 'server.secret_key' {problem}; make one with: {MAKE_KEY}")
     if settings.server.session_hours <= 0:
         raise SettingsError("setting 'server.session_hours': expected more than 0")
+    if settings.cluster.claim_interval_seconds <= 0:
+        raise SettingsError("setting 'cluster.claim_interval_seconds': expected more than 0")
+    names = [n.name for n in settings.asterisk_nodes()]
+    if unknown := [n.strip() for n in settings.cluster.preferred_nodes.split(",") if n.strip() not in ("", *names)]:
+        raise SettingsError(f"setting 'cluster.preferred_nodes': no node named {', '.join(unknown)} "
+                            f"(the nodes are {', '.join(names)})")
 
 
 MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"

@@ -15,6 +15,9 @@ class AriSettings:
     username: str = "hotline"
     password: str = Secret("")
     app: str = "hotline"
+    # The Asterisk node's name: the journal keys a call by node and channel id (two nodes number
+    # their channels alike). One [ari] is node "main"; [[nodes]] name theirs (cti/settings.py).
+    node: str = "main"
     reconnect_max_seconds: float = 30.0
     request_timeout_seconds: float = 10.0
 

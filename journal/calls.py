@@ -30,15 +30,18 @@ class CallLog:
     async def start(
         self, *, channel_id: str | None, caller_number: str | None, caller_name: str | None = None,
         called_number: str | None = None, direction: str = "inbound", started_at: datetime | None = None,
+        node: str = "main",
     ) -> Call:
-        """Idempotent on the Asterisk channel id: a resumed call session finds its row again."""
+        """Idempotent on the Asterisk node and channel id: a resumed call session (this process
+        reconnected, or another instance took the node over) finds its row again."""
         async with self.db.write() as s:
             if channel_id is not None:
-                existing = (await s.execute(select(Call).where(Call.channel_id == channel_id))).scalar_one_or_none()
+                existing = (await s.execute(select(Call).where(
+                    Call.node == node, Call.channel_id == channel_id))).scalar_one_or_none()
                 if existing is not None:
                     return existing
             call = Call(
-                channel_id=channel_id, direction=direction, caller_number=normalize_phone(caller_number) or caller_number,
+                node=node, channel_id=channel_id, direction=direction, caller_number=normalize_phone(caller_number) or caller_number,
                 caller_name=caller_name, called_number=called_number, started_at=started_at or utcnow(),
                 outcome=CallOutcome.IN_PROGRESS.value,
             )
@@ -128,20 +131,23 @@ class CallLog:
             return missed
 
     async def close_orphans(self, live_channel_ids: set[str], *, listed_at: datetime | None = None,
-                            reason: str = "service_restart") -> int:
+                            reason: str = "service_restart", node: str | None = None) -> int:
         """Calls a previous process left open whose channels no longer exist. One "in progress"
         becomes a missed-call record (callback due), so a restart abandons nobody silently; one
         that already made its ticket (the caller was hearing the number, or talking to a
         dispatcher) is given the end it never got. Returns the number of missed calls made.
 
         ``listed_at``: when ``live_channel_ids`` was taken. A call that came in after it is not
-        in the list but is no orphan: it is left alone."""
+        in the list but is no orphan: it is left alone. ``node``: only that Asterisk node's calls
+        (the list came from it; the other nodes' calls belong to their owners)."""
         now = utcnow()
         async with self.db.read() as s:
             stmt = select(Call.id, Call.channel_id, Call.caller_number, Call.caller_name, Call.outcome).where(
                 Call.ended_at.is_(None))
             if listed_at is not None:
                 stmt = stmt.where(Call.started_at < listed_at)
+            if node is not None:
+                stmt = stmt.where(Call.node == node)
             rows = (await s.execute(stmt)).all()
         closed, ended = 0, []
         for call_id, channel_id, number, name, outcome in rows:

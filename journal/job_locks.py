@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 
 import structlog
 from sqlalchemy import text
@@ -35,9 +36,19 @@ def job_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"hotline.job:{name}".encode()).digest()[:8], "big", signed=True)
 
 
+def node_key(name: str) -> int:
+    """A stable 64-bit advisory lock key for an Asterisk node's name (apart from the jobs')."""
+    return int.from_bytes(hashlib.sha256(f"hotline.node:{name}".encode()).digest()[:8], "big", signed=True)
+
+
 class JobLocks:
-    def __init__(self, db: Database) -> None:
+    """``key``/``taken_event``: the same locks hold Asterisk nodes (``node_key``, cti/telephony/nodes.py)."""
+
+    def __init__(self, db: Database, *, key: Callable[[str], int] = job_key,
+                 taken_event: str = "periodic.job_taken") -> None:
         self.db = db
+        self.key = key
+        self.taken_event = taken_event
         self._conn: AsyncConnection | None = None
         self._held: set[str] = set()
         self._mutex = asyncio.Lock()
@@ -53,7 +64,7 @@ class JobLocks:
                 if name in self._held:
                     await conn.execute(text("SELECT 1"))  # the session, and so the lock, is alive
                     return True
-                key = job_key(name)
+                key = self.key(name)
                 taken = bool((await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar())
             except Exception:
                 log.warning("periodic.lock_connection_lost", job=name, held=sorted(self._held), exc_info=True)
@@ -61,7 +72,7 @@ class JobLocks:
                 return False
             if taken:
                 self._held.add(name)
-                log.info("periodic.job_taken", job=name)
+                log.info(self.taken_event, job=name)
             return taken
 
     async def _connection(self) -> AsyncConnection:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     false,
     text,
 )
@@ -238,10 +239,15 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_caller_started", "caller_number", "started_at"),
+        # Two Asterisk nodes number their channels alike (start time . sequence): a channel id
+        # is unique on its node only.
+        UniqueConstraint("node", "channel_id", name="uq_calls_node_channel"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    channel_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The Asterisk node the call came in on (settings' [[nodes]]; "main" with one [ari]).
+    node: Mapped[str] = mapped_column(String(64), default="main", server_default="main")
+    channel_id: Mapped[str | None] = mapped_column(String(64))
     direction: Mapped[str] = mapped_column(String(16), default="inbound")
     caller_number: Mapped[str | None] = mapped_column(String(32))
     caller_name: Mapped[str | None] = mapped_column(String(200))

@@ -3,7 +3,6 @@ mode), the voice menu, transcription and the console. Everything started here is
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,17 +17,19 @@ from cti.app import demo
 from cti.app.compose import build_journal
 from cti.console.hub import ConsoleHub
 from cti.console.notifier import ConsoleNotifier
+from cti.node_settings import single_node
 from cti.quality.notify import NotifyConfig
 from cti.quality.tasks import QualityTasks
 from cti.settings import Settings, SettingsError
 from cti.telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
+from cti.telephony.nodes import NodeLink, NodeOwnership, OwnedAmi
 from cti.training import NoCalls, StandInCalls, TestCalls, TrainingService
 from cti.training.line import TrainingLine
 from cti.web.admin_voice import NOTIFY_SETTING, VOICE_KEY
 from cti.web.app import create_app
 from cti.web.keys import LOOP_LAG_KEY
 from cti.web.quality_keys import build_quality
-from ivr.ami import AmiClient, CallTracker, TrackerSync
+from ivr.ami import AmiClient, CallTracker
 from ivr.ari import AriService
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.asr.base import Transcriber
@@ -40,7 +41,6 @@ from ivr.link_state import LinkStatus
 from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
-from journal.clock import utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +61,8 @@ class Runtime:
     worker: TranscriptionWorker | None
     transcriber: Transcriber | None
     sim: Any = None  # pbxsim.PbxSim in demo mode
+    # The Asterisk nodes (``ari``/``ami`` are the first one's), run while this instance owns them.
+    nodes: NodeOwnership | None = None
     quality_tasks: QualityTasks | None = None
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     loop_lag: LoopLagMonitor = field(default_factory=LoopLagMonitor)
@@ -79,36 +81,23 @@ class Runtime:
         if self.worker is not None:
             await self.worker.start()
             s.push_async_callback(_quietly, "worker", self.worker.stop)
-        self.ari.state.add_listener(lambda status: self._pbx_state(status))
-        # Extension calls that began while AMI was away (or before we started) are adopted.
-        tracker_sync = TrackerSync(self.ami, self.tracker)
-        tracker_sync.start()
-        s.callback(tracker_sync.stop)
-        s.push_async_callback(_quietly, "ari", self.ari.stop)
-        await self.ari.start()
-        s.push_async_callback(_quietly, "ami", self.ami.stop)
-        await self.ami.start()
-        orphans = asyncio.create_task(self._close_orphans(), name="close-orphan-calls")
-        s.push_async_callback(_cancel, orphans)
+        if self.nodes is not None:
+            for link in self.nodes.links:
+                link.ari.state.add_listener(self._pbx_state)
+            s.push_async_callback(_quietly, "nodes", self.nodes.stop)
+            await self.nodes.start()
         if self.quality_tasks is not None:
             self.quality_tasks.start()
             s.push_async_callback(_quietly, "quality_tasks", self.quality_tasks.stop)
         # Models, vocabularies and the ORM are loaded by now (the worker's start loads them).
         freeze_startup_heap()
 
-    async def _close_orphans(self) -> None:
-        """Once the PBX answers: calls a previous process left in progress whose channels are
-        gone become missed calls for callback (live ones are adopted by the ARI reconcile)."""
-        try:
-            await self.ari.state.wait_connected()
-            listed_at = utcnow()
-            live = {c.id for c in await self.ari.client.list_channels()}
-            await self.journal.calls.close_orphans(live, listed_at=listed_at)
-        except Exception:
-            log.exception("calls.orphans_check_failed")
-
     def _pbx_state(self, status: LinkStatus) -> None:
-        ConsoleNotifier(self.hub).pbx_state(status.connected)
+        connected = status.connected
+        if self.nodes is not None and len(self.nodes.links) > 1:
+            # Several nodes: the PBX is there while a node this instance runs is connected.
+            connected = any(link.ari.state.status.connected for link in self.nodes.links if link.running)
+        ConsoleNotifier(self.hub).pbx_state(connected)
         if not status.connected:
             log.warning("pbx.disconnected")
 
@@ -152,24 +141,19 @@ async def _quietly(what: str, stop: Callable[[], Awaitable[Any]]) -> None:
         log.exception("service.stop_step_failed", step=what)
 
 
-async def _cancel(task: asyncio.Task[Any]) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-
-
 async def _build(settings: Settings, journal: Journal, standin: Any, stack: contextlib.AsyncExitStack) -> Runtime:
     # Deadline rules saved by an administrator take over from config/sla.toml.
     version = await journal.sla_versions.load_active()
     if version:
         log.info("sla.version_loaded", version=version)
     await _check_accounts(settings, journal)
-    ari_settings, ami_settings, sim = settings.ari, settings.ami, standin
+    nodes, sim = settings.asterisk_nodes(), standin
     if standin is not None:
-        ari_settings, ami_settings = standin.ari_settings(), standin.ami_settings()
-    elif not settings.ari.url:
+        nodes = [single_node(standin.ari_settings(), standin.ami_settings())]
+    elif not settings.pbx_configured():
         sim = await _start_standin(settings)
         stack.push_async_callback(sim.stop)
-        ari_settings, ami_settings = sim.ari_settings(), sim.ami_settings()
+        nodes = [single_node(sim.ari_settings(), sim.ami_settings())]
 
     hub = ConsoleHub()
     transcriber = await _transcriber(settings)
@@ -187,8 +171,6 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
     tracker = CallTracker()
     executor_calls = ExecutorCalls(journal, hub)
     tracker.on_ringing = executor_calls.on_ringing
-    ami = AmiClient(ami_settings)
-    ami.add_listener(tracker.handle)
     desk = ConsoleDesk(journal, hub, tracker)
     # With a recogniser the caller may also say the category; the keys work either way.
     ring = settings.dispatchers
@@ -209,20 +191,31 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
     test_calls = TestCalls(StandInCalls(sim) if sim is not None else NoCalls(), settings.path(settings.training.test_calls_dir))
     training = TrainingService(journal, test_calls, settings.path(settings.training.scenarios_dir))
     training_line = TrainingLine(journal, hub, run_info=training.run_info, on_ticket=training.ticket_seen)
-    ari = AriService(ari_settings, LineRouter(hotline, {
+    router = LineRouter(hotline, {
         "executor": ExecutorLine(journal, changes=desk), "training": training_line,
-        "rating": RatingLine(journal, quality.feedback, changes=desk)}))
+        "rating": RatingLine(journal, quality.feedback, changes=desk)})
+    links = [NodeLink(node, router, tracker, journal) for node in nodes]
+    ownership = NodeOwnership(journal, links, instance=_instance_name(settings),
+                              interval=settings.cluster.claim_interval_seconds,
+                              preferred=[n.strip() for n in settings.cluster.preferred_nodes.split(",") if n.strip()],
+                              grace=settings.cluster.startup_grace_seconds)
+    ari, ami = links[0].ari, links[0].ami
     notify = NotifyConfig(settings.notify.webhook_url)
     stored = await journal.settings.get(NOTIFY_SETTING)
     if stored is not None:  # what an administrator set in the browser
         notify.update(stored)
     app = create_app(settings, journal, hub=hub, training=training,
-                     callback_originator=AmiCallback(ami, endpoint=ring.ring_endpoint),
+                     callback_originator=AmiCallback(OwnedAmi(ownership), endpoint=ring.ring_endpoint),
                      quality=quality, notify=notify, greeting=greeting)
     await app[VOICE_KEY].load()
     loop_lag = app[LOOP_LAG_KEY] = LoopLagMonitor(threshold_ms=settings.server.loop_lag_warn_ms)
-    return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim,
+    return Runtime(settings, journal, hub, app, ari, ami, tracker, worker, transcriber, sim, nodes=ownership,
                    quality_tasks=QualityTasks(settings, journal, quality, ari.client, notify), loop_lag=loop_lag)
+
+
+def _instance_name(settings: Settings) -> str:
+    """This instance in the nodes' log lines: its host and port (one service per port)."""
+    return f"{socket.gethostname()}:{settings.server.port}"
 
 
 async def _start_standin(settings: Settings) -> Any:
@@ -251,11 +244,11 @@ async def _start_standin(settings: Settings) -> Any:
 
 async def _check_accounts(settings: Settings, journal: Journal) -> None:
     """Demo accounts (a published password) exist only in demo mode without a real PBX."""
-    if settings.server.demo and settings.ari.url:
+    if settings.server.demo and settings.pbx_configured():
         log.warning("demo.not_seeded", reason="a PBX is configured (ari.url): no demo accounts with a real PBX")
     elif settings.server.demo:
         await demo.seed(journal)
-    if settings.server.demo and not settings.ari.url:
+    if settings.server.demo and not settings.pbx_configured():
         return
     if found := await demo.demo_accounts(journal):
         raise SettingsError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from cti.telephony.nodes import OwnedAmi
 from ivr.ami import AmiClient
 
 log = structlog.get_logger(__name__)
@@ -13,7 +14,8 @@ class AmiCallback:
     """"Call back" from a card: ring the dispatcher's phone, then the resident (AMI Originate,
     never awaited on the path that reads events)."""
 
-    def __init__(self, ami: AmiClient, *, context: str = "callback", endpoint: str = "Local/{ext}@dispatchers") -> None:
+    def __init__(self, ami: AmiClient | OwnedAmi, *, context: str = "callback",
+                 endpoint: str = "Local/{ext}@dispatchers") -> None:
         self.ami = ami
         self.context = context
         self.endpoint = endpoint  # the dispatcher's phone, as the voice menu rings it

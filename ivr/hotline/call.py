@@ -45,7 +45,8 @@ class CallRun:
         self.inbox: asyncio.Queue[FlowEvent] = asyncio.Queue()
         self.chores = Chores(call.channel_id)
         self._spawn = self.chores.spawn
-        self.records = CallRecords(owner.journal, self.client.download_recording, ticket_channel=owner.ticket_channel)
+        self.records = CallRecords(owner.journal, self.client.download_recording, ticket_channel=owner.ticket_channel,
+                                   node=self.client.settings.node)
         self.ringer = DispatcherRinger(
             call, owner.desk, owner.queue, self.records, report=self.inbox.put_nowait, gone=self._gone,
             state=self._state, silence=lambda: self.events.silence(), endpoint=owner.dispatcher_endpoint,

@@ -55,7 +55,8 @@ class CallRecords:
     it has one (made by the menu, by a dispatcher's answer, or found when adopting the call)."""
 
     def __init__(self, journal: Journal, download: Download, *, ticket_channel: str | None = None,
-                 delays: tuple[float, ...] = DB_RETRY_DELAYS) -> None:
+                 delays: tuple[float, ...] = DB_RETRY_DELAYS, node: str = "main") -> None:
+        self.node = node
         self.journal = journal
         self.download = download
         self.ticket_channel = ticket_channel
@@ -78,7 +79,7 @@ class CallRecords:
         self.caller_number, self.caller_name = channel.caller.number, channel.caller.name
         row = await self._write(lambda: self.journal.calls.start(
             channel_id=channel.id, caller_number=self.caller_number, caller_name=self.caller_name,
-            called_number=channel.dialplan.exten,
+            called_number=channel.dialplan.exten, node=self.node,
             direction=CallDirection.TRAINING if self.training else CallDirection.INBOUND,
         ))
         self.call_row_id = row.id

@@ -12,7 +12,8 @@ DIALPLAN_TRUNK = ROOT / "dialplans" / "extensions_trunk.conf.template"
 COMPOSE = ROOT / "docker-compose.asterisk.yml"
 
 # Files #included inside a section of another file, with the section they continue.
-_INCLUDED_IN = {DIALPLAN_TRUNK.name: "globals", "extensions_trunk.conf": "globals"}
+_INCLUDED_IN = {DIALPLAN_TRUNK.name: "globals", "extensions_trunk.conf": "globals",
+                "extensions_nodes.conf.template": "globals", "extensions_nodes.conf": "globals"}
 
 
 def conf_files() -> list[Path]:

@@ -8,8 +8,7 @@ import pytest
 
 from ivr.ami import AmiActionError, AmiClient, AmiEvent, CallTracker, ExtensionCall, TrackerSync
 from pbxsim import PbxSim
-
-from .test_reconnect import wait_until
+from tests.bridge.test_reconnect import wait_until
 
 
 async def test_login_actions_and_lists(sim: PbxSim) -> None:

@@ -13,8 +13,7 @@ import structlog
 from ivr.ami import AmiClient, AmiEvent, CallTracker, ExtensionCall
 from pbxsim import PbxSim
 from tests.asterisk_fixtures import load_trace
-
-from .test_reconnect import wait_until
+from tests.bridge.test_reconnect import wait_until
 
 EOL = b"\r\n"
 

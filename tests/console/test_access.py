@@ -12,8 +12,7 @@ from aiohttp.test_utils import TestServer
 from cti.settings import Settings
 from cti.web import create_app
 from journal import Journal
-
-from .conftest import Originator, Session, Staff, make_ticket
+from tests.console.conftest import Originator, Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 # /login/password: the new password after a reset, authenticated by the temporary one.

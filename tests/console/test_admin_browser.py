@@ -15,9 +15,8 @@ from aiohttp.test_utils import TestServer
 from journal import Journal
 from journal.clock import utcnow
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_page, login, needs_browser
-
-from .conftest import PASSWORD, Staff
-from .test_admin_import import BAD_BUILDINGS, RESIDENT_HEADER, buildings_csv
+from tests.console.conftest import PASSWORD, Staff
+from tests.console.test_admin_import import BAD_BUILDINGS, RESIDENT_HEADER, buildings_csv
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

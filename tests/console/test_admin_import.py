@@ -17,8 +17,7 @@ from cti.tables import read_table
 from ivr.nlu import match_building, understand
 from journal import Actor, Journal, NewTicket
 from journal.clock import utcnow
-
-from .conftest import Session, Staff
+from tests.console.conftest import Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
 STREETS = ["Ленина", "Садовая ул.", "пр-т Мира", "Строителей", "Зелёная", "Гагарина", "Победы", "Молодёжная"]

@@ -13,8 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy, TicketFilter
 from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
-
-from .conftest import PASSWORD, Session
+from tests.console.conftest import PASSWORD, Session
 
 MakeSession = Callable[[str], Awaitable[Session]]
 SEWER_RULE = 'id = "sewer_blockage"\ntitle = "Засор канализационного трубопровода — 2 часа"\nproblems = ["sewer_blockage"]\nrepair = "2h"'

@@ -15,8 +15,7 @@ from journal import Journal
 from journal.clock import utcnow
 from journal.passwords import MIN_LENGTH, password_problem
 from journal.staff import temporary_password
-
-from .conftest import FORM_CSRF, PASSWORD, FakeClock, Session, Staff
+from tests.console.conftest import FORM_CSRF, PASSWORD, FakeClock, Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
 
@@ -196,7 +195,7 @@ async def test_the_system_page_shows_the_last_errors(browser_session: MakeSessio
     assert body["errors"][0] == {"at": "2026-11-30T09:00:00Z", "event": "ari.rest_failed", "level": "error",
                                  "message": "HTTP 500 from /channels"}
     assert all(e["event"] != "call.started" for e in body["errors"])
-    assert body["database"]["ok"] and body["database"]["revision"] == "0010"
+    assert body["database"]["ok"] and body["database"]["revision"] == "0012"
     assert body["asr"]["queue"] == 0 and body["recordings"]["retention_days"] == 1095
 
 

@@ -24,8 +24,7 @@ from cti.web.admin_voice import NOTIFY_KEY, VOICE_KEY
 from ivr.prompts import PROMPTS_DIR
 from journal import Actor, Journal, NewTicket
 from journal.notifications import NotificationLog
-
-from .conftest import Session
+from tests.console.conftest import Session
 
 MakeSession = Callable[[str], Awaitable[Session]]
 needs_tools = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
@@ -185,8 +184,7 @@ async def test_voice_and_notifications_pages_in_chromium(server: TestServer, set
     from playwright.async_api import expect
 
     from tests.browser import ARTIFACTS, chromium_page, login
-
-    from .conftest import PASSWORD
+    from tests.console.conftest import PASSWORD
 
     url, received = hook
     base = f"http://{server.host}:{server.port}"

@@ -10,8 +10,7 @@ from aiohttp import web
 
 from cti.web.keys import SESSIONS_KEY
 from cti.web.sessions import COOKIE
-
-from .conftest import Session, Staff
+from tests.console.conftest import Session, Staff
 
 MakeSession = Callable[[str], Awaitable[Session]]
 
@@ -76,7 +75,7 @@ async def test_login_form_needs_its_token(browser_session: MakeSession) -> None:
 async def test_next_never_leaves_the_site(browser_session: MakeSession) -> None:
     s = await browser_session("")
     async with s.http.get(s.url("/login")) as r:
-        from .conftest import FORM_CSRF
+        from tests.console.conftest import FORM_CSRF
         token = FORM_CSRF.search(await r.text())
     assert token
     async with s.http.post(s.url("/login"), data={"login": "petrova", "password": "password1", "next": "//evil.example/",

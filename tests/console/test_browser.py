@@ -13,8 +13,7 @@ from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
 from journal import Journal
 from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
-
-from .conftest import PASSWORD, Session, Staff, make_ticket
+from tests.console.conftest import PASSWORD, Session, Staff, make_ticket
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

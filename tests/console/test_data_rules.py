@@ -7,8 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from journal import Actor, Journal, TicketFilter
 from journal.clock import utcnow
-
-from .conftest import Session, Staff, make_ticket
+from tests.console.conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

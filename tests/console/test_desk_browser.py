@@ -23,10 +23,9 @@ from journal.clock import utcnow
 from pbxsim import CallScript, PbxSim
 from tests.asterisk_fixtures import SPEECH_WAV
 from tests.browser import ARTIFACTS, login, needs_browser
+from tests.console.conftest import PASSWORD, Session, Staff, make_ticket
 from tests.service.running import Served
 from tests.service.test_screen_pop_calls import STAFF_PASSWORD, service, until_played  # noqa: F401  (fixture)
-
-from .conftest import PASSWORD, Session, Staff, make_ticket
 
 pytestmark = [pytest.mark.slow, needs_browser]
 ServiceT = tuple[Runtime, PbxSim, Served]

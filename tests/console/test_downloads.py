@@ -8,8 +8,7 @@ import aiohttp
 
 from journal import Journal
 from journal.models import Recording
-
-from .conftest import Session, Staff, make_ticket
+from tests.console.conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)

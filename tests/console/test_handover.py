@@ -11,8 +11,7 @@ import pytest
 from journal import Actor, Journal
 from journal.errors import InvalidValue
 from journal.handover import KEEP, add_note, notes, shift_at, shift_changes
-
-from .conftest import Session, Staff, make_ticket
+from tests.console.conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 MSK = ZoneInfo("Europe/Moscow")

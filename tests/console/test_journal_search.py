@@ -10,9 +10,8 @@ from datetime import timedelta
 from journal import Actor, Journal
 from journal.clock import utcnow
 from journal.models import Ticket
-
-from .conftest import Session, Staff, make_ticket
-from .test_pages import page
+from tests.console.conftest import Session, Staff, make_ticket
+from tests.console.test_pages import page
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from .conftest import Session
+from tests.console.conftest import Session
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

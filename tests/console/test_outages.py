@@ -15,9 +15,8 @@ import pytest
 from cti.settings import Settings
 from journal import Actor, AuditFilter, Journal
 from journal.clock import utcnow
-
-from .conftest import Session, Staff, make_ticket
-from .test_admin_voice import needs_tools
+from tests.console.conftest import Session, Staff, make_ticket
+from tests.console.test_admin_voice import needs_tools
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

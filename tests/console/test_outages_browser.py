@@ -10,8 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from journal import Journal
 from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
-
-from .conftest import PASSWORD, Staff, make_ticket
+from tests.console.conftest import PASSWORD, Staff, make_ticket
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

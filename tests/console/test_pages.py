@@ -9,8 +9,7 @@ from aiohttp.test_utils import TestServer
 from cti.settings import Settings
 from cti.web import create_app
 from journal import Actor, Journal
-
-from .conftest import Session, Staff, make_ticket
+from tests.console.conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 XSS = "<script>alert('x')</script>"

@@ -19,8 +19,7 @@ from journal import Actor, Journal
 from journal.clock import utcnow
 from journal.models import Recording, Ticket
 from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
-
-from .conftest import PASSWORD, Session, Staff, make_ticket
+from tests.console.conftest import PASSWORD, Session, Staff, make_ticket
 
 pytestmark = [pytest.mark.slow, needs_browser]
 WORDS = ["здравствуйте", "у", "нас", "течёт", "кран", "на", "кухне"]

@@ -16,9 +16,8 @@ from sqlalchemy import update
 from cti.export import to_csv, to_xlsx
 from journal import Journal
 from journal.models import Recording
+from tests.console.conftest import Session, Staff, make_ticket
 from tests.tools import needs_programs
-
-from .conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)

@@ -24,10 +24,9 @@ from cti.web.keys import ATTACHMENTS_KEY
 from journal import Actor, Journal, TicketFilter
 from journal.clock import utcnow
 from journal.enums import Role
-
-from .conftest import Originator, Session, Staff
-from .test_downloads import JPEG, recorded_ticket
-from .test_ws import connected, next_message, nothing_arrives
+from tests.console.conftest import Originator, Session, Staff
+from tests.console.test_downloads import JPEG, recorded_ticket
+from tests.console.test_ws import connected, next_message, nothing_arrives
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

@@ -9,8 +9,7 @@ import pytest
 
 from journal import Journal
 from tests.browser import needs_browser
-
-from .conftest import Session, Staff, make_ticket
+from tests.console.conftest import Session, Staff, make_ticket
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

@@ -15,8 +15,7 @@ import pytest
 
 from cti.console.notifier import ConsoleNotifier
 from cti.web import ConsoleHub
-
-from .conftest import Session
+from tests.console.conftest import Session
 
 MakeSession = Callable[[str], Awaitable[Session]]
 

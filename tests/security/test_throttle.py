@@ -12,8 +12,7 @@ import structlog
 
 from cti.settings import Settings
 from tests.console.conftest import FORM_CSRF, PASSWORD, FakeClock, Session, Staff
-
-from ..console.test_auth import MakeSession
+from tests.console.test_auth import MakeSession
 
 ATTACKER = "203.0.113.5"
 DISPATCH_ROOM = "198.51.100.7"

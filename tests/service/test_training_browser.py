@@ -10,9 +10,8 @@ from cti.app.demo import DEMO_PASSWORD
 from cti.app.runtime import Runtime
 from pbxsim import PbxSim
 from tests.browser import ARTIFACTS, chromium_page, login, needs_browser
-
-from .test_screen_pop_calls import Served
-from .test_training_service import training_service  # noqa: F401  (fixture)
+from tests.service.test_screen_pop_calls import Served
+from tests.service.test_training_service import training_service  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

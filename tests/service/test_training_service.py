@@ -19,9 +19,8 @@ from journal import TicketFilter
 from journal.clock import utcnow
 from pbxsim import PbxSim
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
+from tests.service.test_screen_pop_calls import console
 from tests.tools import needs_voice
-
-from .test_screen_pop_calls import console
 
 TRAINING_LIBRARY = Path(__file__).resolve().parents[2] / "config" / "training"
 
