@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import re
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -169,7 +170,7 @@ async def step(calls: int, work: Path, speech: Path, workers: int = 0) -> dict[s
     service = service_process(pbx, root / "service", port=port, log_level="warning", settings=asr)
     workers_env = asr | {"HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{root}/service/journal.sqlite3",
                          "HOTLINE_RECORDINGS_DIR": str(root / "service" / "files"), "HOTLINE_LOGGING_LEVEL": "warning",
-                         "HOTLINE_SERVER_SECRET_KEY": "bench-" + "k" * 60}
+                         "HOTLINE_SERVER_SECRET_KEY": secrets.token_urlsafe(48)}
     worker_procs = worker_processes(workers, root / "service", workers_env) if workers else []
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -190,7 +191,8 @@ async def step(calls: int, work: Path, speech: Path, workers: int = 0) -> dict[s
         cpu1 = (cpu_seconds(pbx.proc.pid), cpu_seconds(service.pid), time.monotonic())
         await asyncio.sleep(3)  # the last writes land
         lag = await service_loop_lag(base, "bench-admin", PASSWORD)
-        transcribed, drained_after = await _drained(root / "service" / "journal.sqlite3", cpu1[2]) if workers else (0, 0.0)
+        transcribed, drained_after = (await _drained(root / "service" / "journal.sqlite3", cpu1[2], worker_procs)
+                                      if workers else (0, 0.0))
         with sqlite3.connect(root / "service" / "journal.sqlite3") as db:
             rows = db.execute("SELECT id, outcome FROM calls").fetchall()
             tickets = db.execute("SELECT call_id FROM tickets WHERE call_id IS NOT NULL").fetchall()
@@ -228,10 +230,13 @@ async def step(calls: int, work: Path, speech: Path, workers: int = 0) -> dict[s
         await asyncio.to_thread(pbx.stop)
 
 
-async def _drained(journal: Path, burst_end: float, timeout: float = 1800) -> tuple[int, float]:
+async def _drained(journal: Path, burst_end: float, procs: list[subprocess.Popen[bytes]],
+                   timeout: float = 1800) -> tuple[int, float]:
     """Wait until the workers have transcribed every recording (or given up on it); the count
     of transcripts written and the seconds from the end of the burst to the last one."""
     while True:
+        if all(p.poll() is not None for p in procs):
+            raise SystemExit("every worker has exited: see worker-N.log")
         with sqlite3.connect(journal) as db:
             pending, done = db.execute(
                 "SELECT sum(status IN ('pending', 'running')), sum(status = 'done') FROM transcription_jobs").fetchone()
