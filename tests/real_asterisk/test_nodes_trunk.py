@@ -68,8 +68,11 @@ def test_a_call_on_node1_rings_the_dispatcher_registered_on_node2(
                f"no call to 103 across the nodes:\n{node1.messages()[-3000:]}\n{node2.messages()[-3000:]}")
         assert _channels(node2, "PJSIP/hotline-node-")  # it came in on the trunk, authenticated
         # The phone answered the leg that came over the trunk, and node1's Local leg was answered.
-        assert re.search(r"PJSIP/103-\w+ answered PJSIP/hotline-node-", node2.messages())
-        assert re.search(r"PJSIP/hotline-node-\w+ answered Local/" + dialled + "@dispatchers", node1.messages())
+        # (Asterisk writes the line a moment after the channels are up: waited for, not read once.)
+        _until(lambda: re.search(r"PJSIP/103-\w+ answered PJSIP/hotline-node-", node2.messages()),
+               f"103 did not answer the trunk's leg:\n{node2.messages()[-3000:]}")
+        _until(lambda: re.search(r"PJSIP/hotline-node-\w+ answered Local/" + dialled + "@dispatchers", node1.messages()),
+               f"the trunk did not answer node1's leg:\n{node1.messages()[-3000:]}")
         _until(lambda: not node1.channels() and not node2.channels(), "the call did not end", timeout=20)
     finally:
         phone.stop()
