@@ -17,6 +17,7 @@ from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
 from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
 from .estate import Estate, ImportReport
 from .history import Actor
+from .limits import SharedLimits
 from .monitoring import Monitor, TicketFilter
 from .outages import CallerOutlook, OutageDraft, OutageRules, OutageService
 from .people import Directory, Shift
@@ -45,6 +46,7 @@ class Journal:
     transcription: TranscriptionQueue
     training: TrainingRuns
     sessions: StaffSessions
+    limits: SharedLimits
     staff: StaffAdmin
     estate: Estate
     audit: AuditLog
@@ -68,6 +70,7 @@ class Journal:
             transcription=TranscriptionQueue(db),
             training=TrainingRuns(db),
             sessions=StaffSessions(db),
+            limits=SharedLimits(db),
             staff=StaffAdmin(db, people),
             estate=Estate(db),
             audit=AuditLog(db),
