@@ -25,7 +25,7 @@ from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy
 from .sla_versions import SlaVersions
 from .staff import StaffAdmin
-from .storage import FileStore
+from .storage import BlobStore, FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
 from .training import TrainingRun, TrainingRuns
 from .transcription import ClaimedJob, TranscriptionQueue
@@ -38,7 +38,7 @@ class Journal:
     db: Database
     sla: SlaPolicy
     config: JournalConfig
-    files: FileStore
+    files: BlobStore
     tickets: TicketService
     calls: CallLog
     people: Directory
@@ -56,9 +56,11 @@ class Journal:
 
     @classmethod
     def build(
-        cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path, outage_rules: OutageRules | None = None,
+        cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path | BlobStore,
+        outage_rules: OutageRules | None = None,
     ) -> Journal:
-        files = FileStore(files_root)
+        # A directory (the default backend), or a store built by the composition root (S3).
+        files = files_root if isinstance(files_root, BlobStore) else FileStore(files_root)
         people = Directory(db)
         tickets = TicketService(db, sla, config)
         return cls(
@@ -80,12 +82,13 @@ class Journal:
         )
 
     async def close(self) -> None:
+        await self.files.close()
         await self.db.close()
 
 
 __all__ = [
     "CATEGORIES", "OPEN_STATUSES", "Actor", "CallerOutlook", "OutageDraft", "OutageRules", "OutageService", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
-    "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
+    "BlobStore", "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "StaffSessions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]
