@@ -78,4 +78,7 @@ class RecordingRetention:
                 n += await self.files.delete(rel)
             except InvalidValue:
                 log.warning("retention.path_refused", path=rel)
+            except OSError as exc:
+                # The row already says the recording went; the file is left for the administrator.
+                log.error("retention.delete_failed", path=rel, error=str(exc))
         return n

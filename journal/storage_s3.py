@@ -24,6 +24,19 @@ from .storage import CHUNK, BlobStore, StoredFile, check_key, content_key
 
 log = structlog.get_logger(__name__)
 
+# A caller waits on the line while their recording is stored: a bucket that does not answer
+# must not hold the ticket back for long (the ticket is registered without the audio instead).
+PUT_SECONDS = 8.0
+
+
+class StorageUnavailable(OSError):
+    """The bucket did not answer or refused: an OSError, as a full or failing disk is, so the
+    callers that keep a ticket without its recording treat both alike."""
+
+    def __init__(self, what: str, exc: BaseException) -> None:
+        super().__init__(f"хранилище записей S3 недоступно ({what}: {type(exc).__name__})")
+        self.strerror = "хранилище записей S3 недоступно"
+
 
 @dataclass(frozen=True)
 class S3Config:
@@ -71,7 +84,7 @@ class S3Store(BlobStore):
                     self._client = await stack.enter_async_context(get_session().create_client(
                         "s3", endpoint_url=c.endpoint or None, region_name=c.region or None,
                         aws_access_key_id=c.access_key or None, aws_secret_access_key=c.secret_key or None,
-                        config=AioConfig(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3},
+                        config=AioConfig(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2},
                                          s3={"addressing_style": "path"})))
                     self._stack = stack
                     log.info("storage.s3_client", bucket=c.bucket, endpoint=c.endpoint or "aws", prefix=c.prefix)
@@ -83,8 +96,13 @@ class S3Store(BlobStore):
     async def put(self, data: bytes, suffix: str = ".wav") -> StoredFile:
         digest, key = await asyncio.to_thread(content_key, data, suffix)
         s3 = await self._s3()
-        # Content-addressed: writing the same bytes again under the same name changes nothing.
-        await s3.put_object(Bucket=self.config.bucket, Key=self._name(key), Body=data)
+        try:
+            async with asyncio.timeout(PUT_SECONDS):
+                # Content-addressed: the same bytes again under the same name change nothing.
+                await s3.put_object(Bucket=self.config.bucket, Key=self._name(key), Body=data)
+        except Exception as exc:
+            log.error("storage.s3_put_failed", bucket=self.config.bucket, error=type(exc).__name__)
+            raise StorageUnavailable("put", exc) from exc
         return StoredFile(digest, key, len(data))
 
     async def size(self, key: str) -> int | None:
@@ -92,10 +110,10 @@ class S3Store(BlobStore):
         s3 = await self._s3()
         try:
             head = await s3.head_object(Bucket=self.config.bucket, Key=name)
-        except s3.exceptions.ClientError as exc:
+        except Exception as exc:
             if _missing(exc):
                 return None
-            raise
+            raise StorageUnavailable("head", exc) from exc
         return int(head["ContentLength"])
 
     async def read_range(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
@@ -103,7 +121,10 @@ class S3Store(BlobStore):
             return
         name = self._name(key)
         s3 = await self._s3()
-        got = await s3.get_object(Bucket=self.config.bucket, Key=name, Range=f"bytes={start}-{end - 1}")
+        try:
+            got = await s3.get_object(Bucket=self.config.bucket, Key=name, Range=f"bytes={start}-{end - 1}")
+        except Exception as exc:
+            raise StorageUnavailable("get", exc) from exc
         body = got["Body"]
         try:
             async for part in body.iter_chunks(CHUNK):
@@ -115,7 +136,10 @@ class S3Store(BlobStore):
         if await self.size(key) is None:
             return False
         s3 = await self._s3()
-        await s3.delete_object(Bucket=self.config.bucket, Key=self._name(key))
+        try:
+            await s3.delete_object(Bucket=self.config.bucket, Key=self._name(key))
+        except Exception as exc:
+            raise StorageUnavailable("delete", exc) from exc
         return True
 
     async def close(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -26,7 +28,7 @@ from journal import Actor, Database, InvalidValue, Journal, JournalConfig, NewTi
 from journal.clock import utcnow
 from journal.quality_suite import QualitySuite
 from journal.retention import RecordingRetention
-from journal.storage_s3 import S3Config, S3Store
+from journal.storage_s3 import PUT_SECONDS, S3Config, S3Store
 from pbxsim import CallScript
 from tests.console.conftest import PASSWORD, TEST_SECRET_KEY, Session
 from tests.hotline.conftest import Hotline, hotline, speech_wav
@@ -117,8 +119,16 @@ def test_settings_build_the_store_without_showing_the_secret() -> None:
 
 
 @pytest.fixture
-async def hotline_files(store: S3Store) -> S3Store:
-    return store
+async def hotline_files(request: pytest.FixtureRequest, store: S3Store) -> AsyncIterator[S3Store]:
+    """The hotline's recordings go to the test bucket, or (param "unreachable") to a bucket
+    whose server does not answer."""
+    if getattr(request, "param", None) == "unreachable":
+        down = S3Store(S3Config(bucket="calls", endpoint=f"http://127.0.0.1:{_closed_port()}",
+                                access_key="test", secret_key="test"))
+        yield down
+        await down.close()
+    else:
+        yield store
 
 
 @pytest.mark.slow
@@ -213,3 +223,38 @@ async def test_a_worker_transcribes_a_recording_kept_only_in_s3(store: S3Store, 
         assert recogniser.paths and not any(p.exists() for p in recogniser.paths)
     finally:
         await journal.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_an_unreachable_bucket_fails_as_a_failing_disk_does(tmp_path: Path) -> None:
+    store = S3Store(S3Config(bucket="calls", endpoint=f"http://127.0.0.1:{_closed_port()}",
+                             access_key="test", secret_key="test"))
+    try:
+        started = time.monotonic()
+        with pytest.raises(OSError, match="хранилище записей S3 недоступно"):
+            await store.put(WAV, ".wav")
+        assert time.monotonic() - started < PUT_SECONDS + 1
+        with pytest.raises(OSError, match="head"):
+            await store.size("ab/cd/x.wav")
+    finally:
+        await store.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hotline_files", ["unreachable"], indirect=True)
+async def test_a_call_while_the_bucket_is_down_still_makes_its_ticket(hotline: Hotline, speech_wav: Path) -> None:
+    call = hotline.sim.place_call(CallScript("79161234567", "Ivanova", say=speech_wav))
+    await hotline.wait_played(call.id, lambda played: "sound:hotline/category-menu" in played)
+    hotline.sim.press(call.id, "1")
+    await call.done.wait()
+    await hotline.settle()
+    [ticket] = list(await hotline.journal.monitor.tickets(TicketFilter(open_only=False), utcnow(), limit=10))
+    assert ticket.category == "water" and await hotline.journal.tickets.recordings(ticket.id) == []
+    assert "запись обращения не сохранена (хранилище записей S3 недоступно)" in (ticket.description or "")
+    # The resident heard their ticket number all the same.
+    assert f"digits:{ticket.number.split('-')[1].lstrip('0')}" in hotline.sim.played(call.id)
