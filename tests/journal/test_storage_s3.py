@@ -26,10 +26,12 @@ from ivr.asr.grammar import Phrases
 from ivr.transcription import TranscriptionWorker
 from journal import Actor, Database, InvalidValue, Journal, JournalConfig, NewTicket, SlaPolicy, TicketFilter
 from journal.clock import utcnow
+from journal.models import Recording
 from journal.quality_suite import QualitySuite
 from journal.retention import RecordingRetention
 from journal.storage_s3 import PUT_SECONDS, S3Config, S3Store
 from pbxsim import CallScript
+from tests.browser import chromium_page, login, needs_browser
 from tests.console.conftest import PASSWORD, TEST_SECRET_KEY, Session
 from tests.hotline.conftest import Hotline, hotline, speech_wav
 
@@ -131,11 +133,8 @@ async def hotline_files(request: pytest.FixtureRequest, store: S3Store) -> Async
         yield store
 
 
-@pytest.mark.slow
-async def test_a_call_recorded_to_s3_is_played_by_range_and_purged(
-        hotline: Hotline, speech_wav: Path, s3_endpoint: str, bucket: str, tmp_path: Path,
-        aiohttp_server: Any) -> None:
-    # A resident calls the stand-in and speaks: the recording goes to the bucket.
+async def _recorded_call(hotline: Hotline, speech_wav: Path) -> tuple[Recording, bytes]:
+    """A resident's call through the stand-in: the ticket's recording row and the bytes recorded."""
     call = hotline.sim.place_call(CallScript("79161234567", "Ivanova", say=speech_wav))
     await hotline.wait_played(call.id, lambda played: "sound:hotline/category-menu" in played)
     hotline.sim.press(call.id, "1")
@@ -143,16 +142,62 @@ async def test_a_call_recorded_to_s3_is_played_by_range_and_purged(
     await hotline.settle()
     [ticket] = list(await hotline.journal.monitor.tickets(TicketFilter(open_only=False), utcnow(), limit=10))
     [rec] = await hotline.journal.tickets.recordings(ticket.id)
-    made = (hotline.sim.recordings_dir / f"{rec.name}.wav").read_bytes()
+    return rec, (hotline.sim.recordings_dir / f"{rec.name}.wav").read_bytes()
+
+
+async def _console(journal: Journal, aiohttp_server: Any) -> TestServer:
+    settings = Settings()
+    settings.server.secret_key = TEST_SECRET_KEY
+    await journal.people.create_user("qa", "Контролёр Н. Н.", "qa", PASSWORD)
+    server: TestServer = await aiohttp_server(create_app(settings, journal))
+    return server
+
+
+@pytest.mark.slow
+@needs_browser
+async def test_qa_seeks_a_recording_kept_in_s3_in_chromium(hotline: Hotline, speech_wav: Path,
+                                                            aiohttp_server: Any) -> None:
+    """The console's own audio player in a real Chromium: it loads the length by range, seeks
+    into the middle, and every request that carried bytes is in the access log."""
+    from playwright.async_api import expect
+
+    rec, made = await _recorded_call(hotline, speech_wav)
+    assert rec.call_id is not None
+    server = await _console(hotline.journal, aiohttp_server)
+    base = f"http://{server.host}:{server.port}"
+    async with chromium_page() as (page, errors):
+        ranges: list[str] = []
+        page.on("request", lambda r: ranges.append(r.headers.get("range", "")) if "/recordings/" in r.url else None)
+        await login(page, base, "qa", PASSWORD)
+        await page.goto(f"{base}/qa/calls/{rec.call_id}")
+        audio = page.locator("audio")
+        await expect(audio).to_have_count(1)
+        await page.wait_for_function("document.querySelector('audio').readyState >= 1", timeout=10_000)
+        seconds = (len(made) - 44) / 16_000  # 8 kHz, 16-bit mono
+        assert abs(await audio.evaluate("a => a.duration") - seconds) < 0.1
+        middle = round(seconds / 2, 2)
+        await audio.evaluate(f"a => new Promise(done => {{ a.addEventListener('seeked', done, {{once: true}}); "
+                             f"a.currentTime = {middle}; }})")
+        await page.wait_for_function("document.querySelector('audio').readyState >= 2", timeout=10_000)
+        assert abs(await audio.evaluate("a => a.currentTime") - middle) < 0.05
+        assert not errors, errors
+    assert ranges and all(r.startswith("bytes=") for r in ranges), ranges  # the player asks by range
+    log = await QualitySuite.build(hotline.journal).quality.access_log(rec.id)
+    assert log and {(a.user_login, a.action) for a in log} == {("qa", "listen")}
+
+
+@pytest.mark.slow
+async def test_a_call_recorded_to_s3_is_played_by_range_and_purged(
+        hotline: Hotline, speech_wav: Path, s3_endpoint: str, bucket: str, tmp_path: Path,
+        aiohttp_server: Any) -> None:
+    # A resident calls the stand-in and speaks: the recording goes to the bucket.
+    rec, made = await _recorded_call(hotline, speech_wav)
     assert await _objects(s3_endpoint, bucket) == {f"recordings/{rec.path}": len(made)}
     assert rec.sha256 == hashlib.sha256(made).hexdigest() and not (tmp_path / "files").exists()
 
     # QA listens in the console: the player seeks, the bucket answers the range.
-    settings = Settings()
-    settings.server.secret_key = TEST_SECRET_KEY
     journal = hotline.journal
-    await journal.people.create_user("qa", "Контролёр Н. Н.", "qa", PASSWORD)
-    server: TestServer = await aiohttp_server(create_app(settings, journal))
+    server = await _console(journal, aiohttp_server)
     qa = Session(server)
     try:
         assert (await qa.login("qa")).status == 302
