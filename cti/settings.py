@@ -76,8 +76,17 @@ class ServerSettings:
 
 @dataclass
 class RecordingsSettings:
+    # "filesystem": files under `dir` (shared over NFS for several machines); "s3": an
+    # S3-compatible bucket (needs requirements-s3.lock), see docs/scaling.md.
+    backend: str = "filesystem"
     dir: str = "var/recordings"
     retention_days: int = 3 * 365
+    s3_endpoint: str = ""  # e.g. https://storage.yandexcloud.net or http://minio:9000; empty: AWS
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""  # e.g. "recordings/"
+    s3_access_key: str = Secret("")  # HOTLINE_RECORDINGS_S3_ACCESS_KEY; empty: botocore's own chain
+    s3_secret_key: str = Secret("")  # HOTLINE_RECORDINGS_S3_SECRET_KEY
 
 
 @dataclass
@@ -347,6 +356,14 @@ def _validate(settings: Settings) -> None:
     if unknown := [n.strip() for n in settings.cluster.preferred_nodes.split(",") if n.strip() not in ("", *names)]:
         raise SettingsError(f"setting 'cluster.preferred_nodes': no node named {', '.join(unknown)} "
                             f"(the nodes are {', '.join(names)})")
+    r = settings.recordings
+    if r.backend not in {"filesystem", "s3"}:
+        raise SettingsError(f"setting 'recordings.backend': expected filesystem or s3, got {r.backend!r}")
+    if r.backend == "s3" and not r.s3_bucket:
+        raise SettingsError("setting 'recordings.s3_bucket' is missing while 'recordings.backend' is \"s3\"")
+    if r.backend == "s3" and bool(r.s3_access_key) != bool(r.s3_secret_key):
+        raise SettingsError("settings 'recordings.s3_access_key' and 'recordings.s3_secret_key' go together "
+                            "(set both, or neither to use the machine's own AWS credentials)")
 
 
 MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"

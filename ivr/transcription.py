@@ -152,7 +152,9 @@ class TranscriptionWorker:
     async def _process(self, job: ClaimedJob) -> None:
         with structlog.contextvars.bound_contextvars(ticket_id=job.ticket_id, recording=job.recording_name):
             try:
-                transcript = await self.transcriber.transcribe(self.journal.files.path(job.recording_path))
+                # Through the store: a local file as it is, an S3 object as a temporary copy.
+                async with self.journal.files.local_copy(job.recording_path) as path:
+                    transcript = await self.transcriber.transcribe(path)
             except Exception as exc:  # any recogniser failure is recorded, never raised
                 await self._fail(job, f"{type(exc).__name__}: {exc}")
                 return

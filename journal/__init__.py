@@ -17,6 +17,7 @@ from .enums import CATEGORIES, OPEN_STATUSES, Channel, Priority, Role, Status
 from .errors import CallAlreadyMissed, ConfigError, IllegalTransition, InvalidValue, JournalError, NotFound
 from .estate import Estate, ImportReport
 from .history import Actor
+from .limits import SharedLimits
 from .monitoring import Monitor, TicketFilter
 from .outages import CallerOutlook, OutageDraft, OutageRules, OutageService
 from .people import Directory, Shift
@@ -24,7 +25,7 @@ from .sessions import StaffSessions
 from .sla import Deadlines, SlaPolicy
 from .sla_versions import SlaVersions
 from .staff import StaffAdmin
-from .storage import FileStore
+from .storage import BlobStore, FileStore
 from .tickets import JournalConfig, NewTicket, Registration, TicketService
 from .training import TrainingRun, TrainingRuns
 from .transcription import ClaimedJob, TranscriptionQueue
@@ -37,7 +38,7 @@ class Journal:
     db: Database
     sla: SlaPolicy
     config: JournalConfig
-    files: FileStore
+    files: BlobStore
     tickets: TicketService
     calls: CallLog
     people: Directory
@@ -45,6 +46,7 @@ class Journal:
     transcription: TranscriptionQueue
     training: TrainingRuns
     sessions: StaffSessions
+    limits: SharedLimits
     staff: StaffAdmin
     estate: Estate
     audit: AuditLog
@@ -54,9 +56,11 @@ class Journal:
 
     @classmethod
     def build(
-        cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path, outage_rules: OutageRules | None = None,
+        cls, db: Database, sla: SlaPolicy, config: JournalConfig, files_root: Path | BlobStore,
+        outage_rules: OutageRules | None = None,
     ) -> Journal:
-        files = FileStore(files_root)
+        # A directory (the default backend), or a store built by the composition root (S3).
+        files = files_root if isinstance(files_root, BlobStore) else FileStore(files_root)
         people = Directory(db)
         tickets = TicketService(db, sla, config)
         return cls(
@@ -68,6 +72,7 @@ class Journal:
             transcription=TranscriptionQueue(db),
             training=TrainingRuns(db),
             sessions=StaffSessions(db),
+            limits=SharedLimits(db),
             staff=StaffAdmin(db, people),
             estate=Estate(db),
             audit=AuditLog(db),
@@ -77,12 +82,13 @@ class Journal:
         )
 
     async def close(self) -> None:
+        await self.files.close()
         await self.db.close()
 
 
 __all__ = [
     "CATEGORIES", "OPEN_STATUSES", "Actor", "CallerOutlook", "OutageDraft", "OutageRules", "OutageService", "AdminSettings", "AuditFilter", "AuditLog", "Estate", "ImportReport", "StaffAdmin", "CallAlreadyMissed", "CallLog", "ClaimedJob", "Channel", "ConfigError", "Database", "Deadlines",
-    "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
+    "BlobStore", "Directory", "FileStore", "IllegalTransition", "InvalidValue", "Journal", "JournalConfig", "JournalError",
     "Monitor", "NewTicket", "NotFound", "Priority", "Registration", "Role", "Shift", "SlaPolicy", "SlaVersions", "StaffSessions", "Status",
     "TicketFilter", "TicketService", "TrainingRun", "TrainingRuns", "TranscriptionQueue",
 ]

@@ -1,5 +1,5 @@
 """Photos and documents attached to tickets (an executor's photo of the repair, a scan of a
-written request). Files go to the content-addressed FileStore; the row and a history entry are
+written request). Files go to the content-addressed store (journal/storage.py); the row and a history entry are
 written in one transaction."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from .enums import HistoryKind
 from .errors import InvalidValue, NotFound
 from .history import Actor
 from .models import Attachment, Ticket
-from .storage import FileStore
+from .storage import BlobStore
 
 
 class Attachments:
-    def __init__(self, db: Database, files: FileStore) -> None:
+    def __init__(self, db: Database, files: BlobStore) -> None:
         self.db = db
         self.files = files
 

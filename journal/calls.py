@@ -15,14 +15,14 @@ from .enums import CallbackOutcome, CallDirection, CallOutcome, MissedStatus
 from .errors import InvalidValue, NotFound
 from .history import Actor
 from .models import Call, MissedCall, Recording, Ticket
-from .storage import FileStore
+from .storage import BlobStore
 from .tickets import JournalConfig
 
 log = structlog.get_logger(__name__)
 
 
 class CallLog:
-    def __init__(self, db: Database, files: FileStore, config: JournalConfig) -> None:
+    def __init__(self, db: Database, files: BlobStore, config: JournalConfig) -> None:
         self.db = db
         self.files = files
         self.config = config

@@ -1,10 +1,10 @@
-"""Retention of call recordings: files older than the retention period are deleted; the row
+"""Retention of call recordings: files older than the retention period are deleted (from whichever
+backend keeps them: a directory or an S3 bucket); the row
 stays (deleted_at, deleted_reason) so the journal still shows that a recording existed, and
 the ticket's history says when and why it went."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ from .enums import HistoryKind
 from .errors import InvalidValue
 from .history import Actor
 from .models import Recording, Ticket
-from .storage import FileStore
+from .storage import BlobStore
 
 log = structlog.get_logger(__name__)
 RETENTION = Actor.system("retention")
@@ -31,7 +31,7 @@ class RetentionResult:
 
 
 class RecordingRetention:
-    def __init__(self, db: Database, files: FileStore, retention_days: int) -> None:
+    def __init__(self, db: Database, files: BlobStore, retention_days: int) -> None:
         if retention_days < 1:
             raise InvalidValue("recordings.retention_days", "must be at least 1")
         self.db = db
@@ -64,22 +64,21 @@ class RecordingRetention:
                 shared = set((await s.execute(select(Recording.path).where(
                     Recording.path.in_(paths), Recording.deleted_at.is_(None)))).scalars()) if paths else set()
             total_rows += len(recs)
-            total_files += await asyncio.to_thread(self._unlink, paths - shared)
+            total_files += await self._unlink(paths - shared)
             if len(recs) < batch:
                 break
         if total_rows:
             log.info("retention.purged", recordings=total_rows, files=total_files, cutoff=cutoff.isoformat())
         return RetentionResult(total_rows, total_files)
 
-    def _unlink(self, paths: set[str]) -> int:
+    async def _unlink(self, paths: set[str]) -> int:
         n = 0
-        for rel in paths:
+        for rel in sorted(paths):
             try:
-                p = self.files.path(rel)
+                n += await self.files.delete(rel)
             except InvalidValue:
                 log.warning("retention.path_refused", path=rel)
-                continue
-            if p.is_file():
-                p.unlink()
-                n += 1
+            except OSError as exc:
+                # The row already says the recording went; the file is left for the administrator.
+                log.error("retention.delete_failed", path=rel, error=str(exc))
         return n

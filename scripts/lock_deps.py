@@ -1,4 +1,5 @@
-"""Re-pin requirements.lock (runtime) and requirements-test.lock (test tools) from pyproject.toml.
+"""Re-pin requirements.lock (runtime), requirements-s3.lock (the optional S3 storage backend) and
+requirements-test.lock (test tools, with the S3 backend) from pyproject.toml.
 
 pip resolves the closure as a clean environment would (``--dry-run --ignore-installed``) and
 writes ``name==version`` lines; nothing is installed."""
@@ -24,6 +25,13 @@ TEST_HEADER = """\
 #   pip install --dry-run --ignore-installed --report report.json '.[test]'
 -r requirements.lock
 """
+S3_HEADER = """\
+# The optional S3 storage backend on top of the runtime pins (pyproject.toml [s3] extra), same way:
+#   pip install --dry-run --ignore-installed --report report.json '.[s3]'
+# Install it beside the service when [recordings] backend = "s3": pip install -r requirements-s3.lock
+# (the versions are those the tests run on: requirements-test.lock holds them too).
+-r requirements.lock
+"""
 
 
 def resolve(target: str) -> dict[str, tuple[str, str]]:
@@ -47,6 +55,9 @@ def main() -> None:
     extra = {k: v for k, v in everything.items() if k not in runtime}
     (ROOT / "requirements-test.lock").write_text(
         TEST_HEADER + "".join(f"{n}=={v}\n" for _, (n, v) in sorted(extra.items())))
+    s3 = {k: everything.get(k, v) for k, v in resolve(".[s3]").items() if k not in runtime}
+    (ROOT / "requirements-s3.lock").write_text(
+        S3_HEADER + "".join(f"{n}=={v}\n" for _, (n, v) in sorted(s3.items())))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from cti.settings import Settings, SettingsError
-from journal import Database, InvalidValue, Journal, JournalConfig, OutageRules, SlaPolicy
+from journal import ConfigError, Database, InvalidValue, Journal, JournalConfig, OutageRules, SlaPolicy
 from journal.schedule import parse_hhmm
+from journal.storage import BlobStore, FileStore
 
 
 def journal_config(settings: Settings) -> JournalConfig:
@@ -36,5 +37,17 @@ def outage_rules(settings: Settings) -> OutageRules:
 def build_journal(settings: Settings) -> Journal:
     db = Database.from_url(settings.database_url(), echo=settings.database.echo)
     sla = SlaPolicy.load(settings.path(settings.journal.sla_file), settings.journal.timezone)
-    return Journal.build(db, sla, journal_config(settings), settings.path(settings.recordings.dir),
-                         outage_rules(settings))
+    return Journal.build(db, sla, journal_config(settings), build_store(settings), outage_rules(settings))
+
+
+def build_store(settings: Settings) -> BlobStore:
+    """Where recordings and photos go: the directory, or the S3 bucket (docs/scaling.md)."""
+    r = settings.recordings
+    if r.backend != "s3":
+        return FileStore(settings.path(r.dir))
+    from journal.storage_s3 import S3Config, S3Store
+    try:
+        return S3Store(S3Config(bucket=r.s3_bucket, endpoint=r.s3_endpoint, region=r.s3_region,
+                                access_key=r.s3_access_key, secret_key=r.s3_secret_key, prefix=r.s3_prefix))
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None

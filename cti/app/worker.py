@@ -1,7 +1,7 @@
 """``hotline worker``: a transcription worker process, out of the call path.
 
 Any number of them, on any machine that reaches the journal's database and the recordings
-directory, take jobs from the journal's queue (leased, so a job is decoded by one worker and
+(the shared directory, or the S3 bucket: journal/storage.py), take jobs from the journal's queue (leased, so a job is decoded by one worker and
 redone by another only if its worker dies) and decode with the local Vosk model or a
 vosk-server. The service then runs with ``asr.in_process = false`` and decodes nothing itself.
 """

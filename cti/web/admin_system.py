@@ -5,7 +5,6 @@ retention horizon, the version, the last errors logged."""
 from __future__ import annotations
 
 import importlib.metadata
-import shutil
 import time
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from cti.web.keys import HUB_KEY, JOURNAL_KEY, LOOP_LAG_KEY, SETTINGS_KEY, TRAIN
 from cti.web.spec import BOOL, INT, NINT, NSTR, STR, Op, array, obj
 from journal.clock import utcnow
 from journal.models import Recording
+from journal.storage import FileStore
 
 GB = 1024 ** 3
 
@@ -52,11 +52,9 @@ async def system_status(request: web.Request) -> dict[str, Any]:
         queue = await journal.transcription.pending_count()
     except Exception:
         queue = None
-    root = journal.files.root
-    probe = root if root.exists() else root.parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    usage = shutil.disk_usage(probe)
+    files = journal.files
+    # A bucket has no free space to show; a directory shows its volume's.
+    total, free = files.disk_usage() if isinstance(files, FileStore) else (0, 0)
     retention = settings.recordings.retention_days
     url = journal.db.engine.url
     tz = journal.config.tz
@@ -70,9 +68,10 @@ async def system_status(request: web.Request) -> dict[str, Any]:
         "database": {"ok": db_ok, "error": db_error, "dialect": url.get_backend_name(),
                      "url": url.render_as_string(hide_password=True),
                      "ping_ms": db_ms, "revision": revision},
-        "recordings": {"dir": str(root), "count": rec_count, "gb": round(rec_bytes / GB, 2),
-                       "free_gb": round(usage.free / GB, 1), "total_gb": round(usage.total / GB, 1),
-                       "free_percent": round(100 * usage.free / usage.total, 1) if usage.total else None,
+        "recordings": {"dir": files.where(), "backend": files.backend, "count": rec_count,
+                       "gb": round(rec_bytes / GB, 2),
+                       "free_gb": round(free / GB, 1) if total else None, "total_gb": round(total / GB, 1) if total else None,
+                       "free_percent": round(100 * free / total, 1) if total else None,
                        "retention_days": retention,
                        "horizon": (utcnow() - timedelta(days=retention)).astimezone(tz).date().isoformat(),
                        "oldest": oldest.astimezone(tz).date().isoformat() if oldest else None},

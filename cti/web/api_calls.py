@@ -75,7 +75,7 @@ async def call_back(request: web.Request) -> web.Response:
         raise Unavailable("АТС не подключена: обратный звонок невозможен")
     if not user.extension:
         raise Conflict("У вашей учётной записи нет внутреннего номера")
-    if (why := limits.take(user.user_id)) is not None:
+    if (why := await limits.take(user.user_id)) is not None:
         log.warning("callback.refused", login=user.login, number=masked(number), reason="rate limit")
         raise TooManyCallbacks(why)
     try:

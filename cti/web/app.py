@@ -142,7 +142,7 @@ def create_app(
     app[HUB_KEY] = hub or ConsoleHub()
     app[NOTIFIER_KEY] = ConsoleNotifier(app[HUB_KEY])
     app[SESSIONS_KEY] = SessionCodec(session_key(settings), ttl=session_ttl or settings.server.session_hours * 3600)
-    app[THROTTLE_KEY] = throttle or LoginThrottle()
+    app[THROTTLE_KEY] = throttle or LoginThrottle(journal.limits)
     try:
         app[TRUSTED_PROXIES_KEY] = parse_networks(settings.server.trusted_proxies)
     except ValueError as exc:
@@ -151,8 +151,9 @@ def create_app(
     app[ATTACHMENTS_KEY] = Attachments(journal.db, journal.files)
     app[ORIGINATOR_KEY] = callback_originator
     cb = settings.callback
-    app[CALLBACK_LIMITS_KEY] = CallbackLimits(per_dispatcher=cb.per_dispatcher_per_hour, total=cb.total_per_hour,
-                                              allowed_numbers=cb.allowed_numbers, allow_any=cb.allow_any_number)
+    app[CALLBACK_LIMITS_KEY] = CallbackLimits(journal.limits, per_dispatcher=cb.per_dispatcher_per_hour,
+                                              total=cb.total_per_hour, allowed_numbers=cb.allowed_numbers,
+                                              allow_any=cb.allow_any_number)
     app[SECURE_COOKIES_KEY] = settings.server.secure_cookies or settings.server.public_url.startswith("https://")
     # Without the stand-in (tests, a real Asterisk) the pages explain that test calls need it.
     app[TRAINING_KEY] = training or TrainingService(

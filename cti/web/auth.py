@@ -134,8 +134,8 @@ def _login_form(request: web.Request, *, error: str | None, status: int, login: 
     return response
 
 
-def _failed(request: web.Request, login: str, ip: str) -> None:
-    alert = request.app[THROTTLE_KEY].failed(login, ip)
+async def _failed(request: web.Request, login: str, ip: str) -> None:
+    alert = await request.app[THROTTLE_KEY].failed(login, ip)
     log.info("login.failed", login=login, ip=ip)
     if alert is not None:
         # Somebody is guessing: nobody is locked out, the administrator is told.
@@ -153,10 +153,10 @@ def _check_form_token(request: web.Request, form: Mapping[str, object]) -> None:
         raise Forbidden("Форма входа устарела. Обновите страницу и попробуйте снова.")
 
 
-def _delayed(request: web.Request, login: str, ip: str,
-             form: Callable[[str], web.StreamResponse]) -> web.StreamResponse | None:
+async def _delayed(request: web.Request, login: str, ip: str,
+                   form: Callable[[str], web.StreamResponse]) -> web.StreamResponse | None:
     """The form again with 429 and Retry-After while this (login, address) must wait; else None."""
-    wait = request.app[THROTTLE_KEY].retry_after(login, ip)
+    wait = await request.app[THROTTLE_KEY].retry_after(login, ip)
     if wait <= 0:
         return None
     log.warning("login.delayed", login=login, ip=ip, retry_after=round(wait, 1))
@@ -173,16 +173,16 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     _check_form_token(request, form)
     throttle = request.app[THROTTLE_KEY]
     ip = remote_address(request)
-    locked = _delayed(request, login, ip, lambda error: _login_form(request, error=error, status=429, login=login))
+    locked = await _delayed(request, login, ip, lambda error: _login_form(request, error=error, status=429, login=login))
     if locked is not None:
         return locked
     # Not journal.people.authenticate: that runs argon2 (~140 ms) on the event loop.
     people = request.app[JOURNAL_KEY].people
     user = await people.authenticate(login, password) if login and password else None
     if user is None:
-        _failed(request, login, ip)
+        await _failed(request, login, ip)
         return _login_form(request, error="Неверный логин или пароль", status=401, login=login)
-    throttle.succeeded(login, ip)
+    await throttle.succeeded(login, ip)
     if user.must_change_password:
         # An administrator's reset: no session until the user has chosen a password of their own.
         log.info("login.must_change_password", user_id=user.id)
@@ -217,13 +217,13 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
     _check_form_token(request, form)
     throttle = request.app[THROTTLE_KEY]
     ip = remote_address(request)
-    locked = _delayed(request, login, ip, lambda error: _password_form(request, login=login, status=429, error=error))
+    locked = await _delayed(request, login, ip, lambda error: _password_form(request, login=login, status=429, error=error))
     if locked is not None:
         return locked
     people = request.app[JOURNAL_KEY].people
     user = await people.authenticate(login, current) if login and current else None
     if user is None:
-        _failed(request, login, ip)
+        await _failed(request, login, ip)
         return _password_form(request, login=login, error="Неверный временный пароль", status=401)
     if new != repeat:
         return _password_form(request, login=login, error="Новые пароли не совпадают", status=422)
@@ -236,7 +236,7 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
         return _password_form(request, login=login, status=422,
                               error="Пароль не подходит" + (f": {detail}" if not detail.isascii() else
                                                             f": не короче {MIN_LENGTH} знаков"))
-    throttle.succeeded(login, ip)
+    await throttle.succeeded(login, ip)
     log.info("login.password_changed", user_id=user.id)
     return _start_session(request, user, None)
 

@@ -1,18 +1,18 @@
-"""Recordings and photos: served only through journal.files.path (which refuses anything outside
-the store) and only to those allowed to hear or see them."""
+"""Recordings and photos: served only through the journal's store (which refuses any key that
+leaves it), from a directory or an S3 bucket alike, by byte range, and only to those allowed to
+hear or see them."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import structlog
 from aiohttp import web
 
 from cti.web.auth import remote_address
-from cti.web.errors import Forbidden, Gone
+from cti.web.errors import Forbidden, Gone, Unavailable
 from cti.web.keys import ATTACHMENTS_KEY, JOURNAL_KEY, USER_KEY
 from cti.web.params import path_id
 from cti.web.quality_keys import QUALITY_KEY
+from cti.web.ranged import Span, send
 from journal import InvalidValue, Role
 
 log = structlog.get_logger(__name__)
@@ -31,20 +31,19 @@ async def _executor_may_see(request: web.Request, ticket_id: int | None) -> None
         raise Forbidden("Нет доступа к этому файлу")
 
 
-def _stored(request: web.Request, relpath: str, what: str, row_id: int) -> web.FileResponse:
-    return web.FileResponse(_file(request, relpath, what, row_id))
-
-
-def _file(request: web.Request, relpath: str, what: str, row_id: int) -> Path:
+async def _size(request: web.Request, relpath: str, what: str, row_id: int) -> int:
     try:
-        path = request.app[JOURNAL_KEY].files.path(relpath)
+        size = await request.app[JOURNAL_KEY].files.size(relpath)
     except InvalidValue:
         # A path that leaves the store means a tampered row: refuse and say so in the log.
         log.warning("download.path_refused", what=what, id=row_id, path=relpath)
         raise Forbidden("Нет доступа к этому файлу") from None
-    if not path.is_file():
+    except Exception:
+        log.exception("download.store_failed", what=what, id=row_id)
+        raise Unavailable("Хранилище записей недоступно, попробуйте позже") from None
+    if size is None:
         raise Gone("Файл удалён или ещё не сохранён")
-    return path
+    return size
 
 
 async def recording(request: web.Request) -> web.StreamResponse:
@@ -52,32 +51,21 @@ async def recording(request: web.Request) -> web.StreamResponse:
     await _executor_may_see(request, rec.ticket_id)
     if rec.deleted_at is not None:
         raise Gone("Запись удалена по сроку хранения")
-    path = _file(request, rec.path, "recording", rec.id)
-    response = web.FileResponse(path)
-    response.content_type = AUDIO_TYPES.get(rec.format, "application/octet-stream")
+    size = await _size(request, rec.path, "recording", rec.id)
     # Not kept by the browser or a proxy (Cache-Control: no-store is set for every answer).
-    if _returns_bytes(request, path):
-        await _log_access(request, rec.id, rec.format)
+    headers = {}
     if request.query.get("download") == "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="recording-{rec.id}.{rec.format}"'
-    return response
+        headers["Content-Disposition"] = f'attachment; filename="recording-{rec.id}.{rec.format}"'
 
+    async def logged(_: Span) -> None:
+        # Every request answered with any byte of the file is logged, whatever its Range
+        # (``bytes=00-``, a suffix ``bytes=-500``, a middle part), before a byte leaves. A HEAD
+        # and a range the file cannot satisfy (416) return none.
+        await _log_access(request, rec.id, rec.format)
 
-def _returns_bytes(request: web.Request, path: Path) -> bool:
-    """Whether this request will be answered with any byte of the file: every such request is
-    logged, whatever its Range (``bytes=00-``, a suffix ``bytes=-500``, a middle part), before a
-    byte leaves. Only a HEAD and a range the file cannot satisfy (answered 416) return none."""
-    if request.method == "HEAD":
-        return False
-    size = path.stat().st_size
-    if size == 0:
-        return False
-    try:
-        wanted = request.http_range
-    except ValueError:
-        return False  # malformed: aiohttp answers 416
-    start = wanted.start
-    return not (start is not None and start >= 0 and start >= size)
+    return await send(request, request.app[JOURNAL_KEY].files, rec.path, size,
+                      content_type=AUDIO_TYPES.get(rec.format, "application/octet-stream"), headers=headers,
+                      before_bytes=logged)
 
 
 async def _log_access(request: web.Request, recording_id: int, fmt: str) -> None:
@@ -93,7 +81,7 @@ async def _log_access(request: web.Request, recording_id: int, fmt: str) -> None
 async def attachment(request: web.Request) -> web.StreamResponse:
     row = await request.app[ATTACHMENTS_KEY].get(path_id(request))
     await _executor_may_see(request, row.ticket_id)
-    response = _stored(request, row.path, "attachment", row.id)
-    response.content_type = row.content_type if row.content_type.startswith("image/") else "application/octet-stream"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    size = await _size(request, row.path, "attachment", row.id)
+    return await send(request, request.app[JOURNAL_KEY].files, row.path, size,
+                      content_type=row.content_type if row.content_type.startswith("image/") else
+                      "application/octet-stream", headers={"X-Content-Type-Options": "nosniff"})

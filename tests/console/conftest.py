@@ -103,7 +103,7 @@ def originator() -> Originator:
 def app(settings: Settings, web_journal: Journal, staff: Staff, hub: ConsoleHub, clock: FakeClock,
         originator: Originator) -> web.Application:
     return create_app(settings, web_journal, hub=hub, callback_originator=originator,
-                      throttle=LoginThrottle(clock=clock))
+                      throttle=LoginThrottle(web_journal.limits, clock=clock))
 
 
 @pytest.fixture

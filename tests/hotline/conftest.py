@@ -15,13 +15,13 @@ from ivr.ari import AriService
 from ivr.asr import Phrases, Transcript
 from ivr.flow import FlowConfig
 from ivr.hotline import ExecutorLine, HotlineCall, LineRouter, StaticDesk
-from journal import Database, Journal, JournalConfig, SlaPolicy
+from journal import BlobStore, Database, Journal, JournalConfig, SlaPolicy
 from pbxsim import PbxSim, SimConfig
 from pbxsim.media import sounds_from_dir
 from tests.asterisk_fixtures import SPEECH_WAV
 from tests.speech_fixtures import ko_model_dir, loaded_model, speech
 
-__all__ = ["hotline", "ko_model_dir", "loaded_model", "speech", "speech_wav"]
+__all__ = ["hotline", "hotline_files", "ko_model_dir", "loaded_model", "speech", "speech_wav"]
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPTS = REPO / "ivr" / "prompts"
@@ -85,12 +85,18 @@ def speech_wav(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy,
+def hotline_files(tmp_path: Path) -> Path | BlobStore:
+    """Where the journal keeps recordings (a test module may give another store)."""
+    return tmp_path / "files"
+
+
+@pytest.fixture
+async def hotline(tmp_path: Path, sqlite_template: Path, sla: SlaPolicy, hotline_files: Path | BlobStore,
                   request: pytest.FixtureRequest) -> AsyncIterator[Hotline]:
     db_file = tmp_path / "journal.sqlite3"
     shutil.copy(sqlite_template, db_file)
     journal = Journal.build(Database.from_url(f"sqlite+aiosqlite:///{db_file}"), sla, JournalConfig(),
-                            tmp_path / "files")
+                            hotline_files)
     config = SimConfig(recordings_dir=tmp_path / "recordings", time_scale=TIME_SCALE)
     config.sounds.update(sounds_from_dir(PROMPTS, "hotline"))
     marker = request.node.get_closest_marker("extensions")
