@@ -27,6 +27,7 @@ from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
 from journal.clock import utcnow
+from journal.outbox import Outbox
 
 from . import demo
 from .compose import build_journal
@@ -41,6 +42,7 @@ from .web.app import create_app
 from .web.hub import ConsoleHub
 from .web.keys import LOOP_LAG_KEY
 from .web.notifier import ConsoleNotifier
+from .web.outbox_bus import OutboxHub, make_hub
 from .web.quality_keys import build_quality
 
 log = structlog.get_logger(__name__)
@@ -77,6 +79,9 @@ class Runtime:
         s = self.stack
         self.loop_lag.start()
         s.push_async_callback(self.loop_lag.stop)
+        if isinstance(self.hub, OutboxHub):  # before anything publishes; stopped after all of it
+            await self.hub.start()
+            s.push_async_callback(_quietly, "console_outbox", self.hub.stop)
         if self.worker is not None:
             await self.worker.start()
             s.push_async_callback(_quietly, "worker", self.worker.stop)
@@ -172,7 +177,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
         stack.push_async_callback(sim.stop)
         ari_settings, ami_settings = sim.ari_settings(), sim.ami_settings()
 
-    hub = ConsoleHub()
+    hub = make_hub(settings.console.bus, Outbox(journal.db) if settings.console.bus == "postgres" else None,
+                   poll_seconds=settings.console.poll_seconds, keep_minutes=settings.console.keep_minutes,
+                   keep_rows=settings.console.keep_rows)
     transcriber = await _transcriber(settings)
     if transcriber is not None:
         stack.push_async_callback(_quietly, "transcriber", transcriber.close)
