@@ -200,3 +200,27 @@ async def test_a_console_behind_what_the_outbox_keeps_is_told_to_reload(db: Data
         assert [m.get("call_id") for m in current.got[1:]] == ["t3", "t4"]
     finally:
         await hub.stop()
+
+
+async def test_a_console_ahead_of_the_instance_it_reconnects_to_gets_nothing_twice(db: Database) -> None:
+    one, two = OutboxHub(Outbox(db), poll_seconds=0.2), OutboxHub(Outbox(db), poll_seconds=30)
+    await one.start()
+    await two.start()
+    try:
+        await two.listener.stop()  # instance 2 lags: it reads only when its own writer wakes it
+        on_one = Screen()
+        one.attach(on_one, Subscriber(7, "dispatcher", "101"), None)
+        for n in (1, 2):
+            ConsoleNotifier(one).screen_pop(None, {"call_id": f"a{n}", "emergency": True})
+        seen = await on_one.pop("a2", 5)
+        assert two.last_id < seen["id"]
+
+        on_two = Screen()
+        two.attach(on_two, Subscriber(7, "dispatcher", "101"), seen["id"], two.epoch,
+                   await two.backlog(seen["id"], two.epoch))
+        ConsoleNotifier(two).screen_pop(None, {"call_id": "b3", "emergency": True})
+        await on_two.pop("b3", 5)
+        assert [m.get("call_id") for m in on_two.got] == [None, "b3"]  # hello, then only what is new
+    finally:
+        await one.stop()
+        await two.stop()
