@@ -191,6 +191,18 @@ class TrainingSettings:
 
 
 @dataclass
+class ConsoleSettings:
+    # memory: the consoles of one instance (SQLite, one node); postgres: every console message
+    # through the journal's outbox table, so a console on any instance sees every instance's calls.
+    bus: str = "memory"
+    # The outbox is read at least this often (NOTIFY wakes the readers sooner).
+    poll_seconds: float = 1.0
+    # Outbox rows kept for a console's replay after a reconnect: this long and at most this many.
+    keep_minutes: float = 10.0
+    keep_rows: int = 100_000
+
+
+@dataclass
 class LoggingSettings:
     level: str = "info"
     format: str = "auto"  # auto | console | json
@@ -224,6 +236,7 @@ class Settings:
     def pbx_configured(self) -> bool:
         """A real Asterisk is set (else demo mode runs the stand-in)."""
         return bool(self.nodes or self.ari.url)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     def database_url(self) -> str:
         """The database URL, a relative SQLite file taken from the project root."""
@@ -348,6 +361,7 @@ def _validate(settings: Settings) -> None:
                             f"make one with: {MAKE_KEY}")
     if settings.server.secret_key and (problem := weak_secret_key(settings.server.secret_key)):
         raise SettingsError(f"setting 'server.secret_key' {problem}; make one with: {MAKE_KEY}")
+    _validate_console(settings)
     if settings.server.session_hours <= 0:
         raise SettingsError("setting 'server.session_hours': expected more than 0")
     if settings.cluster.claim_interval_seconds <= 0:
@@ -364,6 +378,19 @@ def _validate(settings: Settings) -> None:
     if r.backend == "s3" and bool(r.s3_access_key) != bool(r.s3_secret_key):
         raise SettingsError("settings 'recordings.s3_access_key' and 'recordings.s3_secret_key' go together "
                             "(set both, or neither to use the machine's own AWS credentials)")
+
+
+def _validate_console(settings: Settings) -> None:
+    console = settings.console
+    if console.bus not in {"memory", "postgres"}:
+        raise SettingsError(f"setting 'console.bus': expected memory or postgres, got {console.bus!r}")
+    if console.bus == "postgres" and not settings.database.url.startswith("postgresql"):
+        raise SettingsError("setting 'console.bus' is \"postgres\" but the journal is not on PostgreSQL "
+                            "(database.url): the console bus across instances needs the shared PostgreSQL "
+                            "journal; use bus = \"memory\" with SQLite")
+    if console.poll_seconds <= 0 or console.keep_minutes <= 0 or console.keep_rows < 1:
+        raise SettingsError("settings 'console.poll_seconds', 'console.keep_minutes' and 'console.keep_rows' "
+                            "must be above 0")
 
 
 MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"

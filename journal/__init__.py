@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import outbox as _outbox  # noqa: F401  (the console outbox table on Base.metadata)
 from . import quality_models as _quality_models  # noqa: F401  (tables on Base.metadata for Alembic)
 from .admin_settings import AdminSettings
 from .audit import AuditFilter, AuditLog

@@ -17,6 +17,7 @@ from cti.app import demo
 from cti.app.compose import build_journal
 from cti.console.hub import ConsoleHub
 from cti.console.notifier import ConsoleNotifier
+from cti.console.outbox_bus import OutboxHub, make_hub
 from cti.node_settings import single_node
 from cti.quality.notify import NotifyConfig
 from cti.quality.tasks import QualityTasks
@@ -41,6 +42,7 @@ from ivr.link_state import LinkStatus
 from ivr.looplag import LoopLagMonitor, freeze_startup_heap
 from ivr.transcription import TranscriptionWorker
 from journal import Journal
+from journal.outbox import Outbox
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +80,9 @@ class Runtime:
         s = self.stack
         self.loop_lag.start()
         s.push_async_callback(self.loop_lag.stop)
+        if isinstance(self.hub, OutboxHub):  # before anything publishes; stopped after all of it
+            await self.hub.start()
+            s.push_async_callback(_quietly, "console_outbox", self.hub.stop)
         if self.worker is not None:
             await self.worker.start()
             s.push_async_callback(_quietly, "worker", self.worker.stop)
@@ -155,7 +160,9 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
         stack.push_async_callback(sim.stop)
         nodes = [single_node(sim.ari_settings(), sim.ami_settings())]
 
-    hub = ConsoleHub()
+    hub = make_hub(settings.console.bus, Outbox(journal.db) if settings.console.bus == "postgres" else None,
+                   poll_seconds=settings.console.poll_seconds, keep_minutes=settings.console.keep_minutes,
+                   keep_rows=settings.console.keep_rows)
     transcriber = await _transcriber(settings)
     if transcriber is not None:
         stack.push_async_callback(_quietly, "transcriber", transcriber.close)

@@ -65,6 +65,7 @@ class Client:
     queue: asyncio.Queue[str]
     sender: asyncio.Task[None] | None = None
     dropped: bool = False
+    after: int = 0  # live messages up to this id were had already (a replay from another instance)
     mailboxes: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,42 +120,48 @@ class ConsoleHub:
 
         The hub remembers what a console opened later must show: the calls in progress, the
         cards of those calls and the PBX link, until the call ends."""
-        self._last_id += 1
-        body = {**message.body(), "id": self._last_id, "type": message.TYPE}
-        sent = Sent(self._last_id, json.dumps(body, ensure_ascii=False, default=str), time.monotonic())
-        boxes = _audience(to)
-        self._remember(message, body, boxes)
+        body = {**message.body(), "id": self._last_id + 1, "type": message.TYPE}
+        return self.deliver(body["id"], message.TYPE, body, _audience(to),
+                            json.dumps(body, ensure_ascii=False, default=str))
+
+    def deliver(self, message_id: int, kind: str, body: dict[str, Any], boxes: frozenset[str], text: str) -> int:
+        """Hand a numbered message to the rings and the consoles (ids increasing; outbox_bus.py
+        delivers the outbox's rows here)."""
+        self._last_id = message_id
+        sent = Sent(message_id, text, time.monotonic())
+        self._remember(kind, body, boxes)
         for name in boxes:
             ring = self._boxes.get(name)
             if ring is None:
                 ring = self._boxes[name] = deque(maxlen=self._buffer_size)
             ring.append(sent)
         for client in list(self._clients):
-            if client.mailboxes & boxes:
+            if client.mailboxes & boxes and message_id > client.after:
                 self._offer(client, sent.text)
         return sent.id
 
-    def _remember(self, message: ConsoleMessage, body: dict[str, Any], boxes: frozenset[str]) -> None:
-        if isinstance(message, PbxState):
-            self._pbx_connected = message.connected
-        elif isinstance(message, CallState):
+    def _remember(self, kind: str, body: dict[str, Any], boxes: frozenset[str]) -> None:
+        if kind == PbxState.TYPE:
+            self._pbx_connected = bool(body["connected"])
+        elif kind == CallState.TYPE:
             if not boxes.issuperset(DISPATCHERS):
                 return  # a call shown to one console only (training) is not the shift's
-            if message.state == "ended":
-                self._calls.pop(message.call_id, None)
-                self._cards.pop(message.call_id, None)
+            call_id = body["call_id"]
+            if body["state"] == "ended":
+                self._calls.pop(call_id, None)
+                self._cards.pop(call_id, None)
             else:
-                known = self._calls.get(message.call_id, {})
-                self._calls[message.call_id] = {**known, **{k: v for k, v in body.items() if v is not None}}
-        elif isinstance(message, ScreenPop):
-            call_id = message.card.get("call_id")
+                known = self._calls.get(call_id, {})
+                self._calls[call_id] = {**known, **{k: v for k, v in body.items() if v is not None}}
+        elif kind == ScreenPop.TYPE:
+            call_id = body.get("call_id")
             if isinstance(call_id, str) and (call_id in self._calls or call_id in self._cards):
                 known_card, known_boxes = self._cards.get(call_id, ({}, frozenset()))
                 card = {**known_card, **{k: v for k, v in body.items() if v is not None}}
                 self._cards[call_id] = (card, known_boxes | boxes)
-        elif isinstance(message, TicketRegistered) and message.call_id in self._calls:
-            self._calls[message.call_id]["ticket_id"] = message.ticket_id
-            self._calls[message.call_id]["ticket_number"] = message.ticket_number
+        elif kind == TicketRegistered.TYPE and body.get("call_id") in self._calls:
+            self._calls[body["call_id"]]["ticket_id"] = body["ticket_id"]
+            self._calls[body["call_id"]]["ticket_number"] = body["ticket_number"]
 
     # -- what the websocket handler calls ------------------------------------------------------
     def hello(self, who: Subscriber | None = None) -> dict[str, Any]:
@@ -165,7 +172,13 @@ class ConsoleHub:
         hello = Hello(self.epoch, self._last_id, self._pbx_connected, calls, cards)
         return {**hello.body(), "id": 0, "type": hello.TYPE}
 
-    def attach(self, socket: Socket, who: Subscriber, last_id: int | None, epoch: str | None = None) -> Client:
+    async def backlog(self, last_id: int | None, epoch: str | None) -> Any:
+        """What :meth:`attach` needs read beforehand to replay (nothing here: the rings have it;
+        the outbox hub reads the outbox)."""
+        return None
+
+    def attach(self, socket: Socket, who: Subscriber, last_id: int | None, epoch: str | None = None,
+               backlog: Any = None) -> Client:
         """Register a client and queue what it missed since ``last_id`` (of ``epoch``).
 
         Replay and registration happen without an ``await`` in between, so no message can be

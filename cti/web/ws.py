@@ -64,7 +64,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     # No permessage-deflate: it roughly triples latency for small JSON (shared/PITFALLS.md).
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, compress=False, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    client = hub.attach(ws, Subscriber(user.user_id, user.role, user.extension), last_id, epoch)
+    backlog = await hub.backlog(last_id, epoch)  # the outbox's rows, when consoles span instances
+    client = hub.attach(ws, Subscriber(user.user_id, user.role, user.extension), last_id, epoch, backlog)
     log.info("ws.connected", user_id=user.user_id, extension=user.extension, last_id=last_id, clients=hub.client_count)
     watch = asyncio.create_task(_watch_session(request, ws, user.role, user.extension))
     try:
