@@ -4,6 +4,8 @@ Any number of them, on any machine that reaches the journal's database and the r
 (the shared directory, or the S3 bucket: journal/storage.py), take jobs from the journal's queue (leased, so a job is decoded by one worker and
 redone by another only if its worker dies) and decode with the local Vosk model or a
 vosk-server. The service then runs with ``asr.in_process = false`` and decodes nothing itself.
+With ``console.bus = "postgres"`` a transcript also reaches the open cards of every console at
+once, through the journal's outbox, as the service's own worker's does.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from datetime import timedelta
 import structlog
 
 from cti.app.compose import build_journal
+from cti.console.outbox_bus import OutboxHub
 from cti.settings import Settings, SettingsError
+from cti.telephony.tickets import ConsoleTicketEvents
 from ivr.asr import ModelMissing, make_transcriber
 from ivr.transcription import TranscriptionWorker
+from journal.outbox import Outbox
 
 log = structlog.get_logger(__name__)
 
@@ -37,10 +42,14 @@ async def run_worker(settings: Settings, *, concurrency: int | None = None, work
             await transcriber.close()
             raise SettingsError(str(exc)) from exc
     journal = build_journal(settings)
+    hub = OutboxHub(Outbox(journal.db)) if settings.console.bus == "postgres" else None
     worker = TranscriptionWorker(journal, transcriber, concurrency=concurrency or max(1, settings.asr.workers),
                                  worker_id=worker_id, lease=timedelta(seconds=settings.asr.lease_seconds),
-                                 poll_seconds=min(5.0, settings.asr.lease_seconds / 2))
+                                 poll_seconds=min(5.0, settings.asr.lease_seconds / 2),
+                                 events=ConsoleTicketEvents(hub) if hub is not None else None)
     try:
+        if hub is not None:
+            await hub.start(deliver=False)
         await worker.start()
         if stop is None:
             stop = asyncio.Event()
@@ -60,6 +69,8 @@ async def run_worker(settings: Settings, *, concurrency: int | None = None, work
     finally:
         log.info("transcription.worker_stopping", worker=worker.worker_id)
         await worker.stop()
+        if hub is not None:
+            await hub.stop()  # what the worker published is written first
         with contextlib.suppress(Exception):
             await transcriber.close()
         await journal.close()

@@ -67,11 +67,16 @@ class OutboxHub(ConsoleHub):
         self.polls = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, *, deliver: bool = True) -> None:
         """Take the outbox's epoch and deliver its recent rows (no console is attached yet:
         this fills the rings and the calls in progress), then read and write in the
         background. The journal away at start does not stop the service: the reader does this
-        once it can, and messages queue meanwhile."""
+        once it can, and messages queue meanwhile. ``deliver`` false: a process with no
+        consoles of its own (a transcription worker) only writes."""
+        if not deliver:
+            self._tasks = [asyncio.create_task(self._write_loop(), name="outbox-writer")]
+            log.info("console.outbox_started", mode="publish_only")
+            return
         try:
             async with asyncio.timeout(10):
                 await self._catch_up()

@@ -19,11 +19,15 @@ from sqlalchemy import select
 
 from cti.app.cli import build_parser, cmd_worker
 from cti.app.runtime import build_runtime
+from cti.console.hub import Subscriber
+from cti.console.outbox_bus import OutboxHub
 from cti.settings import Settings
 from journal import Actor, Journal, NewTicket
 from journal.models import TranscriptionJob
+from journal.outbox import Outbox
 from tests.foundation.test_deploy import hotline_args, unit
 from tests.scaleout.processes import Processes
+from tests.scaleout.test_outbox import Screen
 from tests.service.running import service_settings
 
 
@@ -123,6 +127,33 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(
     [expired] = workers.events("heir", "transcription.lease_expired")
     assert expired["worker"] == "doomed"
     assert time.monotonic() - killed_at >= 3  # not before the lease ran out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_workers_transcript_fills_the_open_card_on_every_console(
+        journal: Journal, workers: Workers, speech: dict[str, Path], tmp_path: Path) -> None:
+    """With the console outbox a transcript decoded in another process reaches a dispatcher's
+    console on a service instance at once, as the in-process worker's does."""
+    console = OutboxHub(Outbox(journal.db), poll_seconds=0.5)  # a service instance's hub
+    await console.start()
+    try:
+        screen = Screen()
+        console.attach(screen, Subscriber(7, "dispatcher", "101"), None)
+        [ticket_id] = await _backlog(journal, speech["long"], 1)
+        workers.env["HOTLINE_CONSOLE_BUS"] = "postgres"
+        assert workers.start("w1", "--drain").wait(300) == 0, (tmp_path / "w1.log").read_text()[-3000:]
+        ticket = await journal.tickets.get(ticket_id)
+        assert ticket.transcript_status == "done" and ticket.transcript
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 10
+        while not (updates := [m for m in screen.got if m["type"] == "ticket_updated"]) and loop.time() < end:
+            await asyncio.sleep(0.1)
+        [update] = updates
+        assert (update["ticket_id"], update["source"]) == (ticket_id, "asr")
+        assert (update["fields"]["transcript"], update["fields"]["transcript_status"]) == (ticket.transcript, "done")
+    finally:
+        await console.stop()
 
 
 @pytest.mark.parametrize("in_process", [True, False])
