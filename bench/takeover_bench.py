@@ -2,6 +2,9 @@
 Asterisk stand-ins (node1, node2); a burst of residents calls both nodes; the owner of node2 is
 SIGKILLed in the middle of it. Prints how long node2 went without an owner (the kill to the
 other instance's ``node.taken``) and the books: every call one ticket or one missed call.
+The consoles span the instances (``console.bus = "postgres"``): a dispatcher's console on each
+instance; the one on the killed instance reconnects to the survivor with its ``last_id``, and
+what it got before and after must be exactly what the console that stayed got.
 
     HOTLINE_TEST_POSTGRES_URL=postgresql+asyncpg://... .venv/bin/python -m bench.takeover_bench
     (or: scripts/test tests/scaleout/test_nodes.py -s, which prints the same lines)
@@ -30,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
 from bench.load_day import speech_clip
@@ -104,7 +108,9 @@ class Cluster:
             # Every node's password and reconnect pace, from [ari]/[ami].
             "HOTLINE_ARI_PASSWORD": "node-secret", "HOTLINE_AMI_PASSWORD": "node-secret",
             "HOTLINE_ARI_RECONNECT_MAX_SECONDS": "0.5",
-            "HOTLINE_CLUSTER_CLAIM_INTERVAL_SECONDS": str(self.claim_interval)}
+            "HOTLINE_CLUSTER_CLAIM_INTERVAL_SECONDS": str(self.claim_interval),
+            # The consoles span the instances: a console on either sees every node's calls.
+            "HOTLINE_CONSOLE_BUS": "postgres", "HOTLINE_CONSOLE_POLL_SECONDS": "0.5"}
         for i, node in enumerate(NODES, 1):
             sim = self.sims[node]
             ami = sim.ami_settings()
@@ -234,6 +240,73 @@ class Cluster:
             await sim.stop()
 
 
+CONSOLE_LOGIN, CONSOLE_PASSWORD = "console", "bench-Console-pass-2718"
+
+
+async def seed_dispatcher(db_url: str) -> None:
+    """The dispatcher whose consoles watch the burst (production mode: no demo staff)."""
+    from journal import Journal, JournalConfig, SlaPolicy
+
+    journal = Journal.build(Database.from_url(db_url), SlaPolicy.load(REPO / "config" / "sla.toml", "Europe/Moscow"),
+                            JournalConfig(),
+                            Path(tempfile.gettempdir()))
+    try:
+        await journal.people.create_user(CONSOLE_LOGIN, "Диспетчер пульта", "dispatcher", CONSOLE_PASSWORD,
+                                         extension="101")
+    finally:
+        await journal.close()
+
+
+class Console:
+    """A dispatcher's console on one instance's websocket: every message it was sent, in order."""
+
+    def __init__(self) -> None:
+        self.got: list[dict[str, Any]] = []
+        self.epoch = ""
+        self.closed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def last_id(self) -> int:
+        return max((m["id"] for m in self.got if m.get("id")), default=0)
+
+    async def connect(self, port: int, *, resume: bool = False) -> None:
+        base = f"http://127.0.0.1:{port}"
+        http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        async with http.get(f"{base}/login") as r:
+            token = (await r.text()).split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        async with http.post(f"{base}/login", data={"login": CONSOLE_LOGIN, "password": CONSOLE_PASSWORD,
+                                                    "csrf_token": token}, allow_redirects=False) as r:
+            assert r.status == 302, await r.text()
+        query = f"?last_id={self.last_id}&epoch={self.epoch}" if resume else ""
+        ws = await http.ws_connect(f"{base}/ws{query}", origin=base)
+        hello = json.loads((await ws.receive()).data)
+        assert hello["type"] == "hello", hello
+        self.epoch = hello["epoch"]
+        self.closed.clear()
+        self._task = asyncio.create_task(self._read(http, ws))
+
+    async def _read(self, http: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    self.got.append(json.loads(msg.data))
+        finally:
+            await http.close()
+            self.closed.set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def ids(self) -> list[int]:
+        return [m["id"] for m in self.got if m.get("id")]
+
+    def call_ids(self) -> set[str]:
+        return {str(m["call_id"]) for m in self.got if m.get("type") == "call_state"}
+
+
 def _health(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
@@ -260,6 +333,10 @@ class TakeoverReport:
     owners_after: dict[str, list[str]]
     in_progress_at_kill: int  # calls on node2 when its owner was killed
     adopted: int  # of them, still up when the survivor connected: their flows started again there
+    node2_calls_on_a: int = 0  # node2's calls whose states reached the console on instance a before the kill
+    console_messages: int = 0  # what the console that stayed on a got
+    replay_missing: list[int] = field(default_factory=list)  # ids the moved console never got
+    replay_extra: list[int] = field(default_factory=list)  # ids it got that the other did not, or twice
 
     def lines(self) -> list[str]:
         b = self.books
@@ -269,7 +346,10 @@ class TakeoverReport:
                 f"by the survivor)",
                 f"calls placed {b.placed}: tickets {b.tickets}, missed {b.missed} (by node {dict(b.by_node)}); "
                 f"not reached {len(b.not_reached)}, duplicated {len(b.duplicates)}, lost {len(b.lost)}, "
-                f"hanging {len(b.hanging)}"]
+                f"hanging {len(b.hanging)}",
+                f"consoles: node2's calls seen on instance a's console before the kill {self.node2_calls_on_a}; "
+                f"the console moved from b to a: {self.console_messages} messages, missing {len(self.replay_missing)}, "
+                f"extra or twice {len(self.replay_extra)}"]
 
 
 async def run_takeover(db_url: str, root: Path, *, calls_per_node: int = 10, claim_interval: float = 0.5,
@@ -277,7 +357,9 @@ async def run_takeover(db_url: str, root: Path, *, calls_per_node: int = 10, cla
     rng = random.Random(seed)
     speech = speech_clip(3.0)
     cluster = Cluster(db_url, root, claim_interval=claim_interval)
+    stays, moves = Console(), Console()
     try:
+        await seed_dispatcher(db_url)
         await cluster.start_sims()
         # Started together, each takes the node it prefers; the other it only asks for.
         cluster.start_service("a", prefer="node1", grace=grace)
@@ -288,6 +370,8 @@ async def run_takeover(db_url: str, root: Path, *, calls_per_node: int = 10, cla
         await cluster.wait_owned("node2", "b", 30)
         await asyncio.sleep(grace + 2 * claim_interval)  # past the grace: both ask for every node
         owners_before = cluster.owners()
+        await stays.connect(cluster.ports["a"])
+        await moves.connect(cluster.ports["b"])
         i = 0
         for _ in range(calls_per_node):
             for node in NODES:
@@ -296,14 +380,24 @@ async def run_takeover(db_url: str, root: Path, *, calls_per_node: int = 10, cla
             await asyncio.sleep(0.15)
         await asyncio.sleep(1.5)  # mid-burst: greetings, menus, recordings on both nodes
         in_progress = sum(1 for (node, _), h in cluster.handles.items() if node == "node2" and not h.done.is_set())
+        node2_calls = {cid for (node, cid) in cluster.handles if node == "node2"}
+        node2_on_a = len(node2_calls & stays.call_ids())
         killed_at = datetime.now(UTC)
         cluster.kill("b")
+        await asyncio.wait_for(moves.closed.wait(), 30)
+        await moves.connect(cluster.ports["a"], resume=True)  # a reload of the page, on the other instance
         takeover = (await cluster.wait_owned("node2", "a", 60) - killed_at).total_seconds()
         await cluster.settle(120)
-        await asyncio.sleep(2.0)  # the last journal writes after the hang-ups
+        await asyncio.sleep(3.0)  # the last journal writes after the hang-ups, and their messages
         adopted = len(cluster.events("a", "call.adopted_after_reconnect"))
-        return TakeoverReport(takeover, await cluster.books(), owners_before, cluster.owners(), in_progress, adopted)
+        stayed, moved = stays.ids(), moves.ids()
+        return TakeoverReport(takeover, await cluster.books(), owners_before, cluster.owners(), in_progress, adopted,
+                              node2_calls_on_a=node2_on_a, console_messages=len(stayed),
+                              replay_missing=sorted(set(stayed) - set(moved)),
+                              replay_extra=sorted((set(moved) - set(stayed)) | {i for i in moved if moved.count(i) > 1}))
     finally:
+        await stays.close()
+        await moves.close()
         await cluster.close()
 
 
@@ -327,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     sys.stdout.write(f"claim interval {a.claim_interval} s\n" + "\n".join(report.lines()) + "\n")
-    return 0 if report.books.ok else 1
+    return 0 if report.books.ok and not (report.replay_missing or report.replay_extra) else 1
 
 
 async def _admin(url: str, sql: str) -> None:

@@ -1,7 +1,9 @@
 """Asterisk nodes owned by one service instance each: two `hotline run` processes on the test
 PostgreSQL and two Asterisk stand-ins; the owner of node2 SIGKILLed in the middle of a burst
 of calls on both nodes → the other instance takes node2 over, and every call still ends as
-exactly one ticket or one missed call (bench/takeover_bench.py prints the same figures)."""
+exactly one ticket or one missed call; the consoles span the instances: node2's calls show on
+the console of the other instance, and a console on the killed instance that reconnects to the
+survivor gets exactly what it missed (bench/takeover_bench.py prints the same figures)."""
 
 from __future__ import annotations
 
@@ -32,3 +34,8 @@ async def test_the_owner_of_a_node_killed_mid_burst_another_takes_it_and_no_call
     assert b.placed == 20 and b.tickets + b.missed == 20
     assert b.by_node == {"node1": 10, "node2": 10}
     assert b.tickets > 0 and b.missed > 0
+    # A call on node2 (run by b) showed on the console attached to a; the console that was on b
+    # reconnected to a with its last id and has exactly what the console that stayed has.
+    assert report.node2_calls_on_a > 0
+    assert report.console_messages > 0
+    assert (report.replay_missing, report.replay_extra) == ([], [])
