@@ -9,10 +9,12 @@ installs everything (scripts/install-test-deps), so a skip there is a broken ins
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -92,3 +94,13 @@ def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+async def until(check: Callable[[], object], what: str, timeout: float) -> None:
+    """Wait until ``check()`` is true (run in a thread: it may read files or ask Asterisk's CLI),
+    failing with ``what`` after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not await asyncio.to_thread(check):
+        assert loop.time() < end, what
+        await asyncio.sleep(0.3)

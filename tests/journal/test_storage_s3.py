@@ -26,7 +26,7 @@ from ivr.asr.grammar import Phrases
 from ivr.transcription import TranscriptionWorker
 from journal import Actor, Database, InvalidValue, Journal, JournalConfig, NewTicket, SlaPolicy, TicketFilter
 from journal.clock import utcnow
-from journal.models import Recording
+from journal.models import Recording, Ticket
 from journal.quality_suite import QualitySuite
 from journal.retention import RecordingRetention
 from journal.storage_s3 import PUT_SECONDS, S3Config, S3Store
@@ -133,14 +133,21 @@ async def hotline_files(request: pytest.FixtureRequest, store: S3Store) -> Async
         yield store
 
 
-async def _recorded_call(hotline: Hotline, speech_wav: Path) -> tuple[Recording, bytes]:
-    """A resident's call through the stand-in: the ticket's recording row and the bytes recorded."""
+async def _resident_call(hotline: Hotline, speech_wav: Path) -> tuple[Ticket, str]:
+    """A resident keys 1 and describes the problem through the stand-in: the one ticket made,
+    and the call's channel."""
     call = hotline.sim.place_call(CallScript("79161234567", "Ivanova", say=speech_wav))
     await hotline.wait_played(call.id, lambda played: "sound:hotline/category-menu" in played)
     hotline.sim.press(call.id, "1")
     await call.done.wait()
     await hotline.settle()
     [ticket] = list(await hotline.journal.monitor.tickets(TicketFilter(open_only=False), utcnow(), limit=10))
+    return ticket, call.id
+
+
+async def _recorded_call(hotline: Hotline, speech_wav: Path) -> tuple[Recording, bytes]:
+    """A resident's call through the stand-in: the ticket's recording row and the bytes recorded."""
+    ticket, _ = await _resident_call(hotline, speech_wav)
     [rec] = await hotline.journal.tickets.recordings(ticket.id)
     return rec, (hotline.sim.recordings_dir / f"{rec.name}.wav").read_bytes()
 
@@ -293,13 +300,8 @@ async def test_an_unreachable_bucket_fails_as_a_failing_disk_does(tmp_path: Path
 @pytest.mark.slow
 @pytest.mark.parametrize("hotline_files", ["unreachable"], indirect=True)
 async def test_a_call_while_the_bucket_is_down_still_makes_its_ticket(hotline: Hotline, speech_wav: Path) -> None:
-    call = hotline.sim.place_call(CallScript("79161234567", "Ivanova", say=speech_wav))
-    await hotline.wait_played(call.id, lambda played: "sound:hotline/category-menu" in played)
-    hotline.sim.press(call.id, "1")
-    await call.done.wait()
-    await hotline.settle()
-    [ticket] = list(await hotline.journal.monitor.tickets(TicketFilter(open_only=False), utcnow(), limit=10))
+    ticket, channel = await _resident_call(hotline, speech_wav)
     assert ticket.category == "water" and await hotline.journal.tickets.recordings(ticket.id) == []
     assert "запись обращения не сохранена (хранилище записей S3 недоступно)" in (ticket.description or "")
     # The resident heard their ticket number all the same.
-    assert f"digits:{ticket.number.split('-')[1].lstrip('0')}" in hotline.sim.played(call.id)
+    assert f"digits:{ticket.number.split('-')[1].lstrip('0')}" in hotline.sim.played(channel)

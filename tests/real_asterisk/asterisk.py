@@ -22,6 +22,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,3 +285,15 @@ def service_process(pbx: RealAsterisk, root: Path, *, port: int | None = None, l
                             start_new_session=True, cwd=REPO)
     log.close()
     return proc
+
+
+@contextmanager
+def running(*pbxs: RealAsterisk) -> Iterator[None]:
+    """Start each Asterisk; stop them all on the way out, also when one of them failed to start."""
+    try:
+        for pbx in pbxs:
+            pbx.start()
+        yield
+    finally:
+        for pbx in pbxs:
+            pbx.stop()

@@ -17,6 +17,7 @@ from tests.real_asterisk.conftest import PASSWORD, RESIDENT_NUMBER, STAFF, confi
 from tests.real_asterisk.phones import Baresip
 from tests.real_asterisk.test_resident import GREETING_SECONDS
 from tests.service.running import running
+from tests.tools import until
 
 
 async def test_service_down_puts_residents_straight_through_to_the_dispatchers(
@@ -43,14 +44,6 @@ async def _seed(runtime: object) -> None:
         await journal.people.create_user(login, name, role, PASSWORD, extension=ext)
 
 
-async def _until(check: Callable[[], object], what: str, timeout: float) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await asyncio.to_thread(check):
-        assert loop.time() < end, what
-        await asyncio.sleep(0.3)
-
-
 def _rows(root: Path) -> tuple[int, int]:
     with sqlite3.connect(root / "journal.sqlite3") as db:
         return (db.execute("SELECT count(*) FROM tickets").fetchone()[0],
@@ -68,21 +61,21 @@ async def test_a_service_killed_mid_call_and_started_again_takes_the_call_over(
     first = service_process(pbx, root)
     second = None
     try:
-        await _until(lambda: "ari.connected" in (root / "service.log").read_text(), "first service connected", 30)
+        await until(lambda: "ari.connected" in (root / "service.log").read_text(), "first service connected", 30)
         await asyncio.to_thread(resident.dial, "112")
-        await _until(lambda: "hotline/welcome" in pbx.messages(), "greeting", 15)
+        await until(lambda: "hotline/welcome" in pbx.messages(), "greeting", 15)
         os.killpg(first.pid, signal.SIGKILL)  # a crash: nothing of the service runs any more
         first.wait(10)
         # Asterisk keeps the resident in Stasis; the new process adopts the channel.
         second = service_process(pbx, root)
-        await _until(lambda: "call.adopted_after_reconnect" in (root / "service.log").read_text(), "adopted", 30)
+        await until(lambda: "call.adopted_after_reconnect" in (root / "service.log").read_text(), "adopted", 30)
         await asyncio.sleep(GREETING_SECONDS)
         await asyncio.to_thread(resident.dtmf, "1")
-        await _until(lambda: "'beep" in pbx.messages(), "the taken-over call reaches the recording", 30)
+        await until(lambda: "'beep" in pbx.messages(), "the taken-over call reaches the recording", 30)
         await asyncio.to_thread(resident.say, speech)
-        await _until(lambda: _rows(root) != (0, 0), "the call's record", 60)
+        await until(lambda: _rows(root) != (0, 0), "the call's record", 60)
         assert _rows(root) == (1, 0)  # one ticket, no missed call, nothing twice
-        await _until(lambda: "hotline/goodbye" in pbx.messages(), "goodbye", 30)
+        await until(lambda: "hotline/goodbye" in pbx.messages(), "goodbye", 30)
         await no_channels_left(pbx, within=15)
         assert _rows(root) == (1, 0)
     finally:

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +20,11 @@ from sqlalchemy import select
 from journal import Journal
 from journal.models import Call, MissedCall, Ticket
 from tests.conftest import REPO, TEST_SECRET_KEY
-from tests.real_asterisk.asterisk import RealAsterisk, Secrets, free_port
+from tests.real_asterisk.asterisk import RealAsterisk, Secrets, running
 from tests.real_asterisk.conftest import no_channels_left, speech_wav
 from tests.real_asterisk.phones import Baresip
 from tests.real_asterisk.test_resident import GREETING_SECONDS
+from tests.tools import free_port, until
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
@@ -33,13 +34,8 @@ def nodes(tmp_path: Path) -> Iterator[tuple[RealAsterisk, RealAsterisk]]:
     shared = Secrets()  # one ARI/AMI login for both nodes ([ari]/[ami] of the service)
     node1 = RealAsterisk(tmp_path / "node1", secrets_=shared, trunk=False)
     node2 = RealAsterisk(tmp_path / "node2", secrets_=shared, trunk=False)
-    try:
-        node1.start()
-        node2.start()
+    with running(node1, node2):
         yield node1, node2
-    finally:
-        node1.stop()
-        node2.stop()
 
 
 def _service(name: str, prefer: str, db_url: str, nodes: tuple[RealAsterisk, RealAsterisk],
@@ -69,14 +65,6 @@ def _taken(root: Path, name: str) -> list[str]:
             and (e := json.loads(line)).get("event") == "node.taken"]
 
 
-async def _until(check: Callable[[], object], what: str, timeout: float) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not await asyncio.to_thread(check):
-        assert loop.time() < end, what
-        await asyncio.sleep(0.3)
-
-
 async def test_a_call_on_a_node_whose_owner_is_killed_is_carried_on_by_the_other_instance(
         nodes: tuple[RealAsterisk, RealAsterisk], db_url: str, journal: Journal, tmp_path: Path) -> None:
     node1, node2 = nodes
@@ -86,21 +74,21 @@ async def test_a_call_on_a_node_whose_owner_is_killed_is_carried_on_by_the_other
     procs = {"a": _service("a", "node1", db_url, nodes, root), "b": _service("b", "node2", db_url, nodes, root)}
     resident = Baresip(tmp_path, node2, "300")
     try:
-        await _until(lambda: _taken(root, "a") == ["node1"] and _taken(root, "b") == ["node2"], "one node each", 60)
-        await _until(lambda: "ari.connected" in (root / "b.log").read_text(), "b connected to node2", 30)
+        await until(lambda: _taken(root, "a") == ["node1"] and _taken(root, "b") == ["node2"], "one node each", 60)
+        await until(lambda: "ari.connected" in (root / "b.log").read_text(), "b connected to node2", 30)
         resident.start()
         await asyncio.to_thread(resident.dial, "112")
-        await _until(lambda: "hotline/welcome" in node2.messages(), "greeting on node2", 15)
+        await until(lambda: "hotline/welcome" in node2.messages(), "greeting on node2", 15)
         os.killpg(procs["b"].pid, signal.SIGKILL)  # node2's owner crashes mid-call
         procs["b"].wait(10)
         # Asterisk keeps the resident in Stasis; a takes node2 and adopts the channel.
-        await _until(lambda: "node2" in _taken(root, "a"), "a took node2 over", 30)
-        await _until(lambda: "call.adopted_after_reconnect" in (root / "a.log").read_text(), "adopted", 30)
+        await until(lambda: "node2" in _taken(root, "a"), "a took node2 over", 30)
+        await until(lambda: "call.adopted_after_reconnect" in (root / "a.log").read_text(), "adopted", 30)
         await asyncio.sleep(GREETING_SECONDS)
         await asyncio.to_thread(resident.dtmf, "1")
-        await _until(lambda: "'beep" in node2.messages(), "the taken-over call reaches the recording", 30)
+        await until(lambda: "'beep" in node2.messages(), "the taken-over call reaches the recording", 30)
         await asyncio.to_thread(resident.say, speech)
-        await _until(lambda: "hotline/goodbye" in node2.messages(), "goodbye", 60)
+        await until(lambda: "hotline/goodbye" in node2.messages(), "goodbye", 60)
         await no_channels_left(node2, within=15)
         async with journal.db.read() as s:
             calls = (await s.execute(select(Call))).scalars().all()

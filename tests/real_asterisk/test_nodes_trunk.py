@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.real_asterisk.asterisk import RealAsterisk
+from tests.real_asterisk.asterisk import RealAsterisk, running
 from tests.real_asterisk.phones import Baresip
 
 
@@ -32,13 +32,8 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     secret = secrets.token_hex(12)
     node1.peer = {"HOTLINE_PEER_NODE": f"127.0.0.1:{node2.ports.sip}", "HOTLINE_NODE_TRUNK_SECRET": secret}
     node2.peer = {"HOTLINE_PEER_NODE": f"127.0.0.1:{node1.ports.sip}", "HOTLINE_NODE_TRUNK_SECRET": secret}
-    try:
-        node1.start()
-        node2.start()
+    with running(node1, node2):
         yield node1, node2
-    finally:
-        node1.stop()
-        node2.stop()
 
 
 def _until(check: object, what: str, timeout: float = 15.0) -> None:

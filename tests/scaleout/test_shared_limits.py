@@ -16,7 +16,8 @@ from cti.settings import Settings
 from cti.web.app import create_app
 from journal import Database, Journal, JournalConfig, SlaPolicy
 from journal.limits import LimitCounter, LimitMark
-from tests.console.conftest import FORM_CSRF, PASSWORD, TEST_SECRET_KEY, Originator, Session
+from tests.console.conftest import PASSWORD, TEST_SECRET_KEY, Originator, Session
+from tests.security.test_throttle import attempt as throttle_attempt
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"])
 
@@ -55,14 +56,7 @@ async def two(journal: Journal, sla: SlaPolicy, tmp_path: object,
 
 
 async def attempt(s: Session, login: str, password: str, address: str) -> aiohttp.ClientResponse:
-    headers = {"X-Forwarded-For": address}
-    async with s.http.get(s.url("/login"), headers=headers) as r:
-        token = FORM_CSRF.search(await r.text())
-    assert token
-    resp = await s.http.post(s.url("/login"), data={"login": login, "password": password, "csrf_token": token.group(1)},
-                             headers=headers, allow_redirects=False)
-    await resp.read()
-    return resp
+    return await throttle_attempt(s, login, password, address, forwarded="{address}")
 
 
 async def test_failed_log_ins_on_two_instances_are_throttled_together(two: tuple[TestServer, TestServer]) -> None:

@@ -29,8 +29,11 @@ def settings(settings: Settings, trusted: str) -> Settings:
     return settings
 
 
-async def attempt(s: Session, login: str, password: str, address: str) -> aiohttp.ClientResponse:
-    headers = {"X-Forwarded-For": f"10.9.9.9, {address}"}  # the left part is the client's own claim
+async def attempt(s: Session, login: str, password: str, address: str,
+                  forwarded: str = "10.9.9.9, {address}") -> aiohttp.ClientResponse:
+    """One log-in through the form from ``address`` (behind the trusted proxy: by default with a
+    left part the client claims for itself, which must not count)."""
+    headers = {"X-Forwarded-For": forwarded.format(address=address)}
     async with s.http.get(s.url("/login"), headers=headers) as r:
         token = FORM_CSRF.search(await r.text())
     assert token
