@@ -1,7 +1,7 @@
 // Live updates on every staff page: one websocket (/ws), the work-queue counters in the header,
 // the alert for a new emergency (sound and a browser notification, each muted per dispatcher),
 // lists that refresh themselves, and the way back to log-in when the session has ended.
-// The message types are those of cti/web/messages.py (a test checks the switch below).
+// The message types are those of cti/console/messages.py (a test checks the switch below).
 "use strict";
 
 const Live = {
