@@ -45,6 +45,8 @@ TICKET_LIST_PARAMS = (
     Param("open_only", schema=BOOL, description="Только открытые (по умолчанию — да, если статус не задан)"),
     Param("from", schema=DATE, description="Поступили с (ГГГГ-ММ-ДД)"),
     Param("to", schema=DATE, description="Поступили по (ГГГГ-ММ-ДД)"),
+    Param("q", description="Поиск: номер заявки, телефон, адрес или слова описания и расшифровки"),
+    Param("sort", description="Порядок: due — ближайший срок первым, received — новые первыми"),
     Param("limit", schema=INT), Param("offset", schema=INT),
 )
 NEW_TICKET = obj(("channel", "category"), channel=STR, category=STR, priority=NSTR, problem=NSTR, caller_phone=NSTR,

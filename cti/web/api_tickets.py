@@ -16,6 +16,7 @@ from journal import Actor, NewTicket, Role, Status, TicketFilter
 from journal.clock import utcnow
 from journal.lifecycle import can_change
 from journal.models import Ticket
+from journal.search import Order, TicketSearch
 from journal.work_queue import WorkQueue
 
 # Statuses an executor may set on their own ticket; accepting, closing, cancelling are the dispatcher's.
@@ -60,12 +61,26 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def list_tickets(request: web.Request) -> web.Response:
+    """The journal as the «Журнал» page shows it: the same filters, the search (``q``) and the
+    order (``sort``); without either, the journal's own order."""
     journal = request.app[JOURNAL_KEY]
-    f = ticket_filter(dict(request.query), request[USER_KEY], journal.config.tz)
-    limit, offset = paging(dict(request.query))
+    query = {k: v for k, v in request.query.items() if v != ""}
+    f = ticket_filter(query, request[USER_KEY], journal.config.tz)
+    limit, offset = paging(query)
     now = utcnow()
-    rows = await journal.monitor.tickets(f, now, limit=limit, offset=offset)
-    total = await journal.monitor.count(f, now)
+    text = query.get("q", "")[:100] or None
+    sort = query.get("sort")
+    if text is None and sort is None:
+        rows = await journal.monitor.tickets(f, now, limit=limit, offset=offset)
+        total = await journal.monitor.count(f, now)
+    else:
+        try:
+            order = Order(sort or Order.DUE)
+        except ValueError:
+            raise BadRequest("Порядок (sort): due или received") from None
+        search = TicketSearch(journal.db)
+        rows = await search.tickets(f, now, text=text, order=order, limit=limit, offset=offset)
+        total = await search.count(f, now, text=text)
     lk = await serialize.Lookups.load(journal)
     return web.json_response({"items": [serialize.ticket(t, lk, now) for t in rows], "total": total,
                               "limit": limit, "offset": offset})

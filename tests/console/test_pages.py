@@ -55,6 +55,22 @@ async def test_every_page_renders_for_its_roles(browser_session: MakeSession, we
         assert r.headers["Location"] == "/tickets"
 
 
+async def test_the_api_searches_and_orders_the_journal_as_the_page_does(
+        browser_session: MakeSession, web_journal: Journal) -> None:
+    leak = await make_ticket(web_journal, caller_phone="79161110001", description="Течёт крыша над кухней")
+    cold = await make_ticket(web_journal, caller_phone="79162220002", category="heating",
+                             description="Холодные батареи в детской")
+    number = (await web_journal.tickets.get(cold)).number
+    s = await browser_session("petrova")
+    for q, expected in (("крыша", [leak]), ("79162220002", [cold]), (number, [cold]), ("батареи", [cold])):
+        status, body = await s.api("GET", f"/api/tickets?q={q}")
+        assert status == 200 and [t["id"] for t in body["items"]] == expected and body["total"] == 1, (q, body)
+    status, body = await s.api("GET", "/api/tickets?sort=received")
+    assert [t["id"] for t in body["items"]] == [cold, leak]  # newest first
+    status, body = await s.api("GET", "/api/tickets?sort=soon")
+    assert status == 400 and "due или received" in body["error"]
+
+
 async def test_the_journal_filters_and_pages(browser_session: MakeSession, web_journal: Journal, staff: Staff) -> None:
     for i in range(7):
         await make_ticket(web_journal, caller_phone=f"7916100000{i}", category="water" if i % 2 else "heating",
