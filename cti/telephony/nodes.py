@@ -113,6 +113,7 @@ class NodeOwnership:
         self.check_timeout = max(1.0, interval)
         self.fence = interval + self.check_timeout if journal.db.dialect == "postgresql" else 0.0
         self._task: asyncio.Task[None] | None = None
+        self._standby_said: set[str] = set()
 
     @property
     def owned(self) -> list[str]:
@@ -155,6 +156,12 @@ class NodeOwnership:
                 # Our lock session broke: another instance may take the node any moment now.
                 log.warning("node.released", node=link.name, instance=self.instance, reason="lock_lost")
                 await link.disconnect()
+            elif not held and link.name not in self._standby_said:
+                # Said once: an operator who gave two Asterisks one name (two instances with an
+                # [ari] of their own each, both "main") sees why this one never connects its own.
+                self._standby_said.add(link.name)
+                log.info("node.standby", node=link.name, instance=self.instance,
+                         hint="another instance runs this node; nodes are told apart by name ([ari] node)")
 
     async def _hold(self, name: str) -> bool:
         """Whether this instance holds the node's lock; a check that hangs (the database out of

@@ -30,9 +30,12 @@ def backend() -> str:
     return "postgres"
 
 
-def _settings(tmp_path: Path, db_url: str, sim: PbxSim) -> Settings:
+def _settings(tmp_path: Path, db_url: str, sim: PbxSim, node: str) -> Settings:
     def configure(settings: Settings) -> None:
         settings.database.url = db_url
+        # Each instance with an Asterisk of its own: two nodes, named apart (under one name they
+        # would be one node, run by one instance, the other its standby).
+        settings.ari.node = node
         settings.ari.url, settings.ari.password = sim.ari_url, sim.config.ari_password
         ami = sim.ami_settings()
         settings.ami.host, settings.ami.port, settings.ami.password = ami.host, ami.port, ami.password
@@ -48,7 +51,7 @@ async def instances(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[Instance
     (tmp_path / "2").mkdir()
     async with contextlib.AsyncExitStack() as stack:
         sims = [await stack.enter_async_context(PbxSim(fast_sim_config(tmp_path / n))) for n in ("1", "2")]
-        settings = [_settings(tmp_path / n, db_url, sim) for n, sim in zip(("1", "2"), sims, strict=True)]
+        settings = [_settings(tmp_path / n, db_url, sim, f"node{n}") for n, sim in zip(("1", "2"), sims, strict=True)]
         journal = build_journal(settings[0])
         await seed(journal, STAFF_PASSWORD)
         await journal.close()
