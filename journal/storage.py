@@ -158,18 +158,15 @@ class FileStore(BlobStore):
 
     async def read_range(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         p = self.path(key)
-        f = await asyncio.to_thread(p.open, "rb")
-        try:
-            await asyncio.to_thread(f.seek, start)
-            left = end - start
-            while left > 0:
-                part = await asyncio.to_thread(f.read, min(CHUNK, left))
-                if not part:
-                    break
-                left -= len(part)
-                yield part
-        finally:
-            await asyncio.to_thread(f.close)
+        offset = start
+        while offset < end:
+            # Each part opens and closes the file in its own thread: no file object outlives a
+            # read that is cancelled (a player that seeks elsewhere, a client gone mid-file).
+            part = await asyncio.to_thread(_read_part, p, offset, min(CHUNK, end - offset))
+            if not part:
+                break
+            offset += len(part)
+            yield part
 
     async def delete(self, key: str) -> bool:
         p = self.path(key)
@@ -195,3 +192,9 @@ class FileStore(BlobStore):
             probe = probe.parent
         usage = shutil.disk_usage(probe)
         return usage.total, usage.free
+
+
+def _read_part(path: Path, offset: int, size: int) -> bytes:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read(size)
