@@ -21,7 +21,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from journal.models import Call, MissedCall, Ticket
 from pbxsim import PbxSim, SimConfig
 from pbxsim.calls import CallHandle, CallScript, KeyPress
 from pbxsim.media import Speech, sounds_from_dir
+from tests.tools import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 NODES = ("node1", "node2")
@@ -51,12 +51,6 @@ NODES = ("node1", "node2")
 GREETING_DONE = 12.0
 # A session key the service accepts (random enough); the bench's own, never a real one.
 BENCH_SECRET_KEY = "bench-takeover-key-9fQ2xL7mVr4TzW8kNp3Hs6Jd"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
