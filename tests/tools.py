@@ -15,8 +15,10 @@ import os
 import shutil
 import socket
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -104,3 +106,15 @@ async def until(check: Callable[[], object], what: str, timeout: float) -> None:
     while not await asyncio.to_thread(check):
         assert loop.time() < end, what
         await asyncio.sleep(0.3)
+
+
+def restoration_ahead(now: datetime, timezone: str = "Europe/Moscow") -> tuple[datetime, str]:
+    """An expected restoration a few hours after ``now`` and the prompt a caller hears before its
+    hour: «ориентировочно до» (``outage-until``) while it is still today in the service's zone,
+    «завтра ориентировочно до» (``outage-until-tomorrow``) past midnight. Whole hours far from
+    midnight, so what the caller hears does not depend on when the test runs."""
+    local = now.astimezone(ZoneInfo(timezone))
+    if local.hour < 20:
+        return local.replace(hour=22, minute=0, second=0, microsecond=0), "outage-until"
+    morning = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return morning, "outage-until-tomorrow"

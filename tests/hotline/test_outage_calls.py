@@ -13,6 +13,7 @@ from journal.clock import utcnow
 from journal.models import Outage
 from pbxsim import CallScript
 from tests.hotline.conftest import Hotline
+from tests.tools import restoration_ahead
 
 MENU = "sound:hotline/category-menu"
 OUTAGE_MENU = "sound:hotline/outage-menu"
@@ -25,7 +26,7 @@ async def _declare(h: Hotline, **kw: object) -> Outage:
     await h.journal.people.save_resident(RESIDENT, name="Иванова", building_id=building.id, apartment="3")
     values: dict[str, object] = {"utility": "heating", "building_ids": [building.id],
                                  "announcement": "Нет отопления: порыв на теплотрассе.",
-                                 "expected_restoration": utcnow() + timedelta(hours=3)}
+                                 "expected_restoration": restoration_ahead(utcnow())[0]}
     values.update(kw)
     return await h.journal.outages.declare(OutageDraft(**values), DISPATCHER)  # type: ignore[arg-type]
 
@@ -35,14 +36,15 @@ def _rang(h: Hotline) -> list[str]:
 
 
 async def test_staying_on_the_line_counts_the_caller_without_a_dispatcher(hotline: Hotline) -> None:
-    outage = await _declare(hotline)
+    restoration, until = restoration_ahead(utcnow())
+    outage = await _declare(hotline, expected_restoration=restoration)
     call = hotline.sim.place_call(CallScript(RESIDENT, "Иванова"))
     await call.done.wait()
     await hotline.settle()
     played = hotline.sim.played(call.id)
     text = f"sound:hotline/outage-{outage.id}-text"
     assert played.index("sound:hotline/gas-warning") < played.index(text) < played.index(OUTAGE_MENU)
-    assert played.index("sound:hotline/outage-until") == played.index(text) + 1
+    assert played.index(f"sound:hotline/{until}") == played.index(text) + 1
     assert played[-2:] == ["sound:hotline/outage-counted", "sound:hotline/goodbye"]
     assert MENU not in played
     [child] = await hotline.journal.outages.children(outage.id)

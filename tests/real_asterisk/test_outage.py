@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from cti.web.keys import OUTAGES_KEY
@@ -15,6 +14,7 @@ from journal import Actor, OutageDraft
 from journal.clock import utcnow
 from tests.real_asterisk.conftest import RESIDENT_NUMBER, Hotline, played, voiced_seconds, wav_seconds
 from tests.real_asterisk.phones import Baresip
+from tests.tools import restoration_ahead
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,9 +37,10 @@ async def test_the_resident_hears_the_outage_and_is_counted_without_a_dispatcher
     journal = hotline.runtime.journal
     building = await journal.people.add_building("Ленина", "5")
     await journal.people.save_resident(RESIDENT_NUMBER, name="Иванова", building_id=building.id, apartment="3")
+    restoration, until = restoration_ahead(utcnow())
     outage = await hotline.runtime.app[OUTAGES_KEY].declare(OutageDraft(
         "heating", [building.id], "Внимание! В доме нет отопления: порыв на теплотрассе. Бригада уже работает.",
-        expected_restoration=utcnow() + timedelta(hours=3)), Actor("Петрова О."))
+        expected_restoration=restoration), Actor("Петрова О."))
     text = hotline.settings.path(hotline.settings.voice.prompts_dir) / f"outage-{outage.id}-text.wav"
     assert wav_seconds(text) > 3
     asterisk_reads_the_service_prompts(hotline)
@@ -55,7 +56,8 @@ async def test_the_resident_hears_the_outage_and_is_counted_without_a_dispatcher
     sounds = played(hotline.pbx, "PJSIP/300-")
     names = [s.rsplit("/", 1)[-1] for s in sounds]
     assert names.index("gas-warning") < names.index(f"outage-{outage.id}-text") < names.index("outage-menu"), names
-    assert "outage-until" in names and "category-menu" not in names and "connecting" not in names
+    assert names[names.index(f"outage-{outage.id}-text") + 1] == until, names
+    assert "category-menu" not in names and "category-menu" not in names and "connecting" not in names
     assert names[-2:] == ["outage-counted", "goodbye"], names
     [child] = await journal.outages.children(outage.id)
     assert child.caller_phone == RESIDENT_NUMBER and child.number == ended["ticket_number"]
