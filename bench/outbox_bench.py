@@ -4,13 +4,17 @@ instance in memory, and the message rate the outbox carries before its latency d
     .venv/bin/python bench/outbox_bench.py                              # a throwaway PostgreSQL
     .venv/bin/python bench/outbox_bench.py --database-url postgresql+asyncpg://... --pops 300
     .venv/bin/python bench/outbox_bench.py --rates 100,500,1000,2000,4000 --seconds 3
+    .venv/bin/python bench/outbox_bench.py --changes 300 --rates ''   # only pops and ticket changes
 
 What is timed: from ``ConsoleNotifier.screen_pop`` (what the call flow calls) to the message
 handed to a console's socket (its sender task's ``send_str``), the websocket itself left out
 (bench/screenpop_bench.py measures that part). *memory*: one ``ConsoleHub``. *outbox, same
 instance*: an ``OutboxHub`` publishing and delivering to its own console. *outbox, across
 instances*: hub A publishes, hub B (its own database pools and listening connection, on the same
-PostgreSQL) delivers to its console. Both outbox hubs run in this one process on one event loop:
+PostgreSQL) delivers to its console. *Ticket changes*: a dispatcher's edit of a ticket and its
+``ticket_updated`` message, the message queued after the change's commit against staged in the
+change's transaction (``notifier.together``, what the service does): the change's own time
+(what the API handler waits) and the time to instance B's console. Both outbox hubs run in this one process on one event loop:
 a pessimistic stand-in for two processes on two machines (no network between them here).
 Without ``--database-url`` a throwaway server is started with ``scripts/pg-test-server``, which
 runs PostgreSQL with ``fsync=off`` and ``synchronous_commit=off``: give a real server's URL for
@@ -39,9 +43,11 @@ from cti.console.hub import ConsoleHub, Subscriber  # noqa: E402
 from cti.console.notifier import ConsoleNotifier  # noqa: E402
 from cti.console.outbox_bus import OutboxHub  # noqa: E402
 from cti.logs import configure_logging  # noqa: E402
-from journal import Database  # noqa: E402
+from journal import Actor, Database, Journal, JournalConfig, NewTicket, SlaPolicy  # noqa: E402
 from journal.migrate import upgrade  # noqa: E402
 from journal.outbox import Outbox  # noqa: E402
+
+DISPATCHER = Actor("Петрова О. И.")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -60,8 +66,9 @@ class Screen:
 
     async def send_str(self, data: str, compress: int | None = None) -> None:
         msg = json.loads(data)
-        if msg.get("type") == "screen_pop":
-            self.latencies.append((time.time() - msg["sent"]) * 1000)
+        sent = msg.get("sent") or (msg.get("fields") or {}).get("sent")
+        if msg.get("type") in ("screen_pop", "ticket_updated") and sent:
+            self.latencies.append((time.time() - sent) * 1000)
             self.count += 1
             if self.count >= self.expect:
                 self.done.set()
@@ -110,12 +117,35 @@ async def at_rate(notify: ConsoleNotifier, screen: Screen, rate: int, seconds: f
     return screen.latencies, screen.count / (loop.time() - start)
 
 
+async def changes(journal: Journal, notify: ConsoleNotifier, screen: Screen, count: int, interval: float, *,
+                  together: bool) -> list[float]:
+    """``count`` edits of one ticket, each with its message; the edits' own times (ms)."""
+    ticket = (await journal.tickets.register(NewTicket(
+        channel="phone_dispatcher", category="water", actor=DISPATCHER, caller_phone=f"7916{count:03d}{int(together)}",
+        description="bench"))).ticket
+    screen.reset(count)
+    took: list[float] = []
+    for i in range(count):
+        start = time.time()
+        if together:
+            async with notify.together(journal.db):
+                await journal.tickets.edit(ticket.id, DISPATCHER, address_text=f"Ленина, {i}")
+                notify.ticket_updated(ticket.id, sent=start)
+        else:
+            await journal.tickets.edit(ticket.id, DISPATCHER, address_text=f"Ленина, {i}")
+            notify.ticket_updated(ticket.id, sent=start)
+        took.append((time.time() - start) * 1000)
+        await asyncio.sleep(interval)
+    await asyncio.wait_for(screen.done.wait(), 60)
+    return took
+
+
 def row(name: str, values: list[float]) -> str:
     return (f"| {name} | {len(values)} | {statistics.median(values):.1f} | {pct(values, 95):.1f} | "
             f"{pct(values, 99):.1f} | {max(values):.1f} |")
 
 
-async def run(url: str, count: int, interval: float, rates: list[int], seconds: float) -> None:
+async def run(url: str, count: int, interval: float, rates: list[int], seconds: float, changes_count: int) -> None:
     memory = ConsoleHub(queue_size=100_000)
     mem_screen = console(memory)
     dbs = [Database.from_url(url), Database.from_url(url)]
@@ -139,6 +169,18 @@ async def run(url: str, count: int, interval: float, rates: list[int], seconds: 
         print(row("outbox, same instance", lat_same))
         print(row("outbox, across instances", list(across.latencies)))
         print(f"\nload average: {os.getloadavg()[0]:.1f}")
+
+        if changes_count:
+            journal = Journal.build(dbs[0], SlaPolicy.load(REPO / "config" / "sla.toml", "Europe/Moscow"),
+                                    JournalConfig(), Path(tempfile.mkdtemp(prefix="outbox-bench-files.")))
+            print(f"\nTicket changes, {changes_count} edits {interval * 1000:.0f} ms apart (ms):\n")
+            print("| message | edits | edit p50 | edit p99 | to B's console p50 | p99 |\n|---|---|---|---|---|---|")
+            for label, staged in (("queued after the commit", False), ("in the change's transaction", True)):
+                took = await changes(journal, ConsoleNotifier(one), across, changes_count, interval, together=staged)
+                lat = list(across.latencies)
+                print(f"| {label} | {len(took)} | {statistics.median(took):.1f} | {pct(took, 99):.1f} | "
+                      f"{statistics.median(lat):.1f} | {pct(lat, 99):.1f} |")
+            print(f"\nload average: {os.getloadavg()[0]:.1f}")
 
         print(f"\nMessages per second through the outbox, across instances ({seconds:.0f} s at each rate):\n")
         print("| offered / s | received / s | p50 ms | p99 ms | max ms | load |\n|---|---|---|---|---|---|")
@@ -171,6 +213,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.02, help="seconds between pops (default 0.02)")
     parser.add_argument("--rates", default="100,500,1000,2000,4000,8000")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--changes", type=int, default=300, help="ticket edits with their messages (0: none)")
     args = parser.parse_args()
     configure_logging("warning", "console")
     url, env = args.database_url, None
@@ -178,7 +221,8 @@ def main() -> None:
         url, env = throwaway_server()
     try:
         upgrade(url)
-        asyncio.run(run(url, args.pops, args.interval, [int(r) for r in args.rates.split(",")], args.seconds))
+        rates = [int(r) for r in args.rates.split(",") if r]
+        asyncio.run(run(url, args.pops, args.interval, rates, args.seconds, args.changes))
     finally:
         if env is not None:
             subprocess.run([str(REPO / "scripts" / "pg-test-server"), "stop"], env=env, check=False)

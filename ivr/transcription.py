@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Protocol
@@ -42,6 +43,11 @@ class TicketEvents(Protocol):
 
     async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None: ...
 
+    def together(self) -> AbstractAsyncContextManager[object]:
+        """A scope whose journal changes commit together with the reports made in it (the
+        console outbox); where the consoles are told otherwise, it adds nothing."""
+        ...
+
 
 class NoEvents:
     async def transcript_ready(self, ticket: Ticket) -> None:
@@ -49,6 +55,9 @@ class NoEvents:
 
     async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
         return None
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return nullcontext()
 
 
 class TranscriptionWorker:
@@ -175,16 +184,18 @@ class TranscriptionWorker:
 
     async def _file(self, job: ClaimedJob, transcript: Transcript) -> None:
         u = await asyncio.to_thread(self.understand, transcript.text) if transcript.text else None
-        ticket = await self.journal.transcription.complete(
-            job, text=transcript.text, words=[asdict(w) for w in transcript.words],
-            suggested_category=u.category if u and u.category_confidence > 0 else None,
-            suggested_confidence=u.category_confidence if u else None,
-        )
-        if ticket is None:
-            return
-        if u is not None:
-            ticket = await self._apply(ticket, u)
-        await self.events.transcript_ready(ticket)
+        # The transcript, what the words change, and the consoles' updates: one transaction.
+        async with self.events.together():
+            ticket = await self.journal.transcription.complete(
+                job, text=transcript.text, words=[asdict(w) for w in transcript.words],
+                suggested_category=u.category if u and u.category_confidence > 0 else None,
+                suggested_confidence=u.category_confidence if u else None,
+            )
+            if ticket is None:
+                return
+            if u is not None:
+                ticket = await self._apply(ticket, u)
+            await self.events.transcript_ready(ticket)
 
     async def _apply(self, ticket: Ticket, u: Understanding) -> Ticket:
         """What the words add: an address the keypad can't give, an emergency the caller didn't

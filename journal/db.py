@@ -4,12 +4,24 @@ SQLite needs care (see shared/PITFALLS.md): WAL, a busy timeout, and ``BEGIN IMM
 write transactions, because a deferred transaction that upgrades from read to write fails at
 once with "database is locked" whatever the busy timeout says. Python 3.11's sqlite3 module
 also decides on its own when to send BEGIN, so we switch that off and emit BEGIN ourselves.
+
+**One transaction for several steps.** ``Database.write()`` opened while the same task already
+has a write transaction of this database open joins it (and ``read()`` reads in it: what the
+transaction wrote is seen): ``async with db.write(): change(); other_change()`` commits both or
+neither, although each repository method opens its own ``write()``. Only the task that opened
+the transaction joins; a task it starts opens its own (a session is not shared across tasks).
+Work that must be in the same commit as the change but is done elsewhere registers
+``before_commit``/``after_commit`` callbacks on the open transaction (the console outbox:
+journal/outbox.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +73,21 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+@dataclass
+class WriteScope:
+    """A write transaction open in a task: its session and what runs at its commit."""
+
+    db: Database
+    session: AsyncSession
+    task: asyncio.Task[Any] | None
+    before_commit: list[Callable[[AsyncSession], Awaitable[None]]] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    staged: dict[str, Any] = field(default_factory=dict)  # what the hooks' owners collect, by name
+
+
+_open_write: ContextVar[WriteScope | None] = ContextVar("hotline_journal_write", default=None)
+
+
 class Database:
     """The journal's database: an engine and the two kinds of transaction we use."""
 
@@ -85,14 +112,52 @@ class Database:
                        create_engine(url, echo=echo, pool_size=1, max_overflow=0))
         return cls(create_engine(url, echo=echo))
 
+    def current_write(self) -> WriteScope | None:
+        """The write transaction this task has open on this database, if any."""
+        scope = _open_write.get()
+        if scope is None or scope.db is not self or scope.task is not asyncio.current_task():
+            return None
+        return scope
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction: committed on success, rolled back on error."""
-        async with self._write() as session, session.begin():
-            yield session
+        """A write transaction: committed on success, rolled back on error. Inside another of
+        this task's write transactions, that one (its commit commits both)."""
+        outer = self.current_write()
+        if outer is not None:
+            yield outer.session
+            return
+        async with self._write() as session:
+            scope = WriteScope(self, session, asyncio.current_task())
+            token = _open_write.set(scope)
+            try:
+                async with session.begin():
+                    yield session
+                    for hook in scope.before_commit:
+                        await hook(session)
+            finally:
+                _open_write.reset(token)
+        for done in scope.after_commit:
+            done()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Inside a write transaction: a step whose failure undoes only itself (on PostgreSQL a
+        failed statement would otherwise fail the whole transaction's commit). Outside: nothing."""
+        scope = self.current_write()
+        if scope is None:
+            yield
+            return
+        async with scope.session.begin_nested():
+            yield
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read transaction; inside this task's write transaction, that one (its changes seen)."""
+        scope = self.current_write()
+        if scope is not None:
+            yield scope.session
+            return
         async with self._read() as session, session.begin():
             yield session
 
@@ -100,6 +165,10 @@ class Database:
     async def read_rows(self) -> AsyncIterator[AsyncConnection]:
         """A read transaction on a plain connection: Core statements whose rows come back as
         tuples, without the ORM's per-row work (reports of tens of thousands of rows)."""
+        scope = self.current_write()
+        if scope is not None:
+            yield await scope.session.connection()
+            return
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg  # type: ignore[import-untyped]
 import structlog
 from sqlalchemy import BigInteger, Index, Integer, String, Text, delete, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import UTCDateTime, utcnow
@@ -98,6 +98,36 @@ class Outbox:
                 for m in messages]
         result = await conn.execute(insert(OutboxRow).returning(OutboxRow.id), rows)
         return sorted(int(i) for i in result.scalars())
+
+    def stage(self, message: OutboxMessage, *, first: Callable[[], Awaitable[None]] | None = None,
+              committed: Callable[[], None] | None = None) -> bool:
+        """Into the journal's write transaction this task has open, if any (False when there is
+        none: the caller writes it otherwise). The staged messages are inserted in that
+        transaction just before it commits, so a change and its console messages commit
+        together or not at all; a ``NOTIFY`` in the same transaction wakes the readers at the
+        commit (the transaction already holds the writers' lock, so it serialises nothing
+        more). ``first`` runs before the insert (the hub writes what it queued earlier, to keep
+        its order); ``committed`` after the commit."""
+        scope = self.db.current_write()
+        if scope is None:
+            return False
+        staged: list[OutboxMessage] | None = scope.staged.get("console_outbox")
+        if staged is None:
+            staged = scope.staged["console_outbox"] = []
+            messages = staged
+
+            async def insert_staged(session: AsyncSession) -> None:
+                if first is not None:
+                    await first()
+                conn = await session.connection()
+                await self.write(conn, messages)
+                await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+            scope.before_commit.append(insert_staged)
+            if committed is not None:
+                scope.after_commit.append(committed)
+        staged.append(message)
+        return True
 
     async def append(self, messages: Sequence[OutboxMessage]) -> list[int]:
         """Insert in a transaction of its own, then wake the readers (after the commit: a

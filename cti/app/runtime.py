@@ -168,7 +168,7 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
         stack.push_async_callback(_quietly, "transcriber", transcriber.close)
     worker = None
     if transcriber is not None and settings.asr.in_process:
-        worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub),
+        worker = TranscriptionWorker(journal, transcriber, events=ConsoleTicketEvents(hub, journal.db),
                                      concurrency=max(1, settings.asr.workers),
                                      lease=timedelta(seconds=settings.asr.lease_seconds),
                                      # Named by host and port, so that this service started again

@@ -46,7 +46,7 @@ async def run_worker(settings: Settings, *, concurrency: int | None = None, work
     worker = TranscriptionWorker(journal, transcriber, concurrency=concurrency or max(1, settings.asr.workers),
                                  worker_id=worker_id, lease=timedelta(seconds=settings.asr.lease_seconds),
                                  poll_seconds=min(5.0, settings.asr.lease_seconds / 2),
-                                 events=ConsoleTicketEvents(hub) if hub is not None else None)
+                                 events=ConsoleTicketEvents(hub, journal.db) if hub is not None else None)
     try:
         if hub is not None:
             await hub.start(deliver=False)

@@ -99,6 +99,9 @@ class ConsoleHub:
     without yielding to the event loop (senders run only when the publisher yields).
     """
 
+    # True: messages published inside a journal write transaction commit with it (the outbox).
+    transactional = False
+
     def __init__(self, *, buffer_size: int = 200, queue_size: int = 256) -> None:
         # Message ids start again at 1 in every process: a console carries the epoch of the ids
         # it has, so that one reconnecting after a restart is not taken to have seen the new ones.

@@ -4,14 +4,20 @@ One method per outgoing message (messages.py holds the types), each choosing its
 Publishing never raises into the caller: a call flow or an API handler must not fail because a
 console message could not be built; the failure is logged (``console.publish_failed``) and the
 method returns 0 instead of a message id.
+
+``together(db)`` opens the journal transaction in which a change and the messages about it are
+made: on the outbox bus they commit together (cti/console/outbox_bus.py); in memory there is
+nothing to commit with, and it opens none (SQLite's one writer is not held the longer for it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cti.console.hub import ALL, DISPATCHERS, ConsoleHub
 from cti.console.messages import (
@@ -27,6 +33,7 @@ from cti.console.messages import (
     TicketRegistered,
     TicketUpdated,
 )
+from journal.db import Database
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +41,16 @@ log = structlog.get_logger(__name__)
 class ConsoleNotifier:
     def __init__(self, hub: ConsoleHub) -> None:
         self.hub = hub
+
+    @asynccontextmanager
+    async def together(self, db: Database) -> AsyncIterator[AsyncSession | None]:
+        """The journal changes and the messages published in the body commit together; yields
+        the transaction (None: no transaction is needed, the hub is in memory)."""
+        if not self.hub.transactional:
+            yield None
+            return
+        async with db.write() as session:
+            yield session
 
     def _send(self, message: ConsoleMessage, to: str | Iterable[str]) -> int:
         try:

@@ -1,12 +1,15 @@
 """Consoles across service instances: the hub fed by the PostgreSQL outbox (``[console] bus = "postgres"``).
 
-Publishing (the notifier's ``hub.publish``) never touches the database on the caller's path: the
-message is serialised and queued, and one writer task per instance inserts what is queued in a
-batch (journal/outbox.py: one transaction, ids in commit order) and then notifies. The message
-is written *right after* the journal change that caused it, not in its transaction: the
-notifier is called once the journal has committed, as in memory mode. A process that dies
-between the two loses those console messages (the journal keeps the change; a console shows it
-at its next reload).
+Publishing (the notifier's ``hub.publish``) never touches the database on the caller's path.
+**A message published inside a journal write transaction** (the notifier's ``together``: a
+ticket changed from the console, registered or changed on the phone, a transcript filed) is
+staged in it and inserted at its commit, in it: the change and its console message commit
+together or not at all, and an instance that dies after the commit has already written both.
+Any other message (calls in progress, rings, cards: no journal change behind them) is
+serialised and queued, and one writer task per instance inserts what is queued in a batch
+(journal/outbox.py: one transaction, ids in commit order) and then notifies. A transaction
+with staged messages first lets the writer finish what was queued before, so one instance's
+messages keep the order they were published in.
 
 Every instance, the writer's own included, reads the outbox in id order and delivers each row to
 its local hub with the row's id as the message id: the rings, the calls in progress and the
@@ -107,15 +110,28 @@ class OutboxHub(ConsoleHub):
         await self.listener.stop()
 
     # -- publishing ---------------------------------------------------------------------------
+    transactional = True
+
     def publish(self, message: ConsoleMessage, to: str | Iterable[str] = ALL) -> int:
-        """Queue the message for the outbox; 0 (its id is known once written)."""
+        """Stage the message in this task's journal transaction, or queue it for the outbox; 0
+        (its id is known once written)."""
         payload = json.dumps(message.body(), ensure_ascii=False, default=str)
+        entry = OutboxMessage(message.TYPE, _audience(to), payload)
+        if self.outbox.stage(entry, first=self._queued_written, committed=self._wake.set):
+            return 0
         try:
-            self._pending.put_nowait(OutboxMessage(message.TYPE, _audience(to), payload))
+            self._pending.put_nowait(entry)
             self._idle.clear()
         except asyncio.QueueFull:
             log.error("console.publish_failed", message_type=message.TYPE, reason="outbox writer behind")
         return 0
+
+    async def _queued_written(self, bound: float = 2.0) -> None:
+        """What was queued before is written first (bounded: a writer stuck on a database
+        that refuses does not hold a transaction up for long)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(bound):
+                await self._idle.wait()
 
     async def _write_loop(self) -> None:
         backoff = 0.1

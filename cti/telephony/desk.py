@@ -4,6 +4,7 @@ clicking "call back". Adapters only: they translate telephony events into hub me
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from typing import Any
 
@@ -87,23 +88,30 @@ class ConsoleDesk:
             extension=optional_text(extension), ticket_id=ticket_id, **extra,
         )
 
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return self.notify.together(self.journal.db)
+
     async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
-        """The voice menu registered a ticket: the work queue of every console shows it."""
+        """The voice menu registered a ticket: the work queue of every console shows it. In the
+        registration's transaction (``together``), a step of its own: a failure here undoes
+        only itself, never the ticket."""
         self.tickets[call_id] = ticket_id
         try:
-            ticket = await self.journal.tickets.get(ticket_id)
-            lk = await serialize.Lookups.load(self.journal)
-            self.notify.ticket_registered(registered_message(ticket, lk, call_id))
+            async with self.journal.db.savepoint():
+                ticket = await self.journal.tickets.get(ticket_id)
+                lk = await serialize.Lookups.load(self.journal)
+                self.notify.ticket_registered(registered_message(ticket, lk, call_id))
         except Exception:
             log.exception("console.ticket_registered_failed", call_id=call_id, ticket_id=ticket_id)
 
     async def ticket_changed(self, ticket_id: int, change: str) -> None:
         """A ticket changed on the phone (the executors' line, the residents' rating call)."""
         try:
-            ticket = await self.journal.tickets.get(ticket_id)
-            self.notify.ticket_updated(ticket.id, source="phone", change=change, executor_id=ticket.executor_id,
-                                       rating=ticket.rating, **{k: v for k, v in ticket_card(ticket).items()
-                                                                if k != "ticket_id"})
+            async with self.journal.db.savepoint():
+                ticket = await self.journal.tickets.get(ticket_id)
+                self.notify.ticket_updated(ticket.id, source="phone", change=change, executor_id=ticket.executor_id,
+                                           rating=ticket.rating, **{k: v for k, v in ticket_card(ticket).items()
+                                                                    if k != "ticket_id"})
         except Exception:
             log.exception("console.ticket_changed_failed", ticket_id=ticket_id, change=change)
 

@@ -4,6 +4,7 @@ the transcription worker's events that fill open cards live."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import structlog
@@ -12,6 +13,7 @@ from cti.console import labels, serialize
 from cti.console.hub import ConsoleHub
 from cti.console.messages import TicketRegistered
 from cti.console.notifier import ConsoleNotifier
+from journal.db import Database
 from journal.models import Ticket
 
 log = structlog.get_logger(__name__)
@@ -38,8 +40,12 @@ def ticket_card(t: Ticket) -> dict[str, Any]:
 class ConsoleTicketEvents:
     """TicketEvents of the transcription worker: a transcript fills open cards live."""
 
-    def __init__(self, hub: ConsoleHub) -> None:
+    def __init__(self, hub: ConsoleHub, db: Database) -> None:
         self.notify = ConsoleNotifier(hub)
+        self.db = db
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return self.notify.together(self.db)
 
     async def transcript_ready(self, ticket: Ticket) -> None:
         self.notify.ticket_updated(ticket.id, source="asr",

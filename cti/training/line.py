@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from typing import Any
 
@@ -82,6 +83,9 @@ class TrainingDesk:
         """The trainee's card gets its ticket when the call ends (call_state above): a training
         ticket never enters the shift's work queue."""
         return
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return contextlib.nullcontext()  # nothing of a training call waits on a ticket's commit
 
 
 class TrainingLine:

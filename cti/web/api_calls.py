@@ -8,7 +8,7 @@ import structlog
 from aiohttp import web
 
 from cti.console import labels, serialize
-from cti.web.api_tickets import actor
+from cti.web.api_tickets import actor, together
 from cti.web.callback_limits import CallbackLimits
 from cti.web.errors import BadRequest, Conflict, Unavailable, WebError
 from cti.web.keys import CALLBACK_LIMITS_KEY, JOURNAL_KEY, NOTIFIER_KEY, ORIGINATOR_KEY, USER_KEY, CallbackOriginator
@@ -34,11 +34,12 @@ async def missed_calls(request: web.Request) -> web.Response:
 
 async def callback_result(request: web.Request) -> web.Response:
     data = await json_body(request)
-    m = await request.app[JOURNAL_KEY].calls.callback_result(
-        path_id(request), actor(request[USER_KEY]), req_str(data, "outcome", max_len=30),
-        comment=opt_str(data, "comment"), ticket_id=opt_int(data, "ticket_id"),
-    )
-    request.app[NOTIFIER_KEY].missed_changed(m.id)
+    async with together(request):
+        m = await request.app[JOURNAL_KEY].calls.callback_result(
+            path_id(request), actor(request[USER_KEY]), req_str(data, "outcome", max_len=30),
+            comment=opt_str(data, "comment"), ticket_id=opt_int(data, "ticket_id"),
+        )
+        request.app[NOTIFIER_KEY].missed_changed(m.id)
     lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
     return web.json_response(serialize.missed(m, lk))
 

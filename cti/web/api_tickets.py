@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote
 
@@ -47,6 +48,11 @@ async def visible_ticket(request: web.Request, ticket_id: int) -> Ticket:
 async def _one(request: web.Request, t: Ticket) -> dict[str, Any]:
     lk = await serialize.Lookups.load(request.app[JOURNAL_KEY])
     return serialize.ticket(t, lk)
+
+
+def together(request: web.Request) -> AbstractAsyncContextManager[object]:
+    """The journal change and the console's message about it commit together (cti/console/notifier.py)."""
+    return request.app[NOTIFIER_KEY].together(request.app[JOURNAL_KEY].db)
 
 
 def _changed(request: web.Request, t: Ticket) -> None:
@@ -98,15 +104,16 @@ async def create_ticket(request: web.Request) -> web.Response:
     if not (caller_phone or building_id or address_text):
         raise BadRequest("Укажите телефон заявителя или адрес (дом или адрес текстом)")
     description = req_str(data, "description", max_len=MAX_DESCRIPTION)
-    reg = await request.app[JOURNAL_KEY].tickets.register(NewTicket(
-        channel=channel, category=category, actor=actor(request[USER_KEY]),
-        priority=opt_str(data, "priority"), problem=opt_str(data, "problem"),
-        caller_phone=caller_phone, caller_name=opt_str(data, "caller_name", max_len=200),
-        building_id=building_id, apartment=opt_str(data, "apartment", max_len=20),
-        address_text=address_text, description=description,
-        auto_assign=opt_bool(data, "auto_assign", default=True),
-    ))
-    _changed(request, reg.ticket)
+    async with together(request):
+        reg = await request.app[JOURNAL_KEY].tickets.register(NewTicket(
+            channel=channel, category=category, actor=actor(request[USER_KEY]),
+            priority=opt_str(data, "priority"), problem=opt_str(data, "problem"),
+            caller_phone=caller_phone, caller_name=opt_str(data, "caller_name", max_len=200),
+            building_id=building_id, apartment=opt_str(data, "apartment", max_len=20),
+            address_text=address_text, description=description,
+            auto_assign=opt_bool(data, "auto_assign", default=True),
+        ))
+        _changed(request, reg.ticket)
     return web.json_response({"ticket": await _one(request, reg.ticket), "created": reg.created},
                              status=201 if reg.created else 200)
 
@@ -133,16 +140,18 @@ async def edit_ticket(request: web.Request) -> web.Response:
             changes[name] = opt_int(data, name) if name == "building_id" else opt_str(data, name)
     if not changes:
         raise BadRequest("Нет изменений")
-    t = await request.app[JOURNAL_KEY].tickets.edit(ticket_id, actor(request[USER_KEY]), **changes)
-    _changed(request, t)
+    async with together(request):
+        t = await request.app[JOURNAL_KEY].tickets.edit(ticket_id, actor(request[USER_KEY]), **changes)
+        _changed(request, t)
     return web.json_response(await _one(request, t))
 
 
 async def assign_ticket(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
     data = await json_body(request)
-    t = await request.app[JOURNAL_KEY].tickets.assign(ticket_id, opt_int(data, "executor_id"), actor(request[USER_KEY]))
-    _changed(request, t)
+    async with together(request):
+        t = await request.app[JOURNAL_KEY].tickets.assign(ticket_id, opt_int(data, "executor_id"), actor(request[USER_KEY]))
+        _changed(request, t)
     return web.json_response(await _one(request, t))
 
 
@@ -165,9 +174,10 @@ async def change_status(request: web.Request) -> web.Response:
             raise BadRequest("Статус «Назначена» требует исполнителя: выберите его и нажмите «Назначить»")
         if status in NEEDS_RESULT and not (result or current.result):
             raise BadRequest("Укажите результат работ")
-    t = await request.app[JOURNAL_KEY].tickets.change_status(ticket_id, status, actor(user), comment=comment,
-                                                            result=result)
-    _changed(request, t)
+    async with together(request):
+        t = await request.app[JOURNAL_KEY].tickets.change_status(ticket_id, status, actor(user), comment=comment,
+                                                                result=result)
+        _changed(request, t)
     return web.json_response(await _one(request, t))
 
 
@@ -175,10 +185,11 @@ async def add_comment(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
     await visible_ticket(request, ticket_id)
     data = await json_body(request)
-    h = await request.app[JOURNAL_KEY].tickets.comment(
-        ticket_id, actor(request[USER_KEY]), req_str(data, "text", max_len=5000), public=opt_bool(data, "public", True)
-    )
-    request.app[NOTIFIER_KEY].ticket_updated(ticket_id)
+    async with together(request):
+        h = await request.app[JOURNAL_KEY].tickets.comment(
+            ticket_id, actor(request[USER_KEY]), req_str(data, "text", max_len=5000), public=opt_bool(data, "public", True)
+        )
+        request.app[NOTIFIER_KEY].ticket_updated(ticket_id)
     return web.json_response({"id": h.id}, status=201)
 
 
@@ -205,9 +216,10 @@ async def upload_attachment(request: web.Request) -> web.Response:
     suffix, content_type = kind
     # Some clients percent-encode non-ASCII names; a path part is never kept.
     name = unquote(field.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or f"photo{suffix}"
-    row = await request.app[ATTACHMENTS_KEY].add(t.id, actor(request[USER_KEY]), data=data, filename=name,
-                                                 content_type=content_type, suffix=suffix)
-    request.app[NOTIFIER_KEY].ticket_updated(t.id)
+    async with together(request):
+        row = await request.app[ATTACHMENTS_KEY].add(t.id, actor(request[USER_KEY]), data=data, filename=name,
+                                                     content_type=content_type, suffix=suffix)
+        request.app[NOTIFIER_KEY].ticket_updated(t.id)
     return web.json_response(serialize.attachment(row), status=201)
 
 

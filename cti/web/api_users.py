@@ -53,9 +53,10 @@ async def set_presence(request: web.Request) -> web.Response:
         raise BadRequest("Состояние: на линии, перерыв или не на смене") from None
     user = request[USER_KEY]
     journal = request.app[JOURNAL_KEY]
-    await set_presence_of(journal.settings, Actor(user.name, user.user_id), user.user_id, state)
     label = labels.PRESENCE[state.value]
-    request.app[NOTIFIER_KEY].presence(PresenceChanged(user.user_id, user.extension, user.name, state.value, label))
+    async with request.app[NOTIFIER_KEY].together(journal.db):
+        await set_presence_of(journal.settings, Actor(user.name, user.user_id), user.user_id, state)
+        request.app[NOTIFIER_KEY].presence(PresenceChanged(user.user_id, user.extension, user.name, state.value, label))
     log.info("presence.changed", user_id=user.user_id, extension=user.extension, state=state.value)
     return web.json_response({"state": state.value, "label": label})
 

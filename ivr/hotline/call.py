@@ -24,7 +24,7 @@ from ..flow.events import Event as FlowEvent
 from .chores import Chores
 from .listening import ChoiceListener
 from .outage import NOTHING_OPEN
-from .records import CallRecords, with_db_retry
+from .records import CallRecords, WorkQueueNotice, with_db_retry
 from .ringing import DispatcherRinger
 from .translate import EventTranslator
 from .understanding import understand_recording
@@ -44,7 +44,6 @@ class CallRun:
         self.client = call.client
         self.inbox: asyncio.Queue[FlowEvent] = asyncio.Queue()
         self.chores = Chores(call.channel_id)
-        self._spawn = self.chores.spawn
         self.records = CallRecords(owner.journal, self.client.download_recording, ticket_channel=owner.ticket_channel,
                                    node=self.client.settings.node)
         self.ringer = DispatcherRinger(
@@ -53,9 +52,9 @@ class CallRun:
             ring_each_seconds=owner.ring_each_seconds, position_after_seconds=owner.position_after_seconds,
             position_every_seconds=owner.position_every_seconds)
         self.listener = ChoiceListener(call, owner.transcriber, owner.choice_phrases, self.inbox.put_nowait,
-                                       self._spawn)
+                                       self.chores.spawn)
         self.events = EventTranslator(call, self.ringer, self.listener.recorded)
-        call.on_resync = lambda: self._spawn(self._report(self.events.recover_lost_events()), "resync")
+        call.on_resync = lambda: self.chores.spawn(self._report(self.events.recover_lost_events()), "resync")
 
     async def run(self) -> None:
         # The consoles hear of the call first: in a burst the call's row waits its turn behind
@@ -134,15 +133,15 @@ class CallRun:
                                          beep=False, if_exists="overwrite")
             case do.UnderstandRecording(name=name) if self.o.transcriber is not None:
                 understood = understand_recording(self.client.download_recording, self.o.transcriber, name)
-                self._spawn(self._report(understood), "understand")
+                self.chores.spawn(self._report(understood), "understand")
             case do.RegisterTicket():
-                self._spawn(self._register(command), "register")
+                self.chores.spawn(self._register(command), "register")
             case do.CountOutageCaller():
-                self._spawn(self._count(command), "count")
+                self.chores.spawn(self._count(command), "count")
             case do.RecordMissedCall():
                 await self.records.missed(command)
             case do.ConnectToDispatcher():
-                self._spawn(self.ringer.connect(command), "connect")
+                self.chores.spawn(self.ringer.connect(command), "connect")
             case do.CancelDispatcherCall():
                 await self.ringer.cancel_legs()
             case do.PlayMusicOnHold():
@@ -162,15 +161,16 @@ class CallRun:
         return False
 
     async def _register(self, cmd: do.RegisterTicket) -> None:
+        notice = WorkQueueNotice(self.o.desk, self.call.channel_id)
         try:
-            ticket, registered = await self.records.register(cmd)
+            ticket, registered = await self.records.register(cmd, notice)
         except Exception as exc:
             log.exception("ivr.registration_failed")
             self.inbox.put_nowait(Error(f"registration failed: {exc}"))
             return
         self.o.on_recording_queued()
         self.inbox.put_nowait(registered)
-        await self.o.desk.ticket_registered(self.call.channel_id, ticket.id)  # the consoles' work queue
+        await notice.send_once(ticket)  # unless it went with the ticket's transaction
 
     async def _count(self, cmd: do.CountOutageCaller) -> None:
         """A caller who stayed on the line in an outage: counted as its child ticket."""

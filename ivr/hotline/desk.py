@@ -4,6 +4,7 @@ screen that must show the card when their phone rings (the console implements th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -43,6 +44,12 @@ class DispatcherDesk(Protocol):
         Must not raise: the caller is waiting to hear the number."""
         ...
 
+    def together(self) -> AbstractAsyncContextManager[object]:
+        """A scope whose journal changes commit together with what the desk tells the consoles
+        in it (the console outbox: both or neither); where the consoles are told otherwise, it
+        adds nothing."""
+        ...
+
 
 class TicketChanges(Protocol):
     """Where the phone lines (executors' service line, residents' rating call) report a ticket
@@ -50,10 +57,17 @@ class TicketChanges(Protocol):
 
     async def ticket_changed(self, ticket_id: int, change: str) -> None: ...
 
+    def together(self) -> AbstractAsyncContextManager[object]:
+        """As :meth:`DispatcherDesk.together`: the change and its report commit together."""
+        ...
+
 
 class NoChanges:
     async def ticket_changed(self, ticket_id: int, change: str) -> None:
         return None
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return nullcontext()
 
 
 @dataclass
@@ -82,3 +96,6 @@ class StaticDesk:
 
     async def ticket_registered(self, call_id: str, ticket_id: int) -> None:
         self.registered.append((call_id, ticket_id))
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return nullcontext()

@@ -73,17 +73,18 @@ class ExecutorLine:
             return False
         actor = Actor(user.full_name, user.id)
         try:
-            if ticket.executor_id is None:
-                ticket = await self.journal.tickets.assign(ticket.id, user.id, actor)
-            ticket = await self.journal.tickets.change_status(
-                ticket.id, KEY_TO_STATUS[key], actor, comment="Изменено по телефону (служебная линия)"
-            )
+            async with self.changes.together():  # the change and the consoles' update commit together
+                if ticket.executor_id is None:
+                    ticket = await self.journal.tickets.assign(ticket.id, user.id, actor)
+                ticket = await self.journal.tickets.change_status(
+                    ticket.id, KEY_TO_STATUS[key], actor, comment="Изменено по телефону (служебная линия)"
+                )
+                await self.changes.ticket_changed(ticket.id, "status")
         except IllegalTransition:
             current = await self.journal.tickets.get(ticket.id)
             await call.play([prompt("exec-status-refused"), *self._status(current.status)], lang=self.lang, wait=True)
             return False
         log.info("executor_line.status_set", ticket_id=ticket.id, ticket=ticket.number, status=ticket.status)
-        await self.changes.ticket_changed(ticket.id, "status")
         await call.play([prompt("exec-status-set"), *self._status(ticket.status)], lang=self.lang, wait=True)
         return True
 

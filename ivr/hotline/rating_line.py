@@ -89,9 +89,10 @@ class RatingLine:
             comment = "Оценка по телефону (обратный звонок)"
             if confirmed is False:
                 comment = "Житель не подтвердил выполнение работ (обратный звонок)"
-            await self.journal.tickets.record_feedback(ticket_id, RATING, confirmed=confirmed, rating=rating,
-                                                       comment=comment)
-            await self.changes.ticket_changed(ticket_id, "rating")
+            async with self.changes.together():  # the rating and the consoles' update commit together
+                await self.journal.tickets.record_feedback(ticket_id, RATING, confirmed=confirmed, rating=rating,
+                                                           comment=comment)
+                await self.changes.ticket_changed(ticket_id, "rating")
         if attempt_id is not None:
             await self.feedback.answered(attempt_id, outcome=outcome, confirmed=confirmed, rating=rating)
         log.info("rating.finished", outcome=outcome, confirmed=confirmed, rating=rating)

@@ -10,20 +10,21 @@ from __future__ import annotations
 import asyncio
 import wave
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import TypeVar
 
 import structlog
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from journal import Actor, Journal, NewTicket
+from journal import Actor, Journal, NewTicket, Registration
 from journal.clock import utcnow
 from journal.enums import CallDirection, CallOutcome, Channel, Priority
 from journal.models import Call, Ticket
 
 from ..ari.events import Channel as AriChannel
 from ..flow import AlreadyDecided, DispatcherReason, Outcome, RecordMissedCall, RegisterTicket, TicketRegistered
-from .desk import CallCard
+from .desk import CallCard, DispatcherDesk
 from .mapping import deadline_for, deadline_text, journal_category, spoken_number
 from .translate import wav_seconds
 
@@ -33,6 +34,27 @@ IVR = Actor.system("ivr")
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 Download = Callable[[str], Awaitable[bytes]]
+
+
+class WorkQueueNotice:
+    """The consoles' work queue told of a voice-menu ticket, once: in the registration's
+    transaction when the desk opens one (the console outbox: the ticket and its message commit
+    together), otherwise as soon as the resident has heard the number (no reads before it)."""
+
+    def __init__(self, desk: DispatcherDesk, call_id: str) -> None:
+        self.desk, self.call_id = desk, call_id
+        self.sent = False
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return self.desk.together()
+
+    async def send(self, ticket: Ticket) -> None:
+        self.sent = True
+        await self.desk.ticket_registered(self.call_id, ticket.id)
+
+    async def send_once(self, ticket: Ticket) -> None:
+        if not self.sent:
+            await self.send(ticket)
 
 
 async def with_db_retry(op: Callable[[], Awaitable[T]], delays: tuple[float, ...] = DB_RETRY_DELAYS) -> T:
@@ -100,8 +122,10 @@ class CallRecords:
             return AlreadyDecided(False)
         return None
 
-    async def register(self, cmd: RegisterTicket) -> tuple[Ticket, TicketRegistered]:
-        """The menu's ticket with the caller's recording; raises when it cannot be registered."""
+    async def register(self, cmd: RegisterTicket,
+                       notice: WorkQueueNotice | None = None) -> tuple[Ticket, TicketRegistered]:
+        """The menu's ticket with the caller's recording; raises when it cannot be registered.
+        The consoles' ``notice`` goes in the registration's transaction when its desk opens one."""
         data = await self.download(cmd.recording_name)
         recording_ids, note = [], ""
         try:
@@ -122,7 +146,15 @@ class CallRecords:
             call_id=self.call_row_id, recording_ids=recording_ids, transcript_pending=bool(recording_ids),
             description=description(cmd) + note,
         )
-        reg = await self._write(lambda: self.journal.tickets.register(new))
+
+        async def register_and_announce() -> Registration:
+            async with notice.together() if notice is not None else nullcontext() as transaction:
+                reg = await self.journal.tickets.register(new)
+                if notice is not None and transaction is not None:
+                    await notice.send(reg.ticket)
+            return reg
+
+        reg = await self._write(register_and_announce)
         ticket = reg.ticket
         self.ticket_id, self.ticket_number = ticket.id, ticket.number
         structlog.contextvars.bind_contextvars(ticket_id=ticket.id)

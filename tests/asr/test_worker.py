@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ class Recorder:
 
     async def emergency_detected(self, ticket: Ticket, reasons: Sequence[str]) -> None:
         self.emergencies.append((ticket.number, tuple(reasons)))
+
+    def together(self) -> AbstractAsyncContextManager[object]:
+        return nullcontext()
 
 
 class FixedText:

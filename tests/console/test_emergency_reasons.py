@@ -7,6 +7,7 @@ from typing import Any
 
 from cti.console.hub import DISPATCHERS, ConsoleHub
 from cti.telephony import ConsoleTicketEvents
+from journal import Database
 from journal.models import Ticket
 
 
@@ -25,7 +26,9 @@ async def test_reasons_are_said_in_russian() -> None:
     ticket = Ticket(id=7, number="2026-000007", category="sewer", priority="emergency", status="new",
                     caller_phone="79160000001", caller_name=None, transcript="в подвале нечистоты по колено",
                     transcript_status="done")
-    await ConsoleTicketEvents(hub).emergency_detected(ticket, ["sewage_overflow", "meaning"])
+    db = Database.from_url("sqlite+aiosqlite:///:memory:")
+    await ConsoleTicketEvents(hub, db).emergency_detected(ticket, ["sewage_overflow", "meaning"])
+    await db.close()
     [(message, to)] = hub.sent
     payload = message.body()
     assert message.TYPE == "screen_pop" and to == DISPATCHERS  # every dispatcher's screen

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
 from cti.app.compose import build_journal
 from cti.app.demo import seed
@@ -18,6 +20,7 @@ from cti.app.runtime import Runtime
 from cti.console.outbox_bus import OutboxHub
 from cti.settings import Settings, SettingsError, _validate
 from pbxsim import CallScript, PbxSim
+from tests.asterisk_fixtures import SPEECH_WAV
 from tests.console.conftest import Session
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
 from tests.service.test_screen_pop_calls import STAFF_PASSWORD, console, until_played
@@ -135,3 +138,30 @@ def test_the_postgres_bus_is_refused_on_sqlite() -> None:
     settings.console.bus = "redis"
     with pytest.raises(SettingsError, match="expected memory or postgres"):
         _validate(settings)
+
+
+async def test_a_voice_menu_ticket_and_its_message_commit_together(instances: tuple[Instance, Instance],
+                                                                   db_url: str, tmp_path: Path) -> None:
+    """The ticket a resident's call makes on instance 2 and the work-queue message instance 1's
+    console gets for it were written by one transaction (the same ``xmin`` on the ticket's
+    first history row and on the message's outbox row)."""
+    (_, _, served1), (runtime2, sim2, _) = instances
+    s, ws = await console(served1, "dispatcher1")
+    try:
+        said = tmp_path / "problem.wav"
+        shutil.copy(SPEECH_WAV, said)
+        call = sim2.place_call(CallScript("79160000444", "Ivanova", say=said))
+        await until_played(sim2, call.id, "sound:hotline/category-menu")
+        sim2.press(call.id, "1")
+        got = await messages(ws, 10.0, until=lambda m: m["type"] == "ticket_registered")
+        registered = got[-1]
+        assert registered["type"] == "ticket_registered" and registered["caller_number"] == "79160000444"
+        async with runtime2.journal.db.engine.connect() as conn:
+            first_history = (await conn.execute(text(
+                "SELECT xmin::text FROM ticket_history WHERE ticket_id = :t ORDER BY id LIMIT 1"),
+                {"t": registered["ticket_id"]})).scalar()
+            message = (await conn.execute(text("SELECT xmin::text FROM console_outbox WHERE id = :i"),
+                                          {"i": registered["id"]})).scalar()
+        assert first_history is not None and first_history == message
+    finally:
+        await s.close()
