@@ -5,7 +5,6 @@ the service line, and the waiting time of a caller put through to a dispatcher."
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,8 @@ import aiohttp
 from cti.app.runtime import Runtime
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim
-from tests.asterisk_fixtures import SPEECH_WAV
 from tests.service.running import Served, messages
-from tests.service.test_screen_pop_calls import console, service, until_played  # noqa: F401  (fixture)
+from tests.service.test_screen_pop_calls import console, service, until_played, water_ticket_call  # noqa: F401  (fixture)
 
 ServiceT = tuple[Runtime, PbxSim, Served]
 
@@ -31,21 +29,17 @@ async def test_a_voice_menu_ticket_reaches_both_consoles(service: ServiceT, tmp_
     s1, ws1 = await console(served, "dispatcher1")
     s2, ws2 = await console(served, "dispatcher2")
     try:
-        said = tmp_path / "problem.wav"
-        shutil.copy(SPEECH_WAV, said)
-        call = sim.place_call(CallScript("79161234567", "Ivanova", say=said))
-        await until_played(sim, call.id, "sound:hotline/category-menu")
-        sim.press(call.id, "1")
+        call_id = await water_ticket_call(sim, "79161234567", tmp_path)
         [first] = await of_type(ws1, "ticket_registered", 10.0)
         [second] = await of_type(ws2, "ticket_registered", 2.0)
         ticket = await runtime.journal.tickets.get(first["ticket_id"])
         assert first["ticket_number"] == second["ticket_number"] == ticket.number
-        assert first["call_id"] == call.id and first["channel"] == "phone_ivr"
+        assert first["call_id"] == call_id and first["channel"] == "phone_ivr"
         assert first["caller_number"] == "79161234567" and first["category_label"] == "Водоснабжение"
         # A console opened now sees the ticket on the call in its list.
         calls = {c["call_id"]: c for c in runtime.hub.hello()["calls"]}
-        if call.id in calls:
-            assert calls[call.id]["ticket_id"] == ticket.id
+        if call_id in calls:
+            assert calls[call_id]["ticket_id"] == ticket.id
     finally:
         await s1.close()
         await s2.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from cti.app.runtime import Runtime
 from cti.console.outbox_bus import OutboxHub
 from cti.settings import Settings, SettingsError, _validate
 from pbxsim import CallScript, PbxSim
-from tests.asterisk_fixtures import SPEECH_WAV
 from tests.console.conftest import Session
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
-from tests.service.test_screen_pop_calls import STAFF_PASSWORD, console, until_played
+from tests.service.test_screen_pop_calls import STAFF_PASSWORD, console, until_played, water_ticket_call
 
 Instance = tuple[Runtime, PbxSim, Served]
 
@@ -148,11 +146,7 @@ async def test_a_voice_menu_ticket_and_its_message_commit_together(instances: tu
     (_, _, served1), (runtime2, sim2, _) = instances
     s, ws = await console(served1, "dispatcher1")
     try:
-        said = tmp_path / "problem.wav"
-        shutil.copy(SPEECH_WAV, said)
-        call = sim2.place_call(CallScript("79160000444", "Ivanova", say=said))
-        await until_played(sim2, call.id, "sound:hotline/category-menu")
-        sim2.press(call.id, "1")
+        await water_ticket_call(sim2, "79160000444", tmp_path)
         got = await messages(ws, 10.0, until=lambda m: m["type"] == "ticket_registered")
         registered = got[-1]
         assert registered["type"] == "ticket_registered" and registered["caller_number"] == "79160000444"

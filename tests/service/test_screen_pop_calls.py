@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from cti.app.runtime import Runtime
 from cti.settings import Settings
 from journal import Actor, NewTicket
 from pbxsim import CallScript, PbxSim
+from tests.asterisk_fixtures import SPEECH_WAV
 from tests.console.conftest import Session
 from tests.service.running import Served, fast_sim_config, messages, running, service_settings
 
@@ -63,6 +65,17 @@ async def until_played(sim: PbxSim, channel: str, media: str) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{media} not played: {sim.played(channel)}")
+
+
+async def water_ticket_call(sim: PbxSim, number: str, tmp_path: Path) -> str:
+    """A resident who chooses «водоснабжение» (key 1) and describes the problem: the voice menu
+    registers a ticket. The call's id."""
+    said = tmp_path / f"problem-{number}.wav"
+    shutil.copy(SPEECH_WAV, said)
+    call = sim.place_call(CallScript(number, "Ivanova", say=said))
+    await until_played(sim, call.id, "sound:hotline/category-menu")
+    sim.press(call.id, "1")
+    return call.id
 
 
 async def test_call_rings_one_dispatcher_and_pops_their_card_only(service: tuple[Runtime, PbxSim, Served]) -> None:
