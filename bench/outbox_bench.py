@@ -182,8 +182,9 @@ async def run(url: str, count: int, interval: float, rates: list[int], seconds: 
                       f"{statistics.median(lat):.1f} | {pct(lat, 99):.1f} |")
             print(f"\nload average: {os.getloadavg()[0]:.1f}")
 
-        print(f"\nMessages per second through the outbox, across instances ({seconds:.0f} s at each rate):\n")
-        print("| offered / s | received / s | p50 ms | p99 ms | max ms | load |\n|---|---|---|---|---|---|")
+        if rates:
+            print(f"\nMessages per second through the outbox, across instances ({seconds:.0f} s at each rate):\n")
+            print("| offered / s | received / s | p50 ms | p99 ms | max ms | load |\n|---|---|---|---|---|---|")
         for rate in rates:
             lat, got = await at_rate(ConsoleNotifier(one), across, rate, seconds)
             if not lat:

@@ -23,7 +23,7 @@ from cti.quality.notify import NotifyConfig
 from cti.quality.tasks import QualityTasks
 from cti.settings import Settings, SettingsError
 from cti.telephony import AmiCallback, ConsoleDesk, ConsoleTicketEvents, ExecutorCalls
-from cti.telephony.nodes import NodeLink, NodeOwnership, OwnedAmi
+from cti.telephony.nodes import AnyNodeAri, NodeLink, NodeOwnership, OwnedAmi
 from cti.training import NoCalls, StandInCalls, TestCalls, TrainingService
 from cti.training.line import TrainingLine
 from cti.web.admin_voice import NOTIFY_SETTING, VOICE_KEY
@@ -212,7 +212,8 @@ async def _build(settings: Settings, journal: Journal, standin: Any, stack: cont
     if stored is not None:  # what an administrator set in the browser
         notify.update(stored)
     app = create_app(settings, journal, hub=hub, training=training,
-                     callback_originator=AmiCallback(OwnedAmi(ownership), endpoint=ring.ring_endpoint),
+                     callback_originator=AmiCallback(OwnedAmi(ownership), endpoint=ring.ring_endpoint,
+                                                     any_node=AnyNodeAri(nodes)),
                      quality=quality, notify=notify, greeting=greeting)
     await app[VOICE_KEY].load()
     loop_lag = app[LOOP_LAG_KEY] = LoopLagMonitor(threshold_ms=settings.server.loop_lag_warn_ms)

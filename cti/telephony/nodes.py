@@ -22,13 +22,15 @@ import asyncio
 import contextlib
 from collections.abc import Collection, Mapping, Sequence
 
+import aiohttp
 import structlog
 
 from cti.node_settings import NodeSettings
 from ivr.ami import AmiClient, CallTracker, TrackerSync
 from ivr.ami.client import OriginateHandle
-from ivr.ari import AriService
+from ivr.ari import AriClient, AriService
 from ivr.ari.dispatcher import CallHandler
+from ivr.ari.errors import AriError
 from journal import Journal
 from journal.clock import utcnow
 from journal.job_locks import JobLocks, node_key
@@ -213,3 +215,29 @@ class OwnedAmi:
         return self._ami().originate(channel, context=context, exten=exten, priority=priority,
                                      application=application, data=data, caller_id=caller_id,
                                      timeout_ms=timeout_ms, variables=variables)
+
+
+class AnyNodeAri:
+    """Originate a call that runs in the dialplan through the ARI REST interface of any listed
+    node, in turn until one accepts: what an instance that runs no node now (a standby, or one
+    whose node is down) uses for a dispatcher's call back. One HTTP request, no events
+    websocket and no ownership: the call is the dialplan's, not our application's."""
+
+    def __init__(self, nodes: Sequence[NodeSettings], *, timeout: float = 5.0) -> None:
+        self.nodes = list(nodes)
+        self.timeout = timeout
+
+    async def originate(self, endpoint: str, *, context: str, exten: str, caller_id: str,
+                        ring_seconds: int) -> str:
+        """The node that took the call; raises the last node's error when none did."""
+        failure: Exception = NoNodeOwned("no Asterisk node is listed")
+        for node in self.nodes:
+            try:
+                async with asyncio.timeout(self.timeout), AriClient(node.ari) as client:
+                    await client.originate(endpoint, extension=exten, context=context, priority=1,
+                                           caller_id=caller_id, timeout=ring_seconds)
+                return node.name
+            except (AriError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+                log.warning("node.originate_failed", node=node.name, error=str(exc) or type(exc).__name__)
+                failure = exc
+        raise failure

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from journal import Actor, NewTicket
 from tests.real_asterisk.conftest import RESIDENT_NUMBER, Hotline, played, wav_seconds
 from tests.real_asterisk.phones import Baresip
@@ -79,6 +81,24 @@ async def test_executor_calling_the_dispatchers_pops_the_card_on_the_answering_c
 
 async def test_call_back_rings_the_dispatcher_then_the_resident_over_the_city_trunk(
         hotline: Hotline, phones: Callable[..., Baresip]) -> None:
+    await call_back_reaches_the_resident(hotline, phones)
+
+
+async def test_call_back_from_an_instance_that_runs_no_node_goes_through_the_nodes_ari(
+        hotline: Hotline, phones: Callable[..., Baresip], capsys: pytest.CaptureFixture[str]) -> None:
+    """A dispatcher whose console is served by an instance that runs no node now (a standby, or
+    one whose node went to another instance): the call back is placed through the node's ARI
+    REST interface instead of the AMI session this instance no longer has."""
+    await hotline.runtime.nodes.stop()
+    assert hotline.runtime.nodes.owned == []
+    await call_back_reaches_the_resident(hotline, phones)
+    out = capsys.readouterr().out
+    assert "console.callback_originated" in out and "via=ari" in out, out[-3000:]
+
+
+async def call_back_reaches_the_resident(hotline: Hotline, phones: Callable[..., Baresip]) -> None:
+    """«Перезвонить» on a console: the dispatcher's phone (102) rings and answers, then Asterisk
+    dials the resident over the city trunk, whose end answers: both legs up."""
     journal = hotline.runtime.journal
     await journal.calls.record_missed(call_id=None, caller_number=RESIDENT_NUMBER, reason="hangup", step="greeting")
     console = await hotline.console("disp102")

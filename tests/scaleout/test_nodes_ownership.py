@@ -13,9 +13,12 @@ import pytest
 from sqlalchemy import select, text
 
 from cti.node_settings import NodeSettings
-from cti.telephony.nodes import NodeLink, NodeOwnership
+from cti.telephony import AmiCallback
+from cti.telephony.nodes import AnyNodeAri, NodeLink, NodeOwnership, NoNodeOwned, OwnedAmi
 from ivr.ami import CallTracker
+from ivr.ari.errors import AriConnectionError
 from ivr.ari.session import CallSession
+from ivr.config import AriSettings
 from journal import Database, Journal
 from journal.job_locks import node_key
 from journal.models import Call
@@ -23,6 +26,7 @@ from journal.sla import SlaPolicy
 from journal.tickets import JournalConfig
 from pbxsim import PbxSim, SimConfig
 from pbxsim.calls import CallScript
+from tests.tools import free_port
 
 
 async def _hang_up(call: CallSession) -> None:
@@ -136,3 +140,30 @@ async def test_two_nodes_calls_stay_apart_in_the_journal(journal: Journal) -> No
     async with journal.db.read() as s:
         rows = {c.node: c.outcome for c in (await s.execute(select(Call))).scalars()}
     assert rows == {"node1": "missed", "node2": "in_progress"}
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_standby_places_a_call_back_through_the_ari_of_a_node_that_answers(
+        journal: Journal, pair: tuple[Instance, Instance], sim: PbxSim, capsys: pytest.CaptureFixture[str]) -> None:
+    """The console of an instance that runs no node: «Перезвонить» goes through the ARI REST
+    of the first listed node that answers (a node that is down is passed over), and without
+    that way it fails as before (the console says the PBX did not take the call)."""
+    a, b = pair
+    await a.nodes.start()
+    await b.nodes.start()
+    assert b.nodes.owned == []
+    with pytest.raises(NoNodeOwned):
+        await AmiCallback(OwnedAmi(b.nodes))("102", "79161234567")
+
+    down = NodeSettings("node0", AriSettings(url=f"http://127.0.0.1:{free_port()}", username="x", password="x"))
+    up = NodeSettings("node1", sim.ari_settings(node="node1"), sim.ami_settings())
+    before = set(sim.live_channels())
+    await AmiCallback(OwnedAmi(b.nodes), any_node=AnyNodeAri([down, up], timeout=2))("102", "79161234567")
+    [dispatcher_leg] = [c for c in sim.core.channels.values() if c.id not in before and c.name.endswith(";1")]
+    assert dispatcher_leg.name.startswith("Local/102@dispatchers")
+    out = capsys.readouterr().out
+    assert "node.originate_failed" in out and "node=node0" in out
+    assert "console.callback_originated" in out and "node=node1" in out and "via=ari" in out
+
+    with pytest.raises(AriConnectionError):
+        await AmiCallback(OwnedAmi(b.nodes), any_node=AnyNodeAri([down], timeout=2))("102", "79161234567")
