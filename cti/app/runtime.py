@@ -4,6 +4,7 @@ mode), the voice menu, transcription and the console. Everything started here is
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ class Runtime:
             s.push_async_callback(_quietly, "worker", self.worker.stop)
         if self.nodes is not None:
             for link in self.nodes.links:
-                link.ari.state.add_listener(self._pbx_state)
+                link.ari.state.add_listener(functools.partial(self._pbx_state, link))
             s.push_async_callback(_quietly, "nodes", self.nodes.stop)
             await self.nodes.start()
         if self.quality_tasks is not None:
@@ -97,14 +98,14 @@ class Runtime:
         # Models, vocabularies and the ORM are loaded by now (the worker's start loads them).
         freeze_startup_heap()
 
-    def _pbx_state(self, status: LinkStatus) -> None:
-        connected = status.connected
-        if self.nodes is not None and len(self.nodes.links) > 1:
-            # Several nodes: the PBX is there while a node this instance runs is connected.
-            connected = any(link.ari.state.status.connected for link in self.nodes.links if link.running)
-        ConsoleNotifier(self.hub).pbx_state(connected)
+    def _pbx_state(self, link: NodeLink, status: LinkStatus) -> None:
+        """A node's link, told to every console by the instance that runs the node (a link
+        stopped because the node went to another instance says nothing: its new owner will)."""
+        if not link.running:
+            return
+        ConsoleNotifier(self.hub).pbx_state(status.connected, node=link.name)
         if not status.connected:
-            log.warning("pbx.disconnected")
+            log.warning("pbx.disconnected", node=link.name)
 
     async def stop(self) -> None:
         await self.stack.aclose()

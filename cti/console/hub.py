@@ -111,7 +111,7 @@ class ConsoleHub:
         self._queue_size = queue_size
         self._boxes: dict[str, deque[Sent]] = {}
         self._clients: set[Client] = set()
-        self._pbx_connected: bool | None = None
+        self._pbx: dict[str | None, bool] = {}  # node -> its link is up (None: a node not named)
         self._calls: dict[str, dict[str, Any]] = {}
         self._cards: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}  # call id -> (card, mailboxes)
         self._closing: set[asyncio.Task[None]] = set()
@@ -145,7 +145,7 @@ class ConsoleHub:
 
     def _remember(self, kind: str, body: dict[str, Any], boxes: frozenset[str]) -> None:
         if kind == PbxState.TYPE:
-            self._pbx_connected = bool(body["connected"])
+            self._pbx[body.get("node")] = bool(body["connected"])
         elif kind == CallState.TYPE:
             if not boxes.issuperset(DISPATCHERS):
                 return  # a call shown to one console only (training) is not the shift's
@@ -172,7 +172,7 @@ class ConsoleHub:
         progress go to those who get ``call_state`` (all of them when ``who`` is None)."""
         calls = list(self._calls.values()) if who is None or not who.mailboxes.isdisjoint(DISPATCHERS) else []
         cards = [card for card, boxes in self._cards.values() if who is None or not who.mailboxes.isdisjoint(boxes)]
-        hello = Hello(self.epoch, self._last_id, self._pbx_connected, calls, cards)
+        hello = Hello(self.epoch, self._last_id, self.pbx_connected, calls, cards, self.pbx_nodes)
         return {**hello.body(), "id": 0, "type": hello.TYPE}
 
     async def backlog(self, last_id: int | None, epoch: str | None) -> Any:
@@ -231,8 +231,13 @@ class ConsoleHub:
 
     @property
     def pbx_connected(self) -> bool | None:
-        """None until the PBX link has reported once."""
-        return self._pbx_connected
+        """Calls can reach the consoles: a node's link is up (None until one has reported)."""
+        return any(self._pbx.values()) if self._pbx else None
+
+    @property
+    def pbx_nodes(self) -> dict[str, bool]:
+        """Each named node's link, as the instance that runs it last said."""
+        return {node: up for node, up in sorted(self._pbx.items(), key=lambda kv: str(kv[0])) if node is not None}
 
     @property
     def client_count(self) -> int:

@@ -23,10 +23,11 @@ class Hello:
     pbx_connected: bool | None
     calls: Sequence[Mapping[str, Any]]
     cards: Sequence[Mapping[str, Any]]
+    pbx_nodes: Mapping[str, bool] = field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
         return {"epoch": self.epoch, "last_id": self.last_id, "pbx_connected": self.pbx_connected,
-                "calls": list(self.calls), "cards": list(self.cards)}
+                "pbx_nodes": dict(self.pbx_nodes), "calls": list(self.calls), "cards": list(self.cards)}
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,14 @@ class Resync:
 
 @dataclass(frozen=True)
 class PbxState:
+    """An Asterisk node's link came up or went down, said by the instance that runs the node."""
+
     TYPE: ClassVar[str] = "pbx_state"
     connected: bool
+    node: str | None = None
 
     def body(self) -> dict[str, Any]:
-        return {"connected": self.connected}
+        return {"connected": self.connected, "node": self.node}
 
 
 # What a call's state may carry beyond the fields below; anything else is dropped (and logged).

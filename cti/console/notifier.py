@@ -101,8 +101,8 @@ class ConsoleNotifier:
     def presence(self, message: PresenceChanged) -> int:
         return self._send(message, DISPATCHERS)
 
-    def pbx_state(self, connected: bool) -> int:
-        return self._send(PbxState(connected), ALL)
+    def pbx_state(self, connected: bool, *, node: str | None = None) -> int:
+        return self._send(PbxState(connected, node), ALL)
 
     def security_alert(self, kind: str, message: str, *, login: str | None = None, address: str | None = None) -> int:
         return self._send(SecurityAlert(kind, message, login, address), "role:admin")

@@ -60,7 +60,7 @@ async def system_status(request: web.Request) -> dict[str, Any]:
     tz = journal.config.tz
     monitor = app.get(LOOP_LAG_KEY)
     return {
-        "pbx": {"connected": hub.pbx_connected, "standin": app[TRAINING_KEY].calls.available,
+        "pbx": {"connected": hub.pbx_connected, "nodes": hub.pbx_nodes, "standin": app[TRAINING_KEY].calls.available,
                 "url": settings.ari.url or None},
         "asr": {"backend": settings.asr.backend,
                 "where": settings.asr.server_url if settings.asr.backend == "server" else settings.asr.model_dir,

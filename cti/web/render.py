@@ -55,6 +55,7 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
     tz = request.app[JOURNAL_KEY].config.tz
     html = env.get_template(template).render(
         user=user, csrf_token=csrf, path=request.path, pbx_connected=request.app[HUB_KEY].pbx_connected,
+        pbx_nodes=request.app[HUB_KEY].pbx_nodes,
         pbx_standin=request.app[TRAINING_KEY].calls.available,
         lt=lambda v: local_time(datetime.fromisoformat(v), tz) if v else "—",
         outage_banner=request.app[OUTAGES_KEY].banner(tz) if user and OUTAGES_KEY in request.app else None,

@@ -113,3 +113,37 @@ async def test_a_dispatcher_works_a_screen_pop_in_chromium(
 
     t = await web_journal.tickets.get(ticket_id)
     assert t.executor_id == staff["sidorov"] and t.status == "assigned"
+
+
+async def test_the_header_says_how_many_asterisk_nodes_are_up(
+        server: TestServer, hub: ConsoleHub, staff: Staff) -> None:
+    """Two nodes: «на связи» while both are up, «на связи 1 из 2» (and which, on hover) while
+    one is down — calls still come through the other, so no banner — and «нет связи» with the
+    banner once neither is; a page opened meanwhile says the same from the server."""
+    from playwright.async_api import expect
+
+    base = f"http://{server.host}:{server.port}"
+    notify = ConsoleNotifier(hub)
+    notify.pbx_state(True, node="node1")
+    notify.pbx_state(True, node="node2")
+    async with chromium_page() as (page, errors):
+        await login(page, base, "petrova", PASSWORD, lands_on="/console")
+        state, banner = page.locator("#pbx-state"), page.locator("#pbx-banner")
+        await expect(state).to_have_text("АТС: на связи")
+        await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+        notify.pbx_state(False, node="node2")
+        await expect(state).to_have_text("АТС: на связи 1 из 2", timeout=5000)
+        await expect(state).to_have_class("pbx-state pbx-partial")
+        await expect(state).to_have_attribute("title", "node1: на связи; node2: нет связи")
+        await expect(banner).to_be_hidden()
+        await page.reload()
+        await expect(state).to_have_text("АТС: на связи 1 из 2")
+        await expect(state).to_have_attribute("title", "node1: на связи; node2: нет связи")
+        await expect(page.locator("#ws-state.up")).to_be_visible(timeout=5000)
+        notify.pbx_state(False, node="node1")
+        await expect(state).to_have_text("АТС: нет связи", timeout=5000)
+        await expect(banner).to_be_visible()
+        notify.pbx_state(True, node="node2")
+        await expect(state).to_have_text("АТС: на связи 1 из 2", timeout=5000)
+        await expect(banner).to_be_hidden()
+        assert errors == []

@@ -73,3 +73,17 @@ async def test_the_hub_serialises_a_typed_message(connected: bool) -> None:
     hub = ConsoleHub()
     hub.publish(PbxState(connected))
     assert hub.hello()["pbx_connected"] is connected
+
+
+def test_with_several_nodes_calls_reach_the_consoles_while_any_node_is_up() -> None:
+    hub = ConsoleHub()
+    assert hub.hello()["pbx_connected"] is None and hub.hello()["pbx_nodes"] == {}
+    notify = ConsoleNotifier(hub)
+    notify.pbx_state(True, node="node2")
+    notify.pbx_state(True, node="node1")
+    assert hub.hello()["pbx_connected"] is True
+    assert hub.hello()["pbx_nodes"] == {"node1": True, "node2": True}
+    notify.pbx_state(False, node="node2")
+    assert hub.hello()["pbx_connected"] is True and hub.hello()["pbx_nodes"] == {"node1": True, "node2": False}
+    notify.pbx_state(False, node="node1")
+    assert hub.hello()["pbx_connected"] is False

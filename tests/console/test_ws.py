@@ -100,7 +100,7 @@ async def test_state_messages_and_hello(browser_session: MakeSession, hub: Conso
     ConsoleNotifier(hub).call_state("c1", "ended")
     assert (await next_message(ws))["state"] == "ended"
     ConsoleNotifier(hub).pbx_state(True)
-    assert (await next_message(ws)) == {"id": hub.last_id, "type": "pbx_state", "connected": True}
+    assert (await next_message(ws)) == {"id": hub.last_id, "type": "pbx_state", "connected": True, "node": None}
     ConsoleNotifier(hub).ticket_updated(5, transcript="течёт")
     assert (await next_message(ws))["fields"] == {"transcript": "течёт"}
     await ws.close()

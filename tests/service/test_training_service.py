@@ -121,7 +121,9 @@ async def test_the_header_shows_the_pbx_state_in_both_states(training_service: t
             html = await page.text()
         assert 'class="pbx-state pbx-up"' in html and "АТС: на связи (имитатор)" in html
         assert '<div id="pbx-banner" class="banner" hidden>' in html
-        ConsoleNotifier(runtime.hub).pbx_state(False)
+        assert runtime.nodes is not None
+        [node] = runtime.nodes.owned  # its link going down, as the runtime says it
+        ConsoleNotifier(runtime.hub).pbx_state(False, node=node)
         async with s1.http.get(s1.url("/tickets")) as page:
             html = await page.text()
         assert 'class="pbx-state pbx-down"' in html and "АТС: нет связи" in html

@@ -65,6 +65,7 @@ const Live = {
     switch (msg.type) {
       case "hello":
         if (msg.epoch !== this.epoch) { this.epoch = msg.epoch; this.lastId = 0; }
+        this.pbxNodes = { ...(msg.pbx_nodes || {}) };
         if (msg.pbx_connected !== null) this.pbx(msg.pbx_connected);
         this.calls.clear();
         for (const c of msg.calls) this.calls.set(c.call_id, c);
@@ -75,7 +76,10 @@ const Live = {
         this.emit("resync", msg);
         this.changed();
         break;
-      case "pbx_state": this.pbx(msg.connected); break;
+      case "pbx_state":
+        if (msg.node) (this.pbxNodes = this.pbxNodes || {})[msg.node] = msg.connected;
+        this.pbx(msg.connected);
+        break;
       case "call_state":
         if (msg.state === "ended") this.calls.delete(msg.call_id);
         else this.calls.set(msg.call_id, Object.assign(this.calls.get(msg.call_id) || {}, present(msg)));
@@ -148,14 +152,24 @@ const Live = {
     if (call && ticketId) call.ticket_id = ticketId;
   },
 
+  // Several Asterisk nodes: calls reach the consoles while any of them is up; the header says
+  // how many are («АТС: на связи 1 из 2») and its tooltip which.
   pbx(connected) {
+    const nodes = Object.entries(this.pbxNodes || {});
+    const up = nodes.filter(([, ok]) => ok).length;
+    if (nodes.length > 1) connected = up > 0;
+    const partial = nodes.length > 1 && up > 0 && up < nodes.length;
     const banner = document.getElementById("pbx-banner");
     if (banner) banner.hidden = connected;
     // The header's indicator shows the state at all times, not only when the link is down.
     const st = document.getElementById("pbx-state");
     if (st) {
-      st.className = "pbx-state " + (connected ? "pbx-up" : "pbx-down");
-      st.textContent = (connected ? "АТС: на связи" : "АТС: нет связи") + (st.dataset.standin ? " (имитатор)" : "");
+      st.className = "pbx-state " + (partial ? "pbx-partial" : connected ? "pbx-up" : "pbx-down");
+      st.textContent = (partial ? `АТС: на связи ${up} из ${nodes.length}` : connected ? "АТС: на связи" : "АТС: нет связи")
+        + (st.dataset.standin ? " (имитатор)" : "");
+      if (nodes.length > 1) {
+        st.title = nodes.sort().map(([name, ok]) => `${name}: ${ok ? "на связи" : "нет связи"}`).join("; ");
+      }
     }
   },
 
