@@ -237,7 +237,7 @@ class ConsoleHub:
     @property
     def pbx_nodes(self) -> dict[str, bool]:
         """Each named node's link, as the instance that runs it last said."""
-        return {node: up for node, up in sorted(self._pbx.items(), key=lambda kv: str(kv[0])) if node is not None}
+        return dict(sorted((node, up) for node, up in self._pbx.items() if node is not None))
 
     @property
     def client_count(self) -> int:

@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 from collections.abc import Collection, Mapping, Sequence
 
-import aiohttp
 import structlog
 
 from cti.node_settings import NodeSettings
@@ -237,7 +236,7 @@ class AnyNodeAri:
                     await client.originate(endpoint, extension=exten, context=context, priority=1,
                                            caller_id=caller_id, timeout=ring_seconds)
                 return node.name
-            except (AriError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            except (AriError, TimeoutError) as exc:  # AriClient says a refused connection as AriError
                 log.warning("node.originate_failed", node=node.name, error=str(exc) or type(exc).__name__)
                 failure = exc
         raise failure

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from cti.console import labels, serialize
 from cti.console.messages import PresenceChanged
+from cti.web.api_tickets import together
 from cti.web.errors import BadRequest
 from cti.web.keys import HUB_KEY, JOURNAL_KEY, NOTIFIER_KEY, USER_KEY
 from cti.web.params import json_body, opt_str, path_id
@@ -54,7 +55,7 @@ async def set_presence(request: web.Request) -> web.Response:
     user = request[USER_KEY]
     journal = request.app[JOURNAL_KEY]
     label = labels.PRESENCE[state.value]
-    async with request.app[NOTIFIER_KEY].together(journal.db):
+    async with together(request):
         await set_presence_of(journal.settings, Actor(user.name, user.user_id), user.user_id, state)
         request.app[NOTIFIER_KEY].presence(PresenceChanged(user.user_id, user.extension, user.name, state.value, label))
     log.info("presence.changed", user_id=user.user_id, extension=user.extension, state=state.value)
